@@ -1,0 +1,54 @@
+// The seam between the capture layer (frames, IP, TCP reassembly) and the TLS layer. The capture layer
+// delivers each TCP connection as two ordered byte streams; the TLS layer consumes them. Nothing crosses
+// this seam but bytes, positions and frame numbers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "tlsflags/core/events.hpp"
+
+namespace tlsflags::capture {
+
+using ConnectionId = uint64_t;
+
+// Where a piece of stream data came from: the frame whose bytes completed it (1-based, as Wireshark
+// counts) and its capture time in seconds since the first packet of the file.
+struct StreamPosition {
+  uint64_t frame = 0;
+  double time = 0;
+};
+
+class StreamConsumer {
+ public:
+  virtual ~StreamConsumer() = default;
+
+  // Secrets found in the capture itself (a pcapng Decryption Secrets Block, NSS key log text). The
+  // capture layer delivers every DSB of a file before the first packet, wherever it stands in the file.
+  virtual void on_secrets(std::string_view nss_key_log_text) = 0;
+
+  // A TCP connection was first seen. `client` sent the SYN; without a SYN (the capture began
+  // mid-connection) the capture layer guesses and says so with saw_syn = false.
+  virtual void on_open(ConnectionId id, const Endpoint& client, const Endpoint& server, bool saw_syn,
+                       StreamPosition at) = 0;
+
+  // The next in-order bytes that `from` sent. The return value is how many of the bytes that follow this
+  // chunk the consumer does not need: the capture layer drops them without buffering (but still counts
+  // them, so a gap inside a skipped range is not reported). Return 0 to see everything.
+  virtual size_t on_data(ConnectionId id, Party from, std::span<const uint8_t> data, StreamPosition at) = 0;
+
+  // Bytes of `from`'s stream are missing from the capture (lost segment, or reassembly gave up on a hole).
+  // Delivery continues after the hole with on_data.
+  virtual void on_gap(ConnectionId id, Party from, uint64_t missing_bytes, StreamPosition at) = 0;
+
+  virtual void on_fin(ConnectionId id, Party from, StreamPosition at) = 0;
+  virtual void on_rst(ConnectionId id, Party from, StreamPosition at) = 0;
+
+  // The connection is over: both FINs seen, RST, a port reused by a new SYN, evicted by a resource cap,
+  // or the capture ended (capture_ended = true). After this the id is never used again.
+  virtual void on_close(ConnectionId id, bool capture_ended, StreamPosition at) = 0;
+};
+
+}  // namespace tlsflags::capture

@@ -1,0 +1,124 @@
+// The handshake events of one TLS connection, in the order they were seen (design.md "Data flow").
+// Both event sources fill these: the analyser from its own decryption, the plugin from Wireshark's
+// dissection. Nothing here knows about packets, bytes on the wire or verdicts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tlsflags/core/flags_codec.hpp"
+
+namespace tlsflags {
+
+enum class Party : uint8_t { client, server };
+inline Party peer_of(Party p) { return p == Party::client ? Party::server : Party::client; }
+std::string_view to_string(Party party);
+
+enum class EventType : uint8_t {
+  // Handshake messages (RFC 8446 §4), named as in the JSON Lines contract.
+  client_hello,
+  server_hello,
+  hello_retry_request,
+  encrypted_extensions,
+  certificate_request,
+  certificate,
+  certificate_verify,
+  finished,
+  new_session_ticket,
+  key_update,
+  end_of_early_data,
+  alert,
+  fin,
+  rst,
+  capture_end,
+  // Visibility markers: not part of the JSON contract's event list, but they tell the rules where the
+  // capture stopped showing what a party sent.
+  unreadable,  // a protected record could not be decrypted (no secrets, or authentication failed)
+  gap,         // TCP data of this direction is missing from the capture
+  application_data,  // decrypted application data (only its presence matters: the party went on)
+};
+
+std::string_view to_string(EventType type);
+bool is_handshake_message(EventType type);
+bool is_visibility_marker(EventType type);  // unreadable, gap, application_data
+
+inline constexpr uint8_t kAlertLevelWarning = 1;
+inline constexpr uint8_t kAlertLevelFatal = 2;
+// RFC 8446 §6 alert descriptions used by the rules.
+enum AlertDescription : uint8_t {
+  alert_close_notify = 0,
+  alert_unexpected_message = 10,
+  alert_handshake_failure = 40,
+  alert_bad_certificate = 42,
+  alert_unknown_ca = 48,
+  alert_illegal_parameter = 47,
+  alert_decode_error = 50,
+  alert_missing_extension = 109,
+  alert_unsupported_extension = 110,
+  alert_certificate_required = 116,
+};
+std::string_view alert_description_name(uint8_t description);  // "illegal_parameter", or "unknown_N"
+
+// The TLS Flags extension as found in one message. For a Certificate, the extensions of all its
+// entries are merged: `flags` holds the union, `problem` the first problem met.
+struct FlagsInMessage {
+  DecodedFlags decoded;
+  bool duplicate = false;  // more than one TLS Flags extension in one extension block
+};
+
+struct Event {
+  EventType type = EventType::capture_end;
+  Party from = Party::client;
+  uint64_t frame = 0;  // 1-based, the frame whose data completed the message
+  double time = 0;     // seconds since the first packet of the capture
+
+  std::optional<FlagsInMessage> flags;  // present when the message carried a TLS Flags extension
+
+  // client_hello
+  bool offers_tls13 = false;        // supported_versions lists 0x0304
+  bool ech_outer = false;           // encrypted_client_hello present: this is the outer ClientHello
+  std::string server_name;          // SNI host_name, empty when absent
+  // server_hello / hello_retry_request
+  uint16_t selected_version = 0;    // supported_versions if present, else legacy_version
+  // certificate_request
+  std::vector<std::string> certificate_authorities;  // DER DNs, hex, as sent
+  std::vector<uint16_t> signature_algorithms;
+  std::vector<uint16_t> signature_algorithms_cert;
+  // certificate
+  uint32_t certificate_entries = 0;  // 0 = an empty Certificate
+  std::vector<std::vector<uint8_t>> certificate_chain_der;  // filled when the source keeps it
+  // alert
+  uint8_t alert_level = 0;
+  uint8_t alert_description = 0;
+};
+
+struct Endpoint {
+  std::string address;  // textual IP, IPv6 without brackets
+  uint16_t port = 0;
+  std::string to_string() const;  // "IP:port", IPv6 as "[addr]:port"
+  bool operator==(const Endpoint&) const = default;
+};
+
+// One connection's story. Events are appended in capture order.
+struct Timeline {
+  std::string file;
+  Endpoint client;
+  Endpoint server;
+  uint64_t first_frame = 0;
+  uint64_t last_frame = 0;
+  bool saw_connection_start = true;  // false when the capture began mid-connection
+  bool keys_found = false;           // secrets for this client random were available
+  std::vector<Event> events;
+
+  const Event* first(EventType type, Party from) const;
+  bool has_flags_extension() const;
+  // "1.3", "1.2", or "" when no ServerHello was seen.
+  std::string tls_version() const;
+  // True when every protected handshake record was decrypted (nothing unreadable was met).
+  bool decrypted() const;
+};
+
+}  // namespace tlsflags

@@ -1,0 +1,113 @@
+// The rule catalogue (design.md "Rule catalogue", a contract: rule ids are relied on by users) and the
+// engine that judges a Timeline. The engine never sees bytes; the parsers never judge.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tlsflags/core/events.hpp"
+
+namespace tlsflags {
+
+enum class Severity : uint8_t { error, warning, info };
+std::string_view to_string(Severity severity);
+
+enum class RuleId : uint8_t {
+  flags_malformed,
+  flags_empty,
+  flags_non_minimal_encoding,
+  flags_invalid_not_rejected,
+  flags_duplicate_extension,
+  flags_unsolicited_ack,
+  flags_unsolicited_not_rejected,
+  tls13_ch2_flags_changed,
+  tls13_client_certificate_missing,
+  rca_server_ack_without_request,
+  rca_client_unsolicited_ack_accepted,
+  rca_server_flag_in_forbidden_message,
+  rca_client_flag_outside_cr_accepted,
+  rca_server_flag_outside_ch_accepted,
+  rca_client_no_certificate,
+  rca_client_flag_without_certificate,
+  rca_server_cr_without_ack,
+  rca_client_slow_certificate,
+  rca_server_trust_anchors_shared,
+  rca_tls12_negotiated,
+};
+
+struct RuleInfo {
+  RuleId id;
+  std::string_view name;      // "rca.server.ack-without-request"
+  Severity severity;
+  std::string_view source;    // "RCA §3 ¶5"
+  std::string_view summary;   // one line: what breaks it
+  std::string_view spec_text; // the sentence it enforces, quoted from the spec
+};
+
+// Every rule, in catalogue order.
+std::span<const RuleInfo> rule_catalogue();
+const RuleInfo& rule_info(RuleId id);
+std::optional<RuleId> rule_from_name(std::string_view name);
+
+enum class Profile : uint8_t { rfc, draft02 };
+std::string_view to_string(Profile profile);
+std::optional<Profile> profile_from_name(std::string_view name);  // "rfc" | "draft-02"
+
+struct RuleConfig {
+  uint16_t request_client_auth_flag = kDefaultRequestClientAuthFlag;
+  Profile profile = Profile::rfc;
+  double slow_certificate_seconds = 1.0;  // rca.client.slow-certificate threshold
+};
+
+struct Finding {
+  RuleId rule;
+  Severity severity;
+  std::string message;
+  std::vector<uint64_t> frames;  // evidence, ascending
+};
+
+// A rule that applied but could not be judged from what was visible, and why.
+struct Undecided {
+  RuleId rule;
+  std::string reason;
+};
+
+enum class Verdict : uint8_t { pass, fail, warn, undecidable, not_applicable };
+std::string_view to_string(Verdict verdict);
+
+// What request_client_auth did on this connection (the JSON Lines "rca" object).
+struct RcaSummary {
+  bool client_offered = false;
+  std::optional<bool> server_acknowledged;      // unset when the server's flight was not visible
+  std::string client_certificate = "unknown";   // "non-empty" | "empty" | "none" | "unknown"
+};
+
+struct Judgement {
+  std::vector<Finding> findings;
+  std::vector<Undecided> undecided;
+  Verdict verdict = Verdict::not_applicable;
+  RcaSummary rca;
+};
+
+// Judges one connection. Deterministic; safe to call again as events are appended (the plugin does).
+Judgement judge(const Timeline& timeline, const RuleConfig& config);
+
+// rca.server.trust-anchors-shared over many connections: findings per server, keyed by the index of
+// the connection whose CertificateRequest completes the overlap.
+struct CrossConnectionFinding {
+  size_t connection_index;
+  Finding finding;
+};
+std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const> timelines,
+                                                             const RuleConfig& config);
+
+// The verdict that follows from findings and undecided rules (design.md "Verdicts").
+Verdict verdict_from(const std::vector<Finding>& findings, const std::vector<Undecided>& undecided,
+                     bool flags_seen, bool tls12_negotiated);
+
+}  // namespace tlsflags

@@ -1,0 +1,108 @@
+#include "tlsflags/core/events.hpp"
+
+#include <algorithm>
+
+namespace tlsflags {
+
+std::string_view to_string(Party party) { return party == Party::client ? "client" : "server"; }
+
+std::string_view to_string(EventType type) {
+  switch (type) {
+    case EventType::client_hello: return "client_hello";
+    case EventType::server_hello: return "server_hello";
+    case EventType::hello_retry_request: return "hello_retry_request";
+    case EventType::encrypted_extensions: return "encrypted_extensions";
+    case EventType::certificate_request: return "certificate_request";
+    case EventType::certificate: return "certificate";
+    case EventType::certificate_verify: return "certificate_verify";
+    case EventType::finished: return "finished";
+    case EventType::new_session_ticket: return "new_session_ticket";
+    case EventType::key_update: return "key_update";
+    case EventType::end_of_early_data: return "end_of_early_data";
+    case EventType::alert: return "alert";
+    case EventType::fin: return "fin";
+    case EventType::rst: return "rst";
+    case EventType::capture_end: return "capture_end";
+    case EventType::unreadable: return "unreadable";
+    case EventType::gap: return "gap";
+    case EventType::application_data: return "application_data";
+  }
+  return "unknown";
+}
+
+bool is_handshake_message(EventType type) {
+  return type <= EventType::end_of_early_data;
+}
+
+bool is_visibility_marker(EventType type) {
+  return type == EventType::unreadable || type == EventType::gap || type == EventType::application_data;
+}
+
+std::string_view alert_description_name(uint8_t description) {
+  // RFC 8446 §6 and the TLS Alerts registry.
+  switch (description) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 22: return "record_overflow";
+    case 40: return "handshake_failure";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
+    case 90: return "user_canceled";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 112: return "unrecognized_name";
+    case 113: return "bad_certificate_status_response";
+    case 115: return "unknown_psk_identity";
+    case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
+  }
+  return "unknown";
+}
+
+std::string Endpoint::to_string() const {
+  bool ipv6 = address.find(':') != std::string::npos;
+  std::string out = ipv6 ? "[" + address + "]" : address;
+  return out + ":" + std::to_string(port);
+}
+
+const Event* Timeline::first(EventType type, Party from) const {
+  auto it = std::find_if(events.begin(), events.end(),
+                         [&](const Event& e) { return e.type == type && e.from == from; });
+  return it == events.end() ? nullptr : &*it;
+}
+
+bool Timeline::has_flags_extension() const {
+  return std::any_of(events.begin(), events.end(), [](const Event& e) { return e.flags.has_value(); });
+}
+
+std::string Timeline::tls_version() const {
+  const Event* sh = first(EventType::server_hello, Party::server);
+  if (!sh) return "";
+  switch (sh->selected_version) {
+    case 0x0304: return "1.3";
+    case 0x0303: return "1.2";
+    case 0x0302: return "1.1";
+    case 0x0301: return "1.0";
+  }
+  return "unknown";
+}
+
+bool Timeline::decrypted() const {
+  return keys_found && std::none_of(events.begin(), events.end(),
+                                    [](const Event& e) { return e.type == EventType::unreadable; });
+}
+
+}  // namespace tlsflags
