@@ -1,10 +1,577 @@
-// Placeholder until the engine lands (next commit): judges nothing.
+// The rules engine: judges one connection's Timeline against the catalogue (design.md "Rule catalogue").
+//
+// Each rule is one small check. A check either says nothing (the rule held or does not apply), adds a
+// Finding (the rule is broken and the evidence is visible), or adds an Undecided (the rule applies but
+// what decides it was not visible). Verdicts follow from those alone, so a verdict is never guessed.
 #include "tlsflags/core/rules.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
 namespace tlsflags {
-Judgement judge(const Timeline&, const RuleConfig&) { return {}; }
-std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const>,
-                                                             const RuleConfig&) { return {}; }
-Verdict verdict_from(const std::vector<Finding>&, const std::vector<Undecided>&, bool, bool) {
-  return Verdict::not_applicable;
+namespace {
+
+std::string frame_ref(const Event& e) { return "frame " + std::to_string(e.frame); }
+
+std::string message_name(const Event& e) {
+  switch (e.type) {
+    case EventType::client_hello: return "ClientHello";
+    case EventType::server_hello: return "ServerHello";
+    case EventType::hello_retry_request: return "HelloRetryRequest";
+    case EventType::encrypted_extensions: return "EncryptedExtensions";
+    case EventType::certificate_request: return "CertificateRequest";
+    case EventType::certificate: return e.from == Party::client ? "client Certificate" : "server Certificate";
+    case EventType::certificate_verify: return "CertificateVerify";
+    case EventType::finished: return e.from == Party::client ? "client Finished" : "server Finished";
+    case EventType::new_session_ticket: return "NewSessionTicket";
+    case EventType::key_update: return "KeyUpdate";
+    case EventType::end_of_early_data: return "EndOfEarlyData";
+    case EventType::alert: return "alert";
+    default: return std::string(to_string(e.type));
+  }
 }
+
+std::string flag_list(const FlagSet& flags) {
+  std::string out;
+  flags.for_each([&out](uint16_t f) { out += (out.empty() ? "" : ",") + std::to_string(f); });
+  return out;
+}
+
+// The handshake's landmarks, located once. Pointers into the timeline's events; index order is capture
+// order.
+struct Landmarks {
+  const Event* ch1 = nullptr;
+  const Event* hrr = nullptr;
+  const Event* ch2 = nullptr;
+  const Event* sh = nullptr;
+  const Event* cr = nullptr;
+  const Event* server_finished = nullptr;
+  const Event* client_certificate = nullptr;
+  const Event* client_finished = nullptr;
+  const Event* final_ch() const { return ch2 ? ch2 : ch1; }
+};
+
+Landmarks locate(const Timeline& t) {
+  Landmarks m;
+  for (const Event& e : t.events) {
+    bool from_client = e.from == Party::client;
+    switch (e.type) {
+      case EventType::client_hello:
+        if (!m.ch1) m.ch1 = &e;
+        else if (m.hrr && !m.ch2) m.ch2 = &e;
+        break;
+      case EventType::hello_retry_request: if (!m.hrr) m.hrr = &e; break;
+      case EventType::server_hello: if (!m.sh) m.sh = &e; break;
+      case EventType::certificate_request: if (!m.cr && !m.server_finished) m.cr = &e; break;
+      case EventType::finished:
+        if (from_client && !m.client_finished) m.client_finished = &e;
+        if (!from_client && !m.server_finished) m.server_finished = &e;
+        break;
+      case EventType::certificate:
+        if (from_client && !m.client_certificate && !m.client_finished) m.client_certificate = &e;
+        break;
+      default: break;
+    }
+  }
+  return m;
+}
+
+size_t index_of(const Timeline& t, const Event* e) { return static_cast<size_t>(e - t.events.data()); }
+
+// How a party answered a message it received: the first thing it did afterwards that we can see.
+enum class ReactionKind { fatal_alert, continued, closed, unknown };
+struct Reaction {
+  ReactionKind kind = ReactionKind::unknown;
+  const Event* evidence = nullptr;  // the alert, message, FIN/RST, or where visibility was lost
+};
+
+bool is_closure_alert(const Event& e) {
+  // RFC 8446 §6.1: close_notify and user_canceled are the only non-error alerts.
+  return e.alert_description == alert_close_notify || e.alert_description == 90;
+}
+
+Reaction reaction_of(const Timeline& t, Party receiver, const Event* received) {
+  for (size_t i = index_of(t, received) + 1; i < t.events.size(); ++i) {
+    const Event& e = t.events[i];
+    if (e.type == EventType::capture_end) return {ReactionKind::unknown, &e};
+    if (e.from != receiver) continue;
+    if (e.type == EventType::alert)
+      return {is_closure_alert(e) ? ReactionKind::closed : ReactionKind::fatal_alert, &e};
+    if (e.type == EventType::fin || e.type == EventType::rst) return {ReactionKind::closed, &e};
+    if (e.type == EventType::unreadable || e.type == EventType::gap) return {ReactionKind::unknown, &e};
+    return {ReactionKind::continued, &e};  // a handshake message or application data
+  }
+  return {};  // nothing yet: the capture (or the plugin's first pass) has not shown the answer
+}
+
+// Why a party's messages stopped being visible at `marker` (or at the end of what was captured).
+std::string visibility_reason(const Timeline& t, const Event* marker, std::string_view what) {
+  std::string party = marker ? std::string(to_string(marker->from)) : "the peer";
+  if (!marker) return "the capture does not show " + std::string(what) + " yet";
+  switch (marker->type) {
+    case EventType::unreadable:
+      return t.keys_found
+                 ? party + " record at " + frame_ref(*marker) + " failed to decrypt, so " +
+                       std::string(what) + " is not visible"
+                 : "no TLS 1.3 secrets for this connection (give --keylog or a pcapng with a "
+                   "Decryption Secrets Block), so " + std::string(what) + " is not visible";
+    case EventType::gap:
+      return party + " data is missing from the capture at " + frame_ref(*marker) + ", so " +
+             std::string(what) + " is not visible";
+    case EventType::capture_end:
+      return "the capture ends at " + frame_ref(*marker) + " before " + std::string(what);
+    default: return std::string(what) + " is not visible";
+  }
+}
+
+class Checker {
+ public:
+  Checker(const Timeline& t, const RuleConfig& c, Judgement& out) : t_(t), cfg_(c), out_(out), m_(locate(t)) {}
+
+  void run();
+  void summarise_rca();
+
+ private:
+  const Timeline& t_;
+  const RuleConfig& cfg_;
+  Judgement& out_;
+  Landmarks m_;
+
+  uint16_t rca() const { return cfg_.request_client_auth_flag; }
+  bool has_rca(const Event* e) const { return e && e->flags && e->flags->decoded.flags.contains(rca()); }
+  bool client_offered() const { return has_rca(m_.final_ch()); }
+  bool draft02() const { return cfg_.profile == Profile::draft02; }
+  // A CertificateRequest that accepts request_client_auth: echoed (rfc), or any CR after a flagged
+  // ClientHello (draft-02, where the server does not echo).
+  bool cr_accepts_flag() const { return m_.cr && (has_rca(m_.cr) || (draft02() && client_offered())); }
+  std::string client() const { return "client " + t_.client.to_string(); }
+  std::string server() const { return "server " + t_.server.to_string(); }
+
+  void broken(RuleId rule, std::string message, std::vector<uint64_t> frames) {
+    std::sort(frames.begin(), frames.end());
+    frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
+    const RuleInfo& info = rule_info(rule);
+    message += " (" + std::string(info.source) + ")";
+    out_.findings.push_back({rule, info.severity, std::move(message), std::move(frames)});
+  }
+  void undecidable(RuleId rule, std::string reason) {
+    bool known = std::any_of(out_.undecided.begin(), out_.undecided.end(),
+                             [rule](const Undecided& u) { return u.rule == rule; });
+    if (!known) out_.undecided.push_back({rule, std::move(reason)});
+  }
+
+  const Event* first_loss(Party from, const Event* before) const;
+  bool server_flight_visible(std::string& reason) const;
+
+  void check_encodings();
+  void check_invalid_rejected(const Event& e);
+  void check_ch2_unchanged();
+  void check_server_messages();
+  void check_unsolicited(const Event& e, const Event* proposer);
+  void check_rca_placement(const Event& e);
+  void check_client_certificate_flags();
+  void check_certificate_request();
+  void check_client_answer_to_cr();
+  void check_flagged_cr_answer(const Reaction& answer);
+  void expect_rejection(RuleId rule, Party receiver, const Event& received, bool decode_error_ok,
+                        const std::string& what);
+  void mark_server_side_undecidable(const std::string& reason);
+};
+
+// The first event that hides `from`'s messages (unreadable, gap, or the end of the capture), before
+// `before` (or anywhere when null).
+const Event* Checker::first_loss(Party from, const Event* before) const {
+  for (const Event& e : t_.events) {
+    if (before && &e >= before) break;
+    bool hides = (e.from == from && (e.type == EventType::unreadable || e.type == EventType::gap)) ||
+                 e.type == EventType::capture_end;
+    if (hides) return &e;
+  }
+  return nullptr;
+}
+
+// The server's handshake flight is visible when its Finished was read with nothing hidden before it,
+// or when the server visibly ended the handshake early (alert, FIN, RST) before anything was hidden.
+bool Checker::server_flight_visible(std::string& reason) const {
+  if (m_.server_finished) {
+    const Event* loss = first_loss(Party::server, m_.server_finished);
+    if (!loss) return true;
+    reason = visibility_reason(t_, loss, "the server's handshake flight");
+    return false;
+  }
+  for (const Event& e : t_.events) {
+    bool hidden = e.type == EventType::capture_end ||
+                  (e.from == Party::server && (e.type == EventType::unreadable || e.type == EventType::gap));
+    if (hidden) {
+      reason = visibility_reason(t_, &e, "the server's handshake flight");
+      return false;
+    }
+    bool server_ended = e.from == Party::server &&
+                        (e.type == EventType::alert || e.type == EventType::fin || e.type == EventType::rst);
+    bool client_ended = e.from == Party::client && e.type == EventType::alert && !is_closure_alert(e);
+    if (server_ended || client_ended) return true;
+  }
+  reason = visibility_reason(t_, nullptr, "the server's handshake flight");
+  return false;
+}
+
+void Checker::run() {
+  check_encodings();
+  const Event* sh = m_.sh;
+  if (sh && sh->selected_version != 0 && sh->selected_version < 0x0304) {
+    // TLS 1.2 or older: TLS Flags is a TLS 1.3 extension; only the client's own encoding is judged.
+    if (client_offered())
+      broken(RuleId::rca_tls12_negotiated,
+             server() + " negotiated TLS 1.2 in its ServerHello (" + frame_ref(*sh) + ") although the " +
+                 "ClientHello (" + frame_ref(*m_.final_ch()) + ") offered request_client_auth; the flag " +
+                 "has no effect there",
+             {m_.final_ch()->frame, sh->frame});
+    return;
+  }
+  check_ch2_unchanged();
+  std::string reason;
+  bool server_visible = server_flight_visible(reason);
+  if (m_.final_ch() && m_.final_ch()->ech_outer) {
+    reason = "the ClientHello (" + frame_ref(*m_.final_ch()) + ") uses Encrypted Client Hello: the inner "
+             "ClientHello, whose flags the server answers, is encrypted";
+    mark_server_side_undecidable(reason);
+    return;
+  }
+  check_server_messages();
+  check_client_certificate_flags();
+  if (!server_visible) {
+    mark_server_side_undecidable(reason);
+    return;
+  }
+  check_certificate_request();
+  check_client_answer_to_cr();
+}
+
+void Checker::mark_server_side_undecidable(const std::string& reason) {
+  // What the server's protected flight could hold: an echo, an unsolicited flag, a forbidden placement.
+  undecidable(RuleId::rca_server_ack_without_request, reason);
+  undecidable(RuleId::flags_unsolicited_ack, reason);
+  undecidable(RuleId::rca_server_flag_in_forbidden_message, reason);
+  if (client_offered()) undecidable(RuleId::rca_client_no_certificate, reason);
+}
+
+// TF §2: every TLS Flags extension, in whichever message, must be a minimal, non-empty, well-formed
+// vector, and RFC 8446 §4.2 allows one per extension block.
+void Checker::check_encodings() {
+  for (const Event& e : t_.events) {
+    if (!e.flags) continue;
+    const FlagsInMessage& f = *e.flags;
+    std::string who = std::string(to_string(e.from)) + " " +
+                      (e.from == Party::client ? t_.client.to_string() : t_.server.to_string());
+    std::string where = "in its " + message_name(e) + " (" + frame_ref(e) + ")";
+    if (f.duplicate)
+      broken(RuleId::flags_duplicate_extension, who + " sent two TLS Flags extensions " + where, {e.frame});
+    switch (f.decoded.problem) {
+      case FlagsProblem::none: break;
+      case FlagsProblem::malformed:
+        broken(RuleId::flags_malformed,
+               who + " sent a TLS Flags extension " + where + " whose flags length octet (" +
+                   std::to_string(f.decoded.declared_length) + ") disagrees with the extension length",
+               {e.frame});
+        break;
+      case FlagsProblem::empty:
+        broken(RuleId::flags_empty, who + " sent an empty TLS Flags vector " + where, {e.frame});
+        break;
+      case FlagsProblem::non_minimal:
+        broken(RuleId::flags_non_minimal_encoding,
+               who + " sent a TLS Flags vector with trailing zero octets " + where + " (length " +
+                   std::to_string(f.decoded.declared_length) + ", minimal " +
+                   std::to_string(f.decoded.flags.minimal_octets().size()) + ")",
+               {e.frame});
+        break;
+    }
+    if (f.decoded.problem != FlagsProblem::none) check_invalid_rejected(e);
+  }
+}
+
+void Checker::check_invalid_rejected(const Event& e) {
+  bool decode_error_ok = e.flags->decoded.problem == FlagsProblem::empty ||
+                         e.flags->decoded.problem == FlagsProblem::malformed;
+  expect_rejection(RuleId::flags_invalid_not_rejected, peer_of(e.from), e, decode_error_ok,
+                   "the " + std::string(to_string(e.flags->decoded.problem)) + " TLS Flags extension in the " +
+                       message_name(e) + " (" + frame_ref(e) + ")");
+}
+
+// The receiver of `received` must abort with a fatal illegal_parameter (or decode_error where allowed).
+void Checker::expect_rejection(RuleId rule, Party receiver, const Event& received, bool decode_error_ok,
+                               const std::string& what) {
+  if (received.type == EventType::client_hello && received.from == Party::client && &received != m_.final_ch() &&
+      m_.hrr) {
+    return;  // the server answered the first ClientHello with an HRR: the second one is what counts
+  }
+  Reaction r = reaction_of(t_, receiver, &received);
+  std::string who = receiver == Party::client ? client() : server();
+  switch (r.kind) {
+    case ReactionKind::fatal_alert: {
+      uint8_t d = r.evidence->alert_description;
+      if (d == alert_illegal_parameter || (decode_error_ok && d == alert_decode_error)) return;
+      broken(rule, who + " answered " + what + " with a fatal " + std::string(alert_description_name(d)) +
+                       " alert (" + frame_ref(*r.evidence) + "), not illegal_parameter",
+             {received.frame, r.evidence->frame});
+      return;
+    }
+    case ReactionKind::continued:
+      broken(rule, who + " did not abort on " + what + ": it went on with " + message_name(*r.evidence) + " (" +
+                       frame_ref(*r.evidence) + ") instead of a fatal illegal_parameter alert",
+             {received.frame, r.evidence->frame});
+      return;
+    case ReactionKind::closed:
+      broken(rule, who + " closed the connection (" + frame_ref(*r.evidence) + ") after " + what +
+                       " without a fatal illegal_parameter alert",
+             {received.frame, r.evidence->frame});
+      return;
+    case ReactionKind::unknown:
+      undecidable(rule, visibility_reason(t_, r.evidence, who + "'s answer to " + what));
+      return;
+  }
+}
+
+// RFC 8446 §4.1.2: the second ClientHello repeats the first but for key_share, early_data, cookie,
+// pre_shared_key and padding; tls_flags is none of those.
+void Checker::check_ch2_unchanged() {
+  if (!m_.ch1 || !m_.ch2) return;
+  const auto& a = m_.ch1->flags;
+  const auto& b = m_.ch2->flags;
+  bool same = (!a && !b) || (a && b && a->decoded.problem == b->decoded.problem &&
+                             a->decoded.declared_length == b->decoded.declared_length &&
+                             std::ranges::equal(a->decoded.flags.octets(), b->decoded.flags.octets()));
+  if (same) return;
+  auto describe = [](const std::optional<FlagsInMessage>& f) {
+    return f ? "flags [" + flag_list(f->decoded.flags) + "]" : std::string("no TLS Flags extension");
+  };
+  broken(RuleId::tls13_ch2_flags_changed,
+         client() + " changed its TLS Flags extension after the HelloRetryRequest: " + describe(a) +
+             " in the first ClientHello (" + frame_ref(*m_.ch1) + "), " + describe(b) + " in the second (" +
+             frame_ref(*m_.ch2) + ")",
+         {m_.ch1->frame, m_.ch2->frame});
+}
+
+// Flags in SH, HRR, EE and the server's Certificate must have been proposed (TF §3), and
+// request_client_auth belongs in the CertificateRequest only (RCA §3 ¶6), never in NST either.
+void Checker::check_server_messages() {
+  for (const Event& e : t_.events) {
+    if (e.from != Party::server || !e.flags) continue;
+    switch (e.type) {
+      case EventType::hello_retry_request: check_unsolicited(e, m_.ch1); break;
+      case EventType::server_hello:
+      case EventType::encrypted_extensions:
+      case EventType::certificate: check_unsolicited(e, m_.final_ch()); break;
+      default: break;
+    }
+    check_rca_placement(e);
+  }
+}
+
+void Checker::check_unsolicited(const Event& e, const Event* proposer) {
+  FlagSet unsolicited;
+  e.flags->decoded.flags.for_each([&](uint16_t f) {
+    bool proposed = proposer && proposer->flags && proposer->flags->decoded.flags.contains(f);
+    if (!proposed) unsolicited.insert(f);
+  });
+  if (unsolicited.empty()) return;
+  std::string sender = e.from == Party::server ? server() : client();
+  std::string proposer_name = proposer ? message_name(*proposer) + " (" + frame_ref(*proposer) + ")" : "no message";
+  std::vector<uint64_t> frames{e.frame};
+  if (proposer) frames.push_back(proposer->frame);
+  broken(RuleId::flags_unsolicited_ack,
+         sender + " set flags [" + flag_list(unsolicited) + "] in its " + message_name(e) + " (" + frame_ref(e) +
+             ") that the " + proposer_name + " did not propose",
+         frames);
+  expect_rejection(RuleId::flags_unsolicited_not_rejected, peer_of(e.from), e, false,
+                   "the unsolicited flags [" + flag_list(unsolicited) + "] in the " + message_name(e) + " (" +
+                       frame_ref(e) + ")");
+}
+
+void Checker::check_rca_placement(const Event& e) {
+  bool forbidden = e.type == EventType::server_hello || e.type == EventType::hello_retry_request ||
+                   e.type == EventType::encrypted_extensions || e.type == EventType::certificate ||
+                   e.type == EventType::new_session_ticket;
+  if (!forbidden || !has_rca(&e)) return;
+  broken(RuleId::rca_server_flag_in_forbidden_message,
+         server() + " set request_client_auth (flag " + std::to_string(rca()) + ") in its " + message_name(e) +
+             " (" + frame_ref(e) + "); it belongs in the CertificateRequest only",
+         {e.frame});
+  expect_rejection(RuleId::rca_client_flag_outside_cr_accepted, Party::client, e, false,
+                   "request_client_auth in the " + message_name(e) + " (" + frame_ref(e) + ")");
+}
+
+// The client's Certificate entries may only acknowledge what the CertificateRequest proposed (TF §3),
+// and request_client_auth is a ClientHello flag (RCA §3 ¶6).
+void Checker::check_client_certificate_flags() {
+  for (const Event& e : t_.events) {
+    if (e.from != Party::client || e.type != EventType::certificate || !e.flags) continue;
+    check_unsolicited(e, m_.cr);
+    if (has_rca(&e))
+      expect_rejection(RuleId::rca_server_flag_outside_ch_accepted, Party::server, e, false,
+                       "request_client_auth in the client's Certificate (" + frame_ref(e) + ")");
+  }
+}
+
+// RCA §3 ¶1, ¶2, ¶5: the echo in the CertificateRequest.
+void Checker::check_certificate_request() {
+  if (!m_.cr) return;
+  const Event& cr = *m_.cr;
+  const Event* ch = m_.final_ch();
+  if (has_rca(&cr) && !client_offered()) {
+    broken(RuleId::rca_server_ack_without_request,
+           server() + " set request_client_auth in its CertificateRequest (" + frame_ref(cr) +
+               ") but the ClientHello (" + (ch ? frame_ref(*ch) : std::string("not seen")) + ") did not offer it",
+           ch ? std::vector<uint64_t>{ch->frame, cr.frame} : std::vector<uint64_t>{cr.frame});
+    expect_rejection(RuleId::rca_client_unsolicited_ack_accepted, Party::client, cr, false,
+                     "the request_client_auth it never offered, in the CertificateRequest (" + frame_ref(cr) + ")");
+  }
+  if (client_offered() && !has_rca(&cr) && !draft02())
+    broken(RuleId::rca_server_cr_without_ack,
+           server() + " sent a CertificateRequest (" + frame_ref(cr) + ") without request_client_auth after the "
+               "ClientHello (" + frame_ref(*ch) + ") offered it: client authentication for another reason, or "
+               "a draft-02 server (use --profile draft-02)",
+           {ch->frame, cr.frame});
+}
+
+void Checker::check_client_answer_to_cr() {
+  if (!m_.cr) return;
+  // RFC 8446 §4.4.2: a Certificate (possibly empty) must precede the client's Finished.
+  Reaction answer = reaction_of(t_, Party::client, m_.cr);
+  if (m_.client_finished && !m_.client_certificate && !first_loss(Party::client, m_.client_finished))
+    broken(RuleId::tls13_client_certificate_missing,
+           client() + " sent Finished (" + frame_ref(*m_.client_finished) + ") without a Certificate although the "
+               "server sent a CertificateRequest (" + frame_ref(*m_.cr) + ")",
+           {m_.cr->frame, m_.client_finished->frame});
+  else if (answer.kind == ReactionKind::unknown)
+    undecidable(RuleId::tls13_client_certificate_missing,
+                visibility_reason(t_, answer.evidence, "the client's answer to the CertificateRequest"));
+  if (client_offered() && cr_accepts_flag()) check_flagged_cr_answer(answer);
+}
+
+// RCA §3 ¶3-4: after a CertificateRequest that accepted the flag, the client must send a Certificate.
+void Checker::check_flagged_cr_answer(const Reaction& answer) {
+  const Event& cr = *m_.cr;
+  bool with_cas = !cr.certificate_authorities.empty();
+  std::string ca_note = with_cas ? "; the CertificateRequest carried certificate_authorities, the one case in "
+                                   "which RCA §3 ¶3 lets a client end early"
+                                 : "";
+  if (answer.kind == ReactionKind::unknown) {
+    undecidable(RuleId::rca_client_no_certificate,
+                visibility_reason(t_, answer.evidence, "the client's answer to the CertificateRequest"));
+    return;
+  }
+  const Event* cert = m_.client_certificate;
+  if (!cert) {
+    std::string how = answer.kind == ReactionKind::fatal_alert
+                          ? "aborted with a fatal " + std::string(alert_description_name(answer.evidence->alert_description)) + " alert"
+                      : answer.kind == ReactionKind::closed ? "closed the connection"
+                                                            : "went on with " + message_name(*answer.evidence);
+    broken(RuleId::rca_client_no_certificate,
+           client() + " offered request_client_auth and got a CertificateRequest accepting it (" + frame_ref(cr) +
+               ") but sent no Certificate: it " + how + " (" + frame_ref(*answer.evidence) + ")" + ca_note,
+           {m_.final_ch()->frame, cr.frame, answer.evidence->frame});
+    return;
+  }
+  if (cert->certificate_entries == 0)
+    broken(RuleId::rca_client_flag_without_certificate,
+           client() + " offered request_client_auth but answered the CertificateRequest (" + frame_ref(cr) +
+               ") with an empty Certificate (" + frame_ref(*cert) + ")",
+           {m_.final_ch()->frame, cr.frame, cert->frame});
+  double delay = cert->time - cr.time;
+  if (delay > cfg_.slow_certificate_seconds)
+    broken(RuleId::rca_client_slow_certificate,
+           client() + " sent its Certificate (" + frame_ref(*cert) + ") " + std::to_string(delay).substr(0, 6) +
+               " s after the CertificateRequest (" + frame_ref(cr) + "): a hint that it prompted a user",
+           {cr.frame, cert->frame});
+}
+
+void Checker::summarise_rca() {
+  RcaSummary& s = out_.rca;
+  s.client_offered = client_offered();
+  std::string unused;
+  if (server_flight_visible(unused) && !(m_.final_ch() && m_.final_ch()->ech_outer))
+    s.server_acknowledged = client_offered() ? cr_accepts_flag() : has_rca(m_.cr);
+  if (m_.client_certificate) {
+    s.client_certificate = m_.client_certificate->certificate_entries ? "non-empty" : "empty";
+    return;
+  }
+  bool finished_visible = m_.client_finished && !first_loss(Party::client, m_.client_finished);
+  bool aborted_visibly = m_.cr && reaction_of(t_, Party::client, m_.cr).kind != ReactionKind::unknown;
+  if (finished_visible || aborted_visibly) s.client_certificate = "none";
+}
+
+}  // namespace
+
+Verdict verdict_from(const std::vector<Finding>& findings, const std::vector<Undecided>& undecided, bool flags_seen,
+                     bool tls12_negotiated) {
+  auto has = [&](Severity s) {
+    return std::any_of(findings.begin(), findings.end(), [s](const Finding& f) { return f.severity == s; });
+  };
+  if (!flags_seen) return Verdict::not_applicable;
+  if (has(Severity::error)) return Verdict::fail;  // a visible violation fails whatever else was hidden
+  if (tls12_negotiated) return Verdict::not_applicable;
+  if (!undecided.empty()) return Verdict::undecidable;
+  if (has(Severity::warning)) return Verdict::warn;
+  return Verdict::pass;
+}
+
+Judgement judge(const Timeline& timeline, const RuleConfig& config) {
+  Judgement out;
+  if (!timeline.has_flags_extension()) return out;  // not-applicable: nothing of TLS Flags to judge
+  Checker checker(timeline, config, out);
+  checker.run();
+  checker.summarise_rca();
+  const Event* sh = timeline.first(EventType::server_hello, Party::server);
+  bool tls12 = sh && sh->selected_version != 0 && sh->selected_version < 0x0304;
+  out.verdict = verdict_from(out.findings, out.undecided, true, tls12);
+  return out;
+}
+
+// RCA §4: trust anchors for flagged requests should be disjoint from the others. Judged per server
+// over every connection given, in order; the finding lands on the connection that completes an overlap.
+std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const> timelines,
+                                                             const RuleConfig& config) {
+  struct Seen {
+    std::set<std::string> cas;
+    size_t connection = 0;
+    uint64_t frame = 0;
+  };
+  struct PerServer {
+    std::map<bool, Seen> by_flagged;  // true: a CR that accepted request_client_auth
+    bool reported = false;
+  };
+  std::map<std::string, PerServer> servers;
+  std::vector<CrossConnectionFinding> out;
+  for (size_t i = 0; i < timelines.size(); ++i) {
+    const Timeline& t = *timelines[i];
+    const Event* cr = t.first(EventType::certificate_request, Party::server);
+    if (!cr || cr->certificate_authorities.empty()) continue;
+    const Event* ch = nullptr;
+    for (const Event& e : t.events)
+      if (e.type == EventType::client_hello) ch = &e;  // the last ClientHello is the one answered
+    auto has_rca = [&](const Event* e) { return e && e->flags && e->flags->decoded.flags.contains(config.request_client_auth_flag); };
+    bool flagged = has_rca(cr) || (config.profile == Profile::draft02 && has_rca(ch));
+    PerServer& s = servers[t.server.to_string()];
+    Seen& mine = s.by_flagged[flagged];
+    if (mine.cas.empty()) { mine.connection = i; mine.frame = cr->frame; }
+    mine.cas.insert(cr->certificate_authorities.begin(), cr->certificate_authorities.end());
+    auto other = s.by_flagged.find(!flagged);
+    if (s.reported || other == s.by_flagged.end()) continue;
+    size_t shared = 0;
+    for (const std::string& ca : other->second.cas) shared += mine.cas.count(ca);
+    if (shared == 0) continue;
+    s.reported = true;
+    const Timeline& o = *timelines[other->second.connection];
+    const RuleInfo& info = rule_info(RuleId::rca_server_trust_anchors_shared);
+    std::string msg = "server " + t.server.to_string() + " advertises " + std::to_string(shared) +
+                      " of the same certificate_authorities in CertificateRequests that accepted "
+                      "request_client_auth and in ones that did not (" + o.file + " frame " +
+                      std::to_string(other->second.frame) + ", " + t.file + " frame " + std::to_string(cr->frame) +
+                      "): the trust anchors should be disjoint (" + std::string(info.source) + ")";
+    out.push_back({i, {info.id, info.severity, msg, {cr->frame}}});
+  }
+  return out;
+}
+
 }  // namespace tlsflags
