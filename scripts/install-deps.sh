@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything tlsflags builds and tests with, from Debian 12's packages (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer for it (wireshark-4.0-plugin.md).
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libwireshark-dev wireshark-dev tshark
+  libpcap-dev libglib2.0-dev libssl-dev zlib1g-dev
+  catch2 nlohmann-json3-dev libcli11-dev
+  openssl util-linux man-db
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
