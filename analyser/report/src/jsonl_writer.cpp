@@ -1,0 +1,53 @@
+// JSON Lines, exactly as design.md "tlsflags-check (contract)" shows: one connection object per line,
+// then (with --by-server) one server object per server, then one summary object.
+#include "json_parts.hpp"
+#include "writers.hpp"
+
+namespace tlsflags::report {
+namespace {
+
+using json_parts::Json;
+
+class JsonLinesWriter final : public Writer {
+ public:
+  JsonLinesWriter(std::ostream& out, const WriterOptions& options) : out_(out), options_(options) {}
+
+  void file(const FileResult& file) override {
+    for (const ConnectionResult& connection : file.connections)
+      line(json_parts::connection(connection, options_.events));
+  }
+
+  void finish(const RunSummary& summary) override {
+    if (options_.by_server)
+      for (const ServerSummary& server : summary.servers) line(server_object(server));
+    line({{"type", "summary"},
+          {"files", summary.files},
+          {"connections", summary.connections},
+          {"verdicts", json_parts::verdict_counts(summary.verdicts)}});
+    out_.flush();
+  }
+
+ private:
+  void line(const Json& object) { out_ << json_parts::dump(object) << '\n'; }
+
+  static Json server_object(const ServerSummary& server) {
+    return {{"type", "server"},
+            {"server", server.server},
+            {"connections", server.connections},
+            {"verdicts", json_parts::verdict_counts(server.verdicts)},
+            {"rca", {{"client_offered", server.client_offered},
+                     {"server_acknowledged", server.server_acknowledged}}},
+            {"findings", server.findings}};
+  }
+
+  std::ostream& out_;
+  WriterOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Writer> make_jsonl_writer(std::ostream& out, const WriterOptions& options) {
+  return std::make_unique<JsonLinesWriter>(out, options);
+}
+
+}  // namespace tlsflags::report

@@ -1,0 +1,98 @@
+#include "tlsflags/report/result.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace tlsflags::report {
+namespace {
+
+std::string first_server_name(const Timeline& timeline) {
+  const Event* hello = timeline.first(EventType::client_hello, Party::client);
+  return hello ? hello->server_name : std::string();
+}
+
+std::vector<Event> events_without_certificates(const std::vector<Event>& events) {
+  std::vector<Event> kept = events;
+  for (Event& event : kept) {
+    event.certificate_chain_der.clear();
+    event.certificate_chain_der.shrink_to_fit();
+  }
+  return kept;
+}
+
+ServerSummary& server_entry(std::map<std::string, ServerSummary>& servers, const Endpoint& server) {
+  std::string key = server.to_string();
+  ServerSummary& entry = servers[key];
+  entry.server = key;
+  return entry;
+}
+
+void add_to_server(ServerSummary& server, const ConnectionResult& connection) {
+  const Judgement& judgement = connection.judgement;
+  ++server.connections;
+  ++server.verdicts[static_cast<size_t>(judgement.verdict)];
+  if (judgement.rca.client_offered) ++server.client_offered;
+  if (judgement.rca.client_offered && judgement.rca.server_acknowledged.value_or(false))
+    ++server.server_acknowledged;
+  for (const Finding& finding : judgement.findings) ++server.findings[std::string(rule_info(finding.rule).name)];
+}
+
+}  // namespace
+
+ConnectionResult make_connection_result(const Timeline& timeline, Judgement judgement, bool keep_events) {
+  ConnectionResult result;
+  result.file = timeline.file;
+  result.client = timeline.client;
+  result.server = timeline.server;
+  result.first_frame = timeline.first_frame;
+  result.last_frame = timeline.last_frame;
+  result.tls_version = timeline.tls_version();
+  result.decrypted = timeline.decrypted();
+  result.flags_seen = timeline.has_flags_extension();
+  result.server_name = first_server_name(timeline);
+  result.judgement = std::move(judgement);
+  if (keep_events) result.events = events_without_certificates(timeline.events);
+  return result;
+}
+
+void add_cross_connection_finding(ConnectionResult& result, Finding finding) {
+  Judgement& judgement = result.judgement;
+  judgement.findings.push_back(std::move(finding));
+  judgement.verdict =
+      verdict_from(judgement.findings, judgement.undecided, result.flags_seen, result.tls_version == "1.2");
+}
+
+void sort_connections(FileResult& file) {
+  auto key = [](const ConnectionResult& c) {
+    return std::tie(c.first_frame, c.last_frame, c.client.address, c.client.port, c.server.address,
+                    c.server.port);
+  };
+  std::stable_sort(file.connections.begin(), file.connections.end(),
+                   [&](const ConnectionResult& a, const ConnectionResult& b) { return key(a) < key(b); });
+}
+
+VerdictCounts count_verdicts(std::span<const ConnectionResult> connections) {
+  VerdictCounts counts{};
+  for (const ConnectionResult& connection : connections)
+    ++counts[static_cast<size_t>(connection.judgement.verdict)];
+  return counts;
+}
+
+RunSummary summarise(std::span<const FileResult> files) {
+  RunSummary summary;
+  std::map<std::string, ServerSummary> servers;
+  for (const FileResult& file : files) {
+    ++(file.read_error ? summary.unreadable_files : summary.files);
+    for (const ConnectionResult& connection : file.connections) {
+      ++summary.connections;
+      ++summary.verdicts[static_cast<size_t>(connection.judgement.verdict)];
+      add_to_server(server_entry(servers, connection.server), connection);
+    }
+  }
+  for (auto& [key, server] : servers) summary.servers.push_back(std::move(server));
+  return summary;
+}
+
+bool any_failed(const RunSummary& summary) { return summary.count(Verdict::fail) > 0; }
+
+}  // namespace tlsflags::report

@@ -1,0 +1,131 @@
+// Golden tests: the JSON Lines contract (design.md "tlsflags-check (contract)") byte for byte.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "sample_results.hpp"
+
+using namespace tlsflags;
+using namespace tlsflags::report;
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+const std::string kPassing =
+    R"({"type":"connection","file":"a.pcap","client":"10.0.0.1:50000","server":"10.0.0.2:443",)"
+    R"("first_frame":1,"last_frame":19,"tls_version":"1.3","decrypted":true,)"
+    R"("rca":{"client_offered":true,"server_acknowledged":true,"client_certificate":"non-empty"},)"
+    R"("verdict":"pass","findings":[]})";
+
+const std::string kFailing =
+    R"({"type":"connection","file":"a.pcap","client":"10.0.0.3:50001","server":"10.0.0.2:443",)"
+    R"("first_frame":20,"last_frame":30,"tls_version":"1.3","decrypted":true,)"
+    R"("rca":{"client_offered":false,"server_acknowledged":true,"client_certificate":"none"},)"
+    R"("verdict":"fail","findings":[{"rule":"rca.server.ack-without-request","severity":"error",)"
+    R"("message":"the CertificateRequest carries request_client_auth (80) but the ClientHello did not",)"
+    R"("frames":[22,24]},{"rule":"rca.server.cr-without-ack","severity":"info","message":"a note","frames":[24]}]})";
+
+const std::string kUndecidable =
+    R"({"type":"connection","file":"b.pcap","client":"[2001:db8::1]:40000","server":"[2001:db8::2]:8443",)"
+    R"("first_frame":3,"last_frame":7,"tls_version":"1.3","decrypted":false,)"
+    R"("rca":{"client_offered":true,"server_acknowledged":null,"client_certificate":"unknown"},)"
+    R"("verdict":"undecidable","findings":[],)"
+    R"("undecidable":[{"rule":"rca.client.no-certificate","reason":"no keys for this connection"}]})";
+
+const std::string kSummary =
+    R"({"type":"summary","files":2,"connections":3,)"
+    R"("verdicts":{"pass":1,"fail":1,"warn":0,"undecidable":1,"not-applicable":0}})";
+
+}  // namespace
+
+TEST_CASE("jsonl: one connection object per connection, then the summary", "[jsonl]") {
+  auto lines = lines_of(samples::render(Format::jsonl, samples::two_files()));
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0] == kPassing);
+  CHECK(lines[1] == kFailing);
+  CHECK(lines[2] == kUndecidable);
+  CHECK(lines[3] == kSummary);
+}
+
+TEST_CASE("jsonl --events: the contract's events, without visibility markers", "[jsonl]") {
+  WriterOptions options;
+  options.events = true;
+  auto lines = lines_of(samples::render(Format::jsonl, samples::two_files(), options));
+  REQUIRE(lines.size() == 4);
+  const std::string passing_events =
+      R"(,"events":[{"frame":4,"time":0.000512,"from":"client","type":"client_hello","flags":[8,80]},)"
+      R"({"frame":6,"time":0.0021,"from":"server","type":"server_hello"},)"
+      R"({"frame":6,"time":0.0021,"from":"server","type":"encrypted_extensions"},)"
+      R"({"frame":6,"time":0.0021,"from":"server","type":"certificate_request","flags":[80]},)"
+      R"({"frame":6,"time":0.0021,"from":"server","type":"finished"},)"
+      R"({"frame":9,"time":0.0033,"from":"client","type":"certificate"},)"
+      R"({"frame":9,"time":0.0033,"from":"client","type":"finished"},)"
+      R"({"frame":19,"time":0.01,"from":"client","type":"fin"}]})";
+  CHECK(lines[0] == kPassing.substr(0, kPassing.size() - 1) + passing_events);
+  CHECK_THAT(lines[1], Catch::Contains(R"({"frame":26,"time":1.503,"from":"client","type":"alert",)"
+                                       R"("level":"fatal","description":"illegal_parameter"})"));
+  CHECK_THAT(lines[2], Catch::EndsWith(R"(,"events":[{"frame":3,"time":0.0,"from":"client","type":"client_hello",)"
+                                       R"("flags":[80]},{"frame":5,"time":0.25,"from":"server","type":"server_hello"},)"
+                                       R"({"frame":7,"time":0.5,"from":"client","type":"capture_end"}]})"));
+  CHECK(lines[3] == kSummary);
+}
+
+TEST_CASE("jsonl: event times lose subtraction noise", "[jsonl]") {
+  Timeline t = samples::passing_timeline();
+  t.events[0].time = 1.0021 - 1.0;  // 0.0020999999999998842
+  ConnectionResult r = samples::result(t, samples::passing_judgement());
+  WriterOptions options;
+  options.events = true;
+  std::string out = samples::render(Format::jsonl, {{"a.pcap", std::nullopt, {r}}}, options);
+  CHECK_THAT(out, Catch::Contains(R"({"frame":4,"time":0.0021,)"));
+}
+
+TEST_CASE("jsonl: an unknown alert description and level are shown, not guessed", "[jsonl]") {
+  Timeline t = samples::failing_timeline();
+  t.events[3].alert_description = 200;
+  t.events[3].alert_level = 7;
+  WriterOptions options;
+  options.events = true;
+  std::string out = samples::render(Format::jsonl, {{"a.pcap", std::nullopt, {samples::result(t, {})}}}, options);
+  CHECK_THAT(out, Catch::Contains(R"("type":"alert","level":7,"description":"unknown_200"})"));
+}
+
+TEST_CASE("jsonl --by-server: one server object per server before the summary", "[jsonl]") {
+  WriterOptions options;
+  options.by_server = true;
+  auto lines = lines_of(samples::render(Format::jsonl, samples::two_files(), options));
+  REQUIRE(lines.size() == 6);
+  CHECK(lines[3] ==
+        R"({"type":"server","server":"10.0.0.2:443","connections":2,)"
+        R"("verdicts":{"pass":1,"fail":1,"warn":0,"undecidable":0,"not-applicable":0},)"
+        R"("rca":{"client_offered":1,"server_acknowledged":1},)"
+        R"("findings":{"rca.server.ack-without-request":1,"rca.server.cr-without-ack":1}})");
+  CHECK_THAT(lines[4], Catch::StartsWith(R"({"type":"server","server":"[2001:db8::2]:8443","connections":1,)"));
+  CHECK(lines[5] == kSummary);
+}
+
+TEST_CASE("jsonl: an empty run still has its summary", "[jsonl]") {
+  CHECK(samples::render(Format::jsonl, {}) ==
+        R"({"type":"summary","files":0,"connections":0,)"
+        R"("verdicts":{"pass":0,"fail":0,"warn":0,"undecidable":0,"not-applicable":0}})"
+        "\n");
+}
+
+TEST_CASE("jsonl: capture-derived text is escaped and made valid UTF-8", "[jsonl][escape]") {
+  Judgement j = samples::failing_judgement();
+  j.findings[0].message = "SNI \"evil\x1b[2J\"\nnext\tline \xFF end";
+  ConnectionResult r = samples::result(samples::failing_timeline(), j);
+  r.file = "we\"ird\\name.pcap";
+  std::string out = samples::render(Format::jsonl, {{"we\"ird\\name.pcap", std::nullopt, {r}}});
+  CHECK_THAT(out, Catch::Contains(R"("file":"we\"ird\\name.pcap")"));
+  CHECK_THAT(out, Catch::Contains(R"("message":"SNI \"evil\u001b[2J\"\nnext\tline )" "\xEF\xBF\xBD" R"( end")"));
+  auto lines = lines_of(out);
+  REQUIRE(lines.size() == 2);  // no raw newline split an object
+  for (const std::string& line : lines) CHECK_NOTHROW(nlohmann::json::parse(line));
+}

@@ -1,0 +1,65 @@
+#include <catch2/catch.hpp>
+
+#include "sample_results.hpp"
+
+using namespace tlsflags;
+using namespace tlsflags::report;
+
+TEST_CASE("make_connection_result keeps what the outputs show", "[result]") {
+  ConnectionResult r = samples::result(samples::passing_timeline(), samples::passing_judgement());
+  CHECK(r.file == "a.pcap");
+  CHECK(r.client.to_string() == "10.0.0.1:50000");
+  CHECK(r.server.to_string() == "10.0.0.2:443");
+  CHECK(r.first_frame == 1);
+  CHECK(r.last_frame == 19);
+  CHECK(r.tls_version == "1.3");
+  CHECK(r.decrypted);
+  CHECK(r.flags_seen);
+  CHECK(r.server_name == "example.com");
+  CHECK(r.judgement.verdict == Verdict::pass);
+  REQUIRE(r.events.size() == samples::passing_timeline().events.size());
+  for (const Event& e : r.events) CHECK(e.certificate_chain_der.empty());
+}
+
+TEST_CASE("make_connection_result drops the events unless asked to keep them", "[result]") {
+  ConnectionResult r = samples::result(samples::passing_timeline(), samples::passing_judgement(), false);
+  CHECK(r.events.empty());
+  CHECK(r.tls_version == "1.3");  // still derived from the events before they were dropped
+}
+
+TEST_CASE("sort_connections orders a file by first frame", "[result]") {
+  FileResult file{"a.pcap", std::nullopt, {}};
+  file.connections.push_back(samples::result(samples::failing_timeline(), samples::failing_judgement()));
+  file.connections.push_back(samples::result(samples::passing_timeline(), samples::passing_judgement()));
+  sort_connections(file);
+  CHECK(file.connections[0].first_frame == 1);
+  CHECK(file.connections[1].first_frame == 20);
+}
+
+TEST_CASE("summarise counts files, connections, verdicts and servers", "[result]") {
+  auto files = samples::two_files();
+  files.push_back({"missing.pcap", std::string("No such file or directory"), {}});
+  RunSummary s = summarise(files);
+  CHECK(s.files == 2);
+  CHECK(s.unreadable_files == 1);
+  CHECK(s.connections == 3);
+  CHECK(s.count(Verdict::pass) == 1);
+  CHECK(s.count(Verdict::fail) == 1);
+  CHECK(s.count(Verdict::undecidable) == 1);
+  CHECK(any_failed(s));
+  REQUIRE(s.servers.size() == 2);
+  CHECK(s.servers[0].server == "10.0.0.2:443");
+  CHECK(s.servers[0].connections == 2);
+  CHECK(s.servers[0].client_offered == 1);
+  CHECK(s.servers[0].server_acknowledged == 1);
+  CHECK(s.servers[0].findings.at("rca.server.ack-without-request") == 1);
+  CHECK(s.servers[1].server == "[2001:db8::2]:8443");
+}
+
+TEST_CASE("add_cross_connection_finding appends and recomputes the verdict", "[result]") {
+  ConnectionResult r = samples::result(samples::passing_timeline(), samples::passing_judgement());
+  add_cross_connection_finding(r, {RuleId::rca_server_trust_anchors_shared, Severity::warning, "overlap", {6}});
+  REQUIRE(r.judgement.findings.size() == 1);
+  CHECK(r.judgement.findings[0].rule == RuleId::rca_server_trust_anchors_shared);
+  CHECK(r.judgement.verdict == Verdict::warn);
+}
