@@ -1,0 +1,173 @@
+#include "display.hpp"
+
+#include "tlsflags_protocol.hpp"
+
+namespace tlsflags::plugin {
+namespace {
+
+// Where an extension's items go in this pass's tree, and which bytes they cover.
+struct Placement {
+  proto_tree* parent;
+  tvbuff_t* data_source;  // NULL when the extension's bytes are not in this pass's tree
+  int type_offset;
+  tvbuff_t* frame_tvb;    // for items without a position (length 0)
+};
+
+Placement place(const ExtensionRecord& r, const FrameScan* scan, proto_tree* tree, tvbuff_t* frame_tvb) {
+  if (scan && r.ordinal < scan->extension_count) {
+    const ScannedExtension& e = scan->extensions[r.ordinal];
+    if (e.type_offset == r.type_offset && e.extension_node)
+      return {e.extension_node, e.data_source, r.type_offset, frame_tvb};
+  }
+  return {tree, nullptr, 0, frame_tvb};
+}
+
+// Extension { type(2) length(2) FlagExtensions { L(1) flags[L] } } (RFC 8446 §4.2, TF §2).
+constexpr int kLengthOctetOffset = 4;
+constexpr int kVectorOffset = 5;
+
+proto_item* add_uint_at(proto_tree* tree, int hf, const Placement& p, int offset, int length, uint32_t value) {
+  if (!p.data_source) return proto_tree_add_uint(tree, hf, p.frame_tvb, 0, 0, value);
+  return proto_tree_add_uint(tree, hf, p.data_source, p.type_offset + offset, length, value);
+}
+
+void add_link(proto_tree* tree, tvbuff_t* tvb, int hf, uint32_t frame) {
+  if (frame == 0) return;
+  proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, frame));
+}
+
+void add_generated_uint(proto_tree* tree, tvbuff_t* tvb, int hf, uint32_t value) {
+  proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, value));
+}
+
+void add_flags(proto_tree* sub, const ExtensionRecord& r, const Placement& p) {
+  if (r.body_length >= 1) add_uint_at(sub, g_ids.length, p, kLengthOctetOffset, 1, r.declared_length);
+  if (p.data_source)
+    proto_tree_add_bytes(sub, g_ids.flags, p.data_source, p.type_offset + kVectorOffset, r.octet_count, r.octets);
+  else
+    proto_tree_add_bytes_with_length(sub, g_ids.flags, p.frame_tvb, 0, 0, r.octets, r.octet_count);
+  uint16_t rca_flag = current_rule_config().request_client_auth_flag;
+  for (uint16_t i = 0; i < r.flag_count; ++i) {
+    uint16_t flag = r.flag_numbers[i];
+    std::string_view name = flag_name(flag, rca_flag);
+    proto_item* item = add_uint_at(sub, g_ids.flag, p, kVectorOffset + flag / 8, 1, flag);
+    if (!name.empty()) proto_item_append_text(item, " (%.*s)", static_cast<int>(name.size()), name.data());
+  }
+}
+
+void add_links_for_extension(proto_tree* sub, tvbuff_t* tvb, const ExtensionRecord& r,
+                             const ConnectionLinks& links) {
+  if (r.message == 1 && r.request_client_auth) {  // the flagged ClientHello
+    add_link(sub, tvb, g_ids.ack_in, links.acknowledging_request);
+    add_link(sub, tvb, g_ids.certificate_in, links.client_certificate);
+  }
+}
+
+void add_links_for_roles(proto_tree* sub, tvbuff_t* tvb, const FrameRecord& record, const ConnectionLinks& links) {
+  if (!links.flagged_client_hello && !links.acknowledging_request) return;
+  if (record.certificate_request) {
+    add_link(sub, tvb, g_ids.request_in, links.flagged_client_hello);
+    add_link(sub, tvb, g_ids.certificate_in, links.client_certificate);
+  }
+  if (record.client_certificate) {
+    add_link(sub, tvb, g_ids.request_in, links.flagged_client_hello);
+    add_link(sub, tvb, g_ids.ack_in, links.acknowledging_request);
+  }
+}
+
+const char* message_name(uint8_t message) {
+  switch (message) {
+    case 1: return "ClientHello";
+    case 2: return "ServerHello";
+    case 4: return "NewSessionTicket";
+    case kMessageHelloRetryRequest: return "HelloRetryRequest";
+    case 8: return "EncryptedExtensions";
+    case 11: return "Certificate";
+    case 13: return "CertificateRequest";
+    default: return "unknown message";
+  }
+}
+
+// The extension's "TLS Flags" node and its items; returns the node. Sets *links_shown when the node
+// also carried the frame's CertificateRequest links.
+proto_item* add_extension(proto_tree* tree, tvbuff_t* tvb, const FrameScan* scan, const FrameRecord& record,
+                          const ExtensionRecord& r, bool* links_shown) {
+  Placement p = place(r, scan, tree, tvb);
+  int covered = static_cast<int>(tvb_captured_length_remaining(p.data_source ? p.data_source : tvb, p.type_offset));
+  int length = 4 + r.body_length < covered ? 4 + r.body_length : covered;
+  proto_item* ti = p.data_source ? proto_tree_add_item(p.parent, g_ids.proto, p.data_source, p.type_offset, length, ENC_NA)
+                                 : proto_tree_add_item(p.parent, g_ids.proto, tvb, 0, 0, ENC_NA);
+  proto_item_append_text(ti, " in %s:", message_name(r.message));
+  if (r.flag_count == 0) proto_item_append_text(ti, " no flag set");
+  for (uint16_t i = 0; i < r.flag_count; ++i) proto_item_append_text(ti, "%s %u", i ? "," : "", r.flag_numbers[i]);
+  if (r.request_client_auth) proto_item_append_text(ti, " (request_client_auth)");
+  proto_tree* sub = proto_item_add_subtree(ti, g_ids.ett_extension);
+  add_generated_uint(sub, tvb, g_ids.message, r.message);
+  add_flags(sub, r, p);
+  proto_item_set_generated(proto_tree_add_boolean(sub, g_ids.request_client_auth, tvb, 0, 0, r.request_client_auth));
+  add_links_for_extension(sub, tvb, r, record.connection->links);
+  if (r.from_server && r.message == 13 && record.certificate_request) {
+    add_links_for_roles(sub, tvb, record, record.connection->links);  // the echoing CR links from its node
+    *links_shown = true;
+  }
+  return ti;
+}
+
+bool shows_finding(const FindingRecord& f, uint32_t frame, bool visited) {
+  if (f.decided_in == frame) return true;
+  if (!visited) return false;  // the first pass cannot know what later frames decide
+  for (uint32_t i = 0; i < f.frame_count; ++i)
+    if (f.frames[i] == frame) return true;
+  return false;
+}
+
+bool has_findings_to_show(const ConnectionState& c, uint32_t frame, bool visited) {
+  for (int i = 0; i < c.finding_count; ++i)
+    if (shows_finding(c.findings[i], frame, visited)) return true;
+  return false;
+}
+
+bool has_role_links(const FrameRecord& record) {
+  const ConnectionLinks& links = record.connection->links;
+  return (record.certificate_request || record.client_certificate) &&
+         (links.flagged_client_hello || links.acknowledging_request);
+}
+
+void add_findings(proto_item* anchor, packet_info* pinfo, const ConnectionState& c, bool visited) {
+  for (int i = 0; i < c.finding_count; ++i) {
+    const FindingRecord& f = c.findings[i];
+    if (!shows_finding(f, pinfo->num, visited)) continue;
+    const RuleInfo& info = rule_info(f.rule);
+    // The rule id first: labels are cut at ITEM_LABEL_LENGTH and the engine's messages are long.
+    expert_add_info_format(pinfo, anchor, expert_field_for(f.rule), "%.*s: %s", static_cast<int>(info.name.size()),
+                           info.name.data(), f.message);
+  }
+}
+
+}  // namespace
+
+void show_frame(const FrameRecord& record, const FrameScan* scan, proto_tree* tree, tvbuff_t* tvb,
+                packet_info* pinfo) {
+  const ConnectionState& c = *record.connection;
+  bool visited = PINFO_FD_VISITED(pinfo);
+  proto_item* anchor = nullptr;
+  bool links_shown = false;
+  for (int i = 0; i < record.extension_count; ++i) {
+    proto_item* item = add_extension(tree, tvb, scan, record, record.extensions[i], &links_shown);
+    if (!anchor) anchor = item;
+  }
+  bool role_links = has_role_links(record) && !links_shown;
+  bool findings = has_findings_to_show(c, pinfo->num, visited);
+  if (!role_links && !(findings && !anchor)) {
+    if (findings) add_findings(anchor, pinfo, c, visited);
+    return;
+  }
+  // Links and findings of a frame without a TLS Flags extension (the client's Certificate, a
+  // reaction) hang under a "TLS Flags" node of their own.
+  proto_item* top = proto_tree_add_item(tree, g_ids.proto, tvb, 0, 0, ENC_NA);
+  proto_tree* sub = proto_item_add_subtree(top, g_ids.ett_extension);
+  if (role_links) add_links_for_roles(sub, tvb, record, c.links);
+  add_findings(anchor ? anchor : top, pinfo, c, visited);
+}
+
+}  // namespace tlsflags::plugin

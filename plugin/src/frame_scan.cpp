@@ -1,0 +1,224 @@
+#include "frame_scan.hpp"
+
+#include <cstring>
+
+#include "tls_fields.hpp"
+
+namespace tlsflags::plugin {
+namespace {
+
+// RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random is SHA-256("HelloRetryRequest").
+constexpr uint8_t kHelloRetryRandom[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+constexpr uint8_t kHandshakeServerHello = 2;
+constexpr uint16_t kTls13 = 0x0304;
+constexpr uint16_t kEncryptedClientHello = 0xFE0D;  // draft-ietf-tls-esni
+constexpr uint8_t kAlertLevelFatal = 2;
+
+// Field values as 4.0 stores them (fvalue embedded in field_info; notes "C++ and Wireshark headers").
+uint64_t field_uint(field_info* fi) {
+  switch (fi->hfinfo->type) {
+    case FT_UINT8:
+    case FT_UINT16:
+    case FT_UINT24:
+    case FT_UINT32:
+      return fvalue_get_uinteger(&fi->value);
+    case FT_UINT64:
+    case FT_BOOLEAN:
+      return fvalue_get_uinteger64(&fi->value);
+    default:
+      return 0;
+  }
+}
+
+// The depth-first, parent-before-children successor of `node` below `root` (wire order of fields).
+proto_node* next_in_preorder(proto_node* node, proto_node* root) {
+  if (node->first_child) return node->first_child;
+  while (node && node != root) {
+    if (node->next) return node->next;
+    node = node->parent;
+  }
+  return nullptr;
+}
+
+class Scanner {
+ public:
+  Scanner(FrameScan* out, tvbuff_t* frame_tvb, packet_info* pinfo, uint16_t extension_type)
+      : out_(out), frame_tvb_(frame_tvb), pinfo_(pinfo), extension_type_(extension_type) {}
+
+  void visit(proto_node* node) {
+    field_info* fi = PNODE_FINFO(node);
+    if (!fi || !fi->hfinfo || !fi->ds_tvb) return;
+    switch (classify_field(fi->hfinfo->id)) {
+      case TlsField::none: return;
+      case TlsField::handshake_type: start_message(fi); return;
+      case TlsField::extensions_length: start_block(fi); return;
+      case TlsField::extension_type: extension(node, fi); return;
+      case TlsField::random: random(fi); return;
+      case TlsField::legacy_version: version(fi, false); return;
+      case TlsField::supported_version: version(fi, true); return;
+      case TlsField::certificate: certificate(fi); return;
+      case TlsField::distinguished_name: distinguished_name(fi); return;
+      case TlsField::alert_level: alert_level(fi); return;
+      case TlsField::alert_description: alert_description(fi); return;
+      case TlsField::quic_tls_alert: quic_alert(fi); return;
+      case TlsField::app_data: app_data(fi); return;
+      case TlsField::tcp_fin: if (field_uint(fi)) add_item(ItemKind::fin); return;
+      case TlsField::tcp_rst: if (field_uint(fi)) add_item(ItemKind::rst); return;
+    }
+  }
+
+ private:
+  ScannedItem* add_item(ItemKind kind) {
+    if (out_->item_count >= kMaxItems) return nullptr;
+    ScannedItem* item = &out_->items[out_->item_count++];
+    item->kind = kind;
+    item->message = -1;
+    return item;
+  }
+
+  // The message whose bytes hold `fi`: the innermost is the latest started (tree order).
+  ScannedMessage* owner(field_info* fi) {
+    for (int i = out_->message_count - 1; i >= 0; --i) {
+      ScannedMessage& m = out_->messages[i];
+      if (m.data_source == fi->ds_tvb && fi->start >= m.start && fi->start < m.end) return &m;
+    }
+    return nullptr;
+  }
+  int owner_index(field_info* fi) {
+    ScannedMessage* m = owner(fi);
+    return m ? static_cast<int>(m - out_->messages) : -1;
+  }
+
+  void start_message(field_info* fi) {
+    if (out_->message_count >= kMaxMessages) return;
+    // Handshake { msg_type(1); uint24 length; body } (RFC 8446 §4): the length follows the type.
+    int captured = static_cast<int>(tvb_captured_length(fi->ds_tvb));
+    if (fi->start < 0 || fi->start + 4 > captured) return;
+    ScannedItem* item = add_item(ItemKind::message);
+    if (!item) return;
+    ScannedMessage& m = out_->messages[out_->message_count];
+    item->message = out_->message_count++;
+    m.data_source = fi->ds_tvb;
+    m.start = fi->start;
+    uint32_t length = tvb_get_ntoh24(fi->ds_tvb, fi->start + 1);
+    int64_t end = static_cast<int64_t>(fi->start) + 4 + length;
+    m.end = end > captured ? captured : static_cast<int>(end);
+    m.block_offset = -1;
+    m.type = static_cast<uint8_t>(field_uint(fi));
+  }
+
+  void start_block(field_info* fi) {
+    if (ScannedMessage* m = owner(fi)) m->block_offset = fi->start;
+  }
+
+  void extension(proto_node* node, field_info* fi) {
+    uint64_t type = field_uint(fi);
+    ScannedMessage* m = owner(fi);
+    if (type == kEncryptedClientHello && m) m->ech_outer = true;
+    if (type != extension_type_ || out_->extension_count >= kMaxExtensions) return;
+    // Extension { uint16 extension_type; opaque extension_data<0..2^16-1>; } (RFC 8446 §4.2)
+    if (!tvb_bytes_exist(fi->ds_tvb, fi->start, 4)) return;
+    ScannedExtension& e = out_->extensions[out_->extension_count++];
+    e.extension_node = node->parent;
+    e.data_source = fi->ds_tvb;
+    e.type_offset = fi->start;
+    e.message = owner_index(fi);
+    e.block_offset = m ? m->block_offset : -1;
+    e.body_length = tvb_get_ntohs(fi->ds_tvb, fi->start + 2);
+    int available = static_cast<int>(tvb_captured_length_remaining(fi->ds_tvb, fi->start + 4));
+    int wanted = e.body_length < kMaxBodyCopy ? e.body_length : static_cast<int>(kMaxBodyCopy);
+    e.copied = static_cast<uint16_t>(available < wanted ? (available < 0 ? 0 : available) : wanted);
+    if (e.copied > 0) tvb_memcpy(fi->ds_tvb, e.body, fi->start + 4, e.copied);
+  }
+
+  void random(field_info* fi) {
+    ScannedMessage* m = owner(fi);
+    if (!m || m->type != kHandshakeServerHello || !tvb_bytes_exist(fi->ds_tvb, fi->start, 32)) return;
+    m->hello_retry = tvb_memeql(fi->ds_tvb, fi->start, kHelloRetryRandom, 32) == 0;
+  }
+
+  void version(field_info* fi, bool from_supported_versions) {
+    ScannedMessage* m = owner(fi);
+    if (!m) return;
+    auto value = static_cast<uint16_t>(field_uint(fi));
+    if (!from_supported_versions) {
+      m->legacy_version = value;
+    } else if (m->type == kHandshakeServerHello) {
+      m->selected_version = value;  // SH/HRR carry the one selected version (RFC 8446 §4.2.1)
+    } else if (value == kTls13) {
+      m->offers_tls13 = true;
+    }
+  }
+
+  void certificate(field_info* fi) {
+    if (ScannedMessage* m = owner(fi)) ++m->certificate_entries;
+  }
+
+  void distinguished_name(field_info* fi) {
+    ScannedMessage* m = owner(fi);
+    if (!m || m->distinguished_names >= kMaxDistinguishedNames || fi->length <= 0) return;
+    int length = fi->length < static_cast<int>(kMaxDistinguishedNameCopy) ? fi->length
+                                                                        : static_cast<int>(kMaxDistinguishedNameCopy);
+    if (!tvb_bytes_exist(fi->ds_tvb, fi->start, length)) return;
+    const guint8* bytes = tvb_get_ptr(fi->ds_tvb, fi->start, length);
+    m->distinguished_name_hex[m->distinguished_names++] = to_hex(bytes, length);
+  }
+
+  const char* to_hex(const guint8* bytes, int length) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    auto* text = static_cast<char*>(wmem_alloc(pinfo_->pool, static_cast<size_t>(length) * 2 + 1));
+    for (int i = 0; i < length; ++i) {
+      text[2 * i] = kDigits[bytes[i] >> 4];
+      text[2 * i + 1] = kDigits[bytes[i] & 0x0F];
+    }
+    text[2 * length] = '\0';
+    return text;
+  }
+
+  void alert_level(field_info* fi) {
+    if (ScannedItem* item = add_item(ItemKind::alert)) item->alert_level = static_cast<uint8_t>(field_uint(fi));
+  }
+
+  void alert_description(field_info* fi) {
+    if (out_->item_count == 0) return;
+    ScannedItem& last = out_->items[out_->item_count - 1];
+    if (last.kind != ItemKind::alert || last.alert_complete) return;
+    last.alert_description = static_cast<uint8_t>(field_uint(fi));
+    last.alert_complete = true;
+  }
+
+  void quic_alert(field_info* fi) {
+    ScannedItem* item = add_item(ItemKind::alert);
+    if (!item) return;
+    item->alert_level = kAlertLevelFatal;  // a QUIC CONNECTION_CLOSE ends the connection
+    item->alert_description = static_cast<uint8_t>(field_uint(fi));
+    item->alert_complete = true;
+  }
+
+  // Wireshark shows "Encrypted Application Data" over the protected record when it could not
+  // decrypt it; decrypted data lives in a data source of its own.
+  void app_data(field_info* fi) {
+    add_item(fi->ds_tvb == frame_tvb_ || fi->ds_tvb == tvb_get_ds_tvb(frame_tvb_) ? ItemKind::protected_data
+                                                                               : ItemKind::decrypted_data);
+  }
+
+  FrameScan* out_;
+  tvbuff_t* frame_tvb_;
+  packet_info* pinfo_;
+  uint16_t extension_type_;
+};
+
+}  // namespace
+
+const FrameScan* scan_frame(proto_tree* tree, tvbuff_t* frame_tvb, packet_info* pinfo,
+                            uint16_t extension_type) {
+  auto* scan = static_cast<FrameScan*>(wmem_alloc0(pinfo->pool, sizeof(FrameScan)));
+  if (!tree) return scan;
+  Scanner scanner(scan, frame_tvb, pinfo, extension_type);
+  for (proto_node* node = tree->first_child; node; node = next_in_preorder(node, tree)) scanner.visit(node);
+  return scan;
+}
+
+}  // namespace tlsflags::plugin

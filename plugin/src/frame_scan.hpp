@@ -1,0 +1,80 @@
+// Phase 1 of a frame: walk the protocol tree Wireshark built and copy what the rules need into plain
+// structs (pinfo->pool). Nothing here allocates C++ objects: tvb and proto calls may longjmp.
+#pragma once
+
+#include <cstdint>
+
+#include "wireshark.hpp"
+
+#include "tlsflags/core/flags_codec.hpp"
+
+namespace tlsflags::plugin {
+
+// A malformed body longer than 1 + 255 octets is still malformed when cut to this size, so the
+// codec sees the same problem without the scan copying unbounded data.
+inline constexpr size_t kMaxBodyCopy = 1 + kMaxFlagsOctets + 1;
+inline constexpr size_t kMaxDistinguishedNameCopy = 512;
+inline constexpr uint8_t kMaxDistinguishedNames = 8;
+
+// One TLS Flags extension, located in its data source (the frame, a reassembled or a decrypted
+// record: notes "decrypted data sources").
+struct ScannedExtension {
+  proto_node* extension_node;  // the node holding extension.type; our items nest under it
+  tvbuff_t* data_source;
+  int type_offset;             // offset of extension_type in data_source
+  int message;                 // index into FrameScan::messages, -1 when outside any message
+  int block_offset;            // offset of the extensions_length opening its block, -1 unknown
+  uint16_t body_length;        // extension_data length as sent
+  uint16_t copied;             // octets of body[] filled (may be less when the capture is cut)
+  uint8_t body[kMaxBodyCopy];
+};
+
+// A handshake message. Zero-initialised by the scan; every member is plain data.
+struct ScannedMessage {
+  tvbuff_t* data_source;
+  int start;         // offset of msg_type
+  int end;           // one past the message (start + 4 + length), clipped to what was present
+  int block_offset;  // the extension block being read (offset of its extensions_length)
+  uint8_t type;
+  bool hello_retry;
+  bool offers_tls13;
+  bool ech_outer;
+  uint16_t legacy_version;
+  uint16_t selected_version;
+  uint32_t certificate_entries;
+  uint8_t distinguished_names;
+  const char* distinguished_name_hex[kMaxDistinguishedNames];
+};
+
+enum class ItemKind : uint8_t { message, alert, fin, rst, protected_data, decrypted_data };
+
+// The frame's observations in tree (= wire) order.
+struct ScannedItem {
+  ItemKind kind;
+  int message;  // for ItemKind::message
+  uint8_t alert_level;
+  uint8_t alert_description;
+  bool alert_complete;
+};
+
+// Bounds per frame; a frame holding more is not a handshake worth judging, the rest is ignored.
+inline constexpr int kMaxMessages = 48;
+inline constexpr int kMaxExtensions = 16;
+inline constexpr int kMaxItems = 64;
+
+struct FrameScan {
+  ScannedMessage messages[kMaxMessages];
+  int message_count;
+  ScannedExtension extensions[kMaxExtensions];  // only TLS Flags extensions (configured type)
+  int extension_count;
+  ScannedItem items[kMaxItems];
+  int item_count;
+};
+
+// Walks `tree` (may be NULL) and returns what it found; `frame_tvb` is the tvb the postdissector got,
+// which tells protected (undecrypted) data from decrypted data.
+// The result lives in pinfo->pool.
+const FrameScan* scan_frame(proto_tree* tree, tvbuff_t* frame_tvb, packet_info* pinfo,
+                            uint16_t extension_type);
+
+}  // namespace tlsflags::plugin

@@ -1,0 +1,192 @@
+// Registration of protocol "tlsflags" (design.md "Plugin (contract)": fields, expert fields and
+// preferences are named exactly as there) and the postdissector itself.
+#include "tlsflags_protocol.hpp"
+
+#include <string>
+
+#include "connection_state.hpp"
+#include "display.hpp"
+#include "frame_scan.hpp"
+#include "tls_fields.hpp"
+
+namespace tlsflags::plugin {
+
+FieldIds g_ids;
+
+namespace {
+
+constexpr size_t kRuleCount = static_cast<size_t>(RuleId::rca_tls12_negotiated) + 1;
+expert_field g_expert[kRuleCount];
+
+// Preferences (registered as tlsflags.rca_flag, tlsflags.extension_type, tlsflags.profile).
+guint g_pref_rca_flag = kDefaultRequestClientAuthFlag;
+guint g_pref_extension_type = kTlsFlagsExtensionType;
+gint g_pref_profile = static_cast<gint>(Profile::rfc);
+
+const enum_val_t kProfiles[] = {
+    // Wireshark writes the description into preference files: keep it the same as the name.
+    {"rfc", "rfc", static_cast<gint>(Profile::rfc)},
+    {"draft-02", "draft-02", static_cast<gint>(Profile::draft02)},
+    {nullptr, nullptr, -1},
+};
+
+// tlsflags.message values: RFC 8446 §4 HandshakeType of the message carrying the extension.
+const value_string kMessageNames[] = {
+    {1, "ClientHello"},
+    {2, "ServerHello"},
+    {4, "NewSessionTicket"},
+    {kMessageHelloRetryRequest, "HelloRetryRequest"},
+    {8, "EncryptedExtensions"},
+    {11, "Certificate"},
+    {13, "CertificateRequest"},
+    {0, nullptr},
+};
+
+dissector_handle_t g_handle;
+
+int dissect_tlsflags(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
+  auto* record = static_cast<FrameRecord*>(p_get_proto_data(wmem_file_scope(), pinfo, g_ids.proto, 0));
+  // Every pass scans: later passes only to find the extension nodes to nest under.
+  const FrameScan* scan = scan_frame(tree, tvb, pinfo, current_extension_type());
+  if (!record && !PINFO_FD_VISITED(pinfo)) {
+    ConnectionState* connection = scan->message_count > 0 ? connection_for(pinfo, g_ids.proto)
+                                                          : existing_connection(pinfo, g_ids.proto);
+    if (connection && (scan->item_count > 0 || scan->extension_count > 0)) {
+      record = record_frame(connection, scan, pinfo, current_rule_config());
+      if (record) p_add_proto_data(wmem_file_scope(), pinfo, g_ids.proto, 0, record);
+    }
+  }
+  if (record) show_frame(*record, scan, tree, tvb, pinfo);
+  return 0;  // a postdissector consumes nothing
+}
+
+void register_fields() {
+  static hf_register_info fields[] = {
+      {&g_ids.message, {"Message", "tlsflags.message", FT_UINT8, BASE_DEC, VALS(kMessageNames), 0,
+                        "Handshake message carrying this TLS Flags extension (6 = HelloRetryRequest)", HFILL}},
+      {&g_ids.length, {"Flags length", "tlsflags.length", FT_UINT8, BASE_DEC, nullptr, 0,
+                       "Declared length of the flags vector (opaque flags<1..255>)", HFILL}},
+      {&g_ids.flags, {"Flags", "tlsflags.flags", FT_BYTES, BASE_NONE, nullptr, 0,
+                      "The flags vector as sent; flag N is octet N/8, bit N%8 from the least significant",
+                      HFILL}},
+      {&g_ids.flag, {"Flag", "tlsflags.flag", FT_UINT16, BASE_DEC, nullptr, 0,
+                     "A flag set in this extension (one item per set flag, with its name when known)", HFILL}},
+      {&g_ids.request_client_auth, {"request_client_auth", "tlsflags.request_client_auth", FT_BOOLEAN,
+                                    BASE_NONE, nullptr, 0,
+                                    "Whether the request_client_auth flag (preference tlsflags.rca_flag) is set",
+                                    HFILL}},
+      {&g_ids.request_in, {"Requested in", "tlsflags.request_in", FT_FRAMENUM, BASE_NONE,
+                           FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0,
+                           "Frame of the ClientHello that sent request_client_auth", HFILL}},
+      {&g_ids.ack_in, {"Acknowledged in", "tlsflags.ack_in", FT_FRAMENUM, BASE_NONE,
+                       FRAMENUM_TYPE(FT_FRAMENUM_ACK), 0,
+                       "Frame of the CertificateRequest that echoed request_client_auth", HFILL}},
+      {&g_ids.certificate_in, {"Client certificate in", "tlsflags.certificate_in", FT_FRAMENUM, BASE_NONE,
+                               FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0,
+                               "Frame of the client's Certificate message answering the CertificateRequest",
+                               HFILL}},
+  };
+  proto_register_field_array(g_ids.proto, fields, G_N_ELEMENTS(fields));
+  static gint* subtrees[] = {&g_ids.ett_extension};
+  proto_register_subtree_array(subtrees, G_N_ELEMENTS(subtrees));
+}
+
+int expert_severity(Severity severity) {
+  switch (severity) {
+    case Severity::error: return PI_ERROR;
+    case Severity::warning: return PI_WARN;
+    case Severity::info: return PI_NOTE;
+  }
+  return PI_NOTE;
+}
+
+// The three codec findings are about the bytes of the packet; the rest about the protocol flow.
+int expert_group(RuleId rule) {
+  switch (rule) {
+    case RuleId::flags_malformed:
+    case RuleId::flags_empty:
+    case RuleId::flags_non_minimal_encoding: return PI_MALFORMED;
+    default: return PI_PROTOCOL;
+  }
+}
+
+// ei_register_info has no description: give each expert field the spec sentence it enforces, so
+// `tshark -G fields` describes every tlsflags field.
+void describe_expert_fields() {
+  for (const RuleInfo& rule : rule_catalogue()) {
+    std::string name = "tlsflags." + std::string(rule.name);
+    header_field_info* hfinfo = proto_registrar_get_byname(name.c_str());
+    if (hfinfo && !hfinfo->blurb) {
+      std::string text = std::string(rule.source) + ": \"" + std::string(rule.spec_text) + "\"";
+      hfinfo->blurb = g_strdup(text.c_str());
+    }
+  }
+}
+
+// One expert field per catalogue rule, named "tlsflags." + rule id, built from the core catalogue so
+// the two can never disagree. Wireshark keeps pointers into the array: it lives as long as the process.
+void register_expert_fields() {
+  auto catalogue = rule_catalogue();
+  auto* infos = g_new0(ei_register_info, catalogue.size());
+  for (size_t i = 0; i < catalogue.size(); ++i) {
+    const RuleInfo& rule = catalogue[i];
+    std::string name = "tlsflags." + std::string(rule.name);
+    std::string summary = std::string(rule.summary) + " (" + std::string(rule.source) + ")";
+    infos[i].ids = &g_expert[static_cast<size_t>(rule.id)];
+    infos[i].eiinfo = {g_strdup(name.c_str()), expert_group(rule.id), expert_severity(rule.severity),
+                       g_strdup(summary.c_str()), EXPFILL};
+  }
+  expert_module_t* module = expert_register_protocol(g_ids.proto);
+  expert_register_field_array(module, infos, static_cast<int>(catalogue.size()));
+  describe_expert_fields();
+}
+
+void apply_preferences() {
+  // Flags beyond 2039 cannot be encoded (opaque flags<1..255>); keep the default then.
+  if (g_pref_rca_flag > kMaxFlag) g_pref_rca_flag = kDefaultRequestClientAuthFlag;
+  if (g_pref_extension_type > 0xFFFF) g_pref_extension_type = kTlsFlagsExtensionType;
+}
+
+void register_preferences() {
+  module_t* module = prefs_register_protocol(g_ids.proto, apply_preferences);
+  prefs_register_uint_preference(module, "rca_flag", "request_client_auth flag number",
+                                 "Flag number of request_client_auth (deployments use 80)", 10, &g_pref_rca_flag);
+  prefs_register_uint_preference(module, "extension_type", "TLS Flags extension type",
+                                 "ExtensionType decoded as TLS Flags: 62 (BoringSSL), or 65025 (0xFE01) for "
+                                 "Cloudflare's request-mTLS experiment",
+                                 10, &g_pref_extension_type);
+  prefs_register_enum_preference(module, "profile", "Rules profile",
+                                 "rfc: a server accepting request_client_auth echoes it in CertificateRequest (RFC text); "
+                                 "draft-02: the older draft, where the server does not echo the flag",
+                                 &g_pref_profile, kProfiles, FALSE);
+}
+
+}  // namespace
+
+expert_field* expert_field_for(RuleId rule) { return &g_expert[static_cast<size_t>(rule)]; }
+
+RuleConfig current_rule_config() {
+  RuleConfig config;
+  config.request_client_auth_flag = static_cast<uint16_t>(g_pref_rca_flag);
+  config.profile = static_cast<Profile>(g_pref_profile);
+  return config;
+}
+
+uint16_t current_extension_type() { return static_cast<uint16_t>(g_pref_extension_type); }
+
+void register_protocol() {
+  g_ids.proto = proto_register_protocol("TLS Flags Extension", "TLS Flags", "tlsflags");
+  for (expert_field& e : g_expert) e = EI_INIT;
+  register_fields();
+  register_expert_fields();
+  register_preferences();
+}
+
+void register_handoff() {
+  g_handle = create_dissector_handle(dissect_tlsflags, g_ids.proto);
+  register_postdissector(g_handle);
+  resolve_tls_fields();
+  set_postdissector_wanted_hfids(g_handle, wanted_tls_field_ids());
+}
+
+}  // namespace tlsflags::plugin

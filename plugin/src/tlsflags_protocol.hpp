@@ -1,0 +1,40 @@
+// The registered protocol "tlsflags": its field, subtree and expert ids and its preferences
+// (design.md "Plugin (contract)"). Registration lives in tlsflags_protocol.cpp; everything else reads
+// these ids.
+#pragma once
+
+#include "wireshark.hpp"
+
+#include "tlsflags/core/rules.hpp"
+
+namespace tlsflags::plugin {
+
+struct FieldIds {
+  int proto = -1;
+  int message = -1;              // tlsflags.message
+  int length = -1;               // tlsflags.length
+  int flags = -1;                // tlsflags.flags
+  int flag = -1;                 // tlsflags.flag
+  int request_client_auth = -1;  // tlsflags.request_client_auth
+  int request_in = -1;           // tlsflags.request_in
+  int ack_in = -1;               // tlsflags.ack_in
+  int certificate_in = -1;       // tlsflags.certificate_in
+  int ett_extension = -1;
+};
+extern FieldIds g_ids;
+
+// The value tlsflags.message takes for a HelloRetryRequest: its wire type is server_hello (2), but
+// RFC 8446 §4 reserves 6 (hello_retry_request_RESERVED) for it, which keeps the two apart in filters.
+inline constexpr uint8_t kMessageHelloRetryRequest = 6;
+
+// The expert field of a catalogue rule ("tlsflags." + rule id).
+expert_field* expert_field_for(RuleId rule);
+
+// Current preference values, as the rules engine wants them.
+RuleConfig current_rule_config();
+uint16_t current_extension_type();
+
+void register_protocol();
+void register_handoff();
+
+}  // namespace tlsflags::plugin

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Checks what tshark -G reports about the built plugin: it is listed with the project version, every
+# contract field and one expert field per catalogue rule is registered with a description, and the
+# preferences have their contract defaults.
+#
+#   check_registration.sh PLUGIN_SO VERSION
+set -euo pipefail
+plugin=$1 version=$2
+
+work=$(mktemp -d /tmp/tlsflags-plugin-reg.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/home" "$work/plugins/4.0/epan"
+cp "$plugin" "$work/plugins/4.0/epan/tlsflags.so"
+chmod -R a+rwX "$work"
+
+run_tshark() {  # as root tshark ignores WIRESHARK_PLUGIN_DIR: run it as nobody (see tshark_golden.sh)
+  local env_vars=(HOME="$work/home" WIRESHARK_PLUGIN_DIR="$work/plugins" LC_ALL=C.UTF-8 PATH="$PATH")
+  if [[ $(id -u) -ne 0 ]]; then env -i "${env_vars[@]}" tshark "$@"
+  elif command -v setpriv >/dev/null; then setpriv --reuid=65534 --regid=65534 --clear-groups env -i "${env_vars[@]}" tshark "$@"
+  else unshare -U env -i "${env_vars[@]}" tshark "$@"; fi
+}
+
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+plugins=$(run_tshark -G plugins)
+grep -P "^tlsflags\.so *\t\Q$version\E\tdissector\t" <<<"$plugins" || fail "tshark -G plugins does not list tlsflags.so $version"
+
+fields=$(run_tshark -G fields | awk -F'\t' '$1 == "F" && $5 == "tlsflags"')
+for name in message length flags flag request_client_auth request_in ack_in certificate_in \
+            flags.malformed flags.empty flags.non-minimal-encoding flags.invalid-not-rejected \
+            flags.duplicate-extension flags.unsolicited-ack flags.unsolicited-not-rejected \
+            tls13.ch2-flags-changed tls13.client-certificate-missing rca.server.ack-without-request \
+            rca.client.unsolicited-ack-accepted rca.server.flag-in-forbidden-message \
+            rca.client.flag-outside-cr-accepted rca.server.flag-outside-ch-accepted rca.client.no-certificate \
+            rca.client.flag-without-certificate rca.server.cr-without-ack rca.client.slow-certificate \
+            rca.server.trust-anchors-shared rca.tls12-negotiated; do
+  row=$(awk -F'\t' -v abbrev="tlsflags.$name" '$3 == abbrev' <<<"$fields")
+  [[ -n $row ]] || { fail "field tlsflags.$name is not registered"; continue; }
+  [[ -n $(cut -f8 <<<"$row") ]] || fail "field tlsflags.$name has no description"
+done
+count=$(wc -l <<<"$fields")
+[[ $count -eq 28 ]] || fail "expected 28 tlsflags fields (8 + 20 rules), tshark lists $count"
+echo "$count tlsflags fields registered, each with a description"
+
+prefs=$(run_tshark -G defaultprefs)
+for pref in "tlsflags.rca_flag: 80" "tlsflags.extension_type: 62" "tlsflags.profile: rfc"; do
+  grep -qxF "#$pref" <<<"$prefs" || fail "default preference '$pref' missing"
+done
+
+[[ $failures -eq 0 ]] || exit 1
+echo "PASS"
