@@ -1,0 +1,191 @@
+#include "tlsflags/tls/keylog.hpp"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace tlsflags::tls {
+
+// ---- Secret -------------------------------------------------------------------------------------
+
+Secret::Secret(const Secret& other) { assign(other.bytes()); }
+
+Secret& Secret::operator=(const Secret& other) {
+  if (this != &other) assign(other.bytes());
+  return *this;
+}
+
+Secret::~Secret() { clear(); }
+
+void Secret::assign(std::span<const uint8_t> bytes) {
+  clear();
+  size_ = std::min(bytes.size(), kMaxSecretSize);
+  std::copy_n(bytes.begin(), size_, bytes_.begin());
+}
+
+void Secret::clear() {
+  OPENSSL_cleanse(bytes_.data(), bytes_.size());
+  size_ = 0;
+}
+
+// ---- KeyLog -------------------------------------------------------------------------------------
+
+std::string KeyLogWarning::to_string() const {
+  return source + ":" + std::to_string(line) + ": " + reason;
+}
+
+size_t KeyLog::RandomHash::operator()(const ClientRandom& random) const {
+  // The client random is 32 uniformly random bytes (RFC 8446 §4.1.2): any 8 of them hash well.
+  uint64_t h = 0;
+  std::memcpy(&h, random.data(), sizeof h);
+  return static_cast<size_t>(h);
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes hex into `out`; false on odd length, a non-hex digit, or more bytes than `out` holds.
+bool decode_hex(std::string_view hex, std::span<uint8_t> out, size_t& written) {
+  if (hex.size() % 2 != 0 || hex.size() / 2 > out.size()) return false;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i / 2] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  written = hex.size() / 2;
+  return true;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Splits on runs of blanks; at most `max` fields (one more means "too many").
+size_t split_fields(std::string_view line, std::span<std::string_view> fields) {
+  size_t n = 0;
+  while (!line.empty()) {
+    while (!line.empty() && is_space(line.front())) line.remove_prefix(1);
+    if (line.empty()) break;
+    size_t end = 0;
+    while (end < line.size() && !is_space(line[end])) ++end;
+    if (n == fields.size()) return n + 1;
+    fields[n++] = line.substr(0, end);
+    line.remove_prefix(end);
+  }
+  return n;
+}
+
+// Where a TLS 1.3 label's secret goes; nullptr for labels that are recognised but not needed.
+Secret* slot_for(std::string_view label, ConnectionSecrets& secrets) {
+  if (label == "CLIENT_HANDSHAKE_TRAFFIC_SECRET") return &secrets.client_handshake;
+  if (label == "SERVER_HANDSHAKE_TRAFFIC_SECRET") return &secrets.server_handshake;
+  if (label == "CLIENT_TRAFFIC_SECRET_0") return &secrets.client_traffic_0;
+  if (label == "SERVER_TRAFFIC_SECRET_0") return &secrets.server_traffic_0;
+  return nullptr;
+}
+
+bool is_ignored_label(std::string_view label) {
+  // Early data and exporters are not needed to see the handshake; TLS 1.2 is never decrypted.
+  return label == "CLIENT_EARLY_TRAFFIC_SECRET" || label == "EARLY_EXPORTER_SECRET" ||
+         label == "EXPORTER_SECRET" || label == "CLIENT_RANDOM";
+}
+
+}  // namespace
+
+void KeyLog::warn(std::string_view source, size_t line_number, std::string_view reason) {
+  warnings_.push_back(KeyLogWarning{std::string(source), line_number, std::string(reason)});
+}
+
+KeyLog::LineResult KeyLog::add_line(std::string_view line, std::string_view source, size_t number) {
+  line = trim(line);
+  if (line.empty() || line.front() == '#') return LineResult::skipped;
+
+  std::array<std::string_view, 3> fields;
+  if (split_fields(line, fields) != 3) {
+    warn(source, number, "not three fields (label, client random, secret)");
+    return LineResult::skipped;
+  }
+  auto [label, random_hex, secret_hex] = fields;
+  ConnectionSecrets scratch;
+  Secret* slot = slot_for(label, scratch);
+  if (!slot && !is_ignored_label(label)) {
+    warn(source, number, "unknown label");
+    return LineResult::skipped;
+  }
+  ClientRandom random{};
+  size_t random_size = 0;
+  if (!decode_hex(random_hex, random, random_size) || random_size != kClientRandomSize) {
+    warn(source, number, "client random is not 64 hex digits");
+    return LineResult::skipped;
+  }
+  std::array<uint8_t, kMaxSecretSize> secret{};
+  size_t secret_size = 0;
+  bool secret_ok = decode_hex(secret_hex, secret, secret_size) && secret_size > 0;
+  if (secret_ok && slot) secret_ok = secret_size == 32 || secret_size == 48;  // SHA-256 or SHA-384
+  if (!secret_ok) {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    warn(source, number, "secret is not valid hex of a usable length");
+    return LineResult::skipped;
+  }
+  if (!slot) {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    return LineResult::ignored_label;
+  }
+  ConnectionSecrets& target = secrets_[random];
+  Secret* destination = slot_for(label, target);
+  destination->assign(std::span<const uint8_t>(secret.data(), secret_size));
+  OPENSSL_cleanse(secret.data(), secret.size());
+  return LineResult::accepted;
+}
+
+size_t KeyLog::add_text(std::string_view text, std::string_view source) {
+  size_t accepted = 0, number = 0;
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    ++number;
+    if (add_line(line, source, number) != LineResult::skipped) ++accepted;
+  }
+  return accepted;
+}
+
+bool KeyLog::add_file(const std::string& path, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (error) *error = "cannot open key log " + path;
+    return false;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    OPENSSL_cleanse(text.data(), text.size());
+    if (error) *error = "cannot read key log " + path;
+    return false;
+  }
+  add_text(text, path);
+  OPENSSL_cleanse(text.data(), text.size());
+  return true;
+}
+
+const ConnectionSecrets* KeyLog::find(std::span<const uint8_t> client_random) const {
+  if (client_random.size() != kClientRandomSize) return nullptr;
+  ClientRandom key;
+  std::copy(client_random.begin(), client_random.end(), key.begin());
+  auto it = secrets_.find(key);
+  return it == secrets_.end() ? nullptr : &it->second;
+}
+
+}  // namespace tlsflags::tls

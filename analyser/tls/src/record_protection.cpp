@@ -1,0 +1,198 @@
+#include "tlsflags/tls/record_protection.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include <algorithm>
+
+namespace tlsflags::tls {
+namespace {
+
+constexpr CipherSuite kSuites[] = {
+    {0x1301, Aead::aes_128_gcm, "SHA256", 16, 32},
+    {0x1302, Aead::aes_256_gcm, "SHA384", 32, 48},
+    {0x1303, Aead::chacha20_poly1305, "SHA256", 32, 32},
+};
+
+// The algorithm objects, fetched once per process (fetching is costly in OpenSSL 3 and the objects are
+// immutable and thread-safe). Deliberately never freed: they live as long as the process.
+struct Algorithms {
+  EVP_CIPHER* aead[3] = {};
+  EVP_CIPHER* keystream[3] = {};  // the counter-mode cipher inside each AEAD
+  EVP_KDF* tls13_kdf = nullptr;
+
+  Algorithms() {
+    aead[0] = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
+    aead[1] = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    aead[2] = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
+    keystream[0] = EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr);
+    keystream[1] = EVP_CIPHER_fetch(nullptr, "AES-256-CTR", nullptr);
+    keystream[2] = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
+    tls13_kdf = EVP_KDF_fetch(nullptr, "TLS13-KDF", nullptr);
+  }
+};
+
+const Algorithms& algorithms() {
+  static const Algorithms instance;
+  return instance;
+}
+
+size_t index_of(Aead aead) { return static_cast<size_t>(aead); }
+
+}  // namespace
+
+const CipherSuite* tls13_cipher_suite(uint16_t id) {
+  for (const CipherSuite& suite : kSuites)
+    if (suite.id == id) return &suite;
+  return nullptr;
+}
+
+bool hkdf_expand_label(const CipherSuite& suite, std::span<const uint8_t> secret, std::string_view label,
+                       std::span<const uint8_t> context, std::span<uint8_t> out) {
+  // OpenSSL's TLS13-KDF in expand-only mode builds the HkdfLabel of §7.1 itself:
+  //   struct { uint16 length; opaque label<7..255> = "tls13 " + Label; opaque context<0..255>; }
+  // and runs HKDF-Expand(secret, HkdfLabel, length).
+  EVP_KDF* kdf = algorithms().tls13_kdf;
+  if (!kdf || label.size() > 249 || context.size() > 255) return false;
+  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
+  if (!ctx) return false;
+  static const unsigned char kPrefix[] = "tls13 ";
+  static const unsigned char kEmpty[1] = {0};
+  int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(suite.digest), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(secret.data()), secret.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, const_cast<unsigned char*>(kPrefix), 6),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, const_cast<char*>(label.data()), label.size()),
+      OSSL_PARAM_construct_octet_string(
+          OSSL_KDF_PARAM_DATA,
+          const_cast<uint8_t*>(context.empty() ? kEmpty : context.data()), context.size()),
+      OSSL_PARAM_construct_end(),
+  };
+  bool ok = EVP_KDF_derive(ctx, out.data(), out.size(), params) == 1;
+  EVP_KDF_CTX_free(ctx);
+  return ok;
+}
+
+bool derive_traffic_keys(const CipherSuite& suite, std::span<const uint8_t> secret, TrafficKeys& keys) {
+  // §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
+  //       [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length)
+  keys.key_size = suite.key_size;
+  return hkdf_expand_label(suite, secret, "key", {}, std::span<uint8_t>(keys.key.data(), suite.key_size)) &&
+         hkdf_expand_label(suite, secret, "iv", {}, keys.iv);
+}
+
+// ---- RecordProtection ---------------------------------------------------------------------------
+
+RecordProtection::~RecordProtection() {
+  clear();
+  EVP_CIPHER_CTX_free(aead_);
+  EVP_CIPHER_CTX_free(keystream_);
+}
+
+void RecordProtection::clear() {
+  suite_ = nullptr;
+  secret_.clear();
+  OPENSSL_cleanse(keys_.key.data(), keys_.key.size());
+  OPENSSL_cleanse(keys_.iv.data(), keys_.iv.size());
+  sequence_ = 0;
+}
+
+bool RecordProtection::ensure_contexts() {
+  if (!aead_) aead_ = EVP_CIPHER_CTX_new();
+  if (!keystream_) keystream_ = EVP_CIPHER_CTX_new();
+  return aead_ && keystream_;
+}
+
+bool RecordProtection::set_keys() {
+  const Algorithms& algs = algorithms();
+  size_t i = index_of(suite_->aead);
+  if (!algs.aead[i] || !algs.keystream[i] || !ensure_contexts()) return false;
+  if (!derive_traffic_keys(*suite_, secret_.bytes(), keys_)) return false;
+  // The key is set once here; each record then only sets its nonce.
+  return EVP_DecryptInit_ex2(aead_, algs.aead[i], keys_.key.data(), nullptr, nullptr) == 1 &&
+         EVP_EncryptInit_ex2(keystream_, algs.keystream[i], keys_.key.data(), nullptr, nullptr) == 1;
+}
+
+bool RecordProtection::install(const CipherSuite& suite, std::span<const uint8_t> traffic_secret) {
+  clear();
+  if (traffic_secret.size() != suite.hash_size) return false;
+  suite_ = &suite;
+  secret_.assign(traffic_secret);
+  if (!set_keys()) {
+    clear();
+    return false;
+  }
+  return true;
+}
+
+bool RecordProtection::update_traffic_secret() {
+  if (!suite_) return false;
+  const CipherSuite& suite = *suite_;
+  std::array<uint8_t, kMaxSecretSize> next{};
+  std::span<uint8_t> next_secret(next.data(), suite.hash_size);
+  bool ok = hkdf_expand_label(suite, secret_.bytes(), "traffic upd", {}, next_secret) &&
+            install(suite, next_secret);
+  OPENSSL_cleanse(next.data(), next.size());
+  return ok;
+}
+
+std::array<uint8_t, kAeadNonceSize> RecordProtection::nonce() const {
+  // §5.3: the 64-bit sequence number, big-endian, left-padded to iv_length, XORed with the write IV.
+  std::array<uint8_t, kAeadNonceSize> nonce = keys_.iv;
+  for (size_t i = 0; i < 8; ++i) nonce[kAeadNonceSize - 1 - i] ^= static_cast<uint8_t>(sequence_ >> (8 * i));
+  return nonce;
+}
+
+std::optional<size_t> RecordProtection::open(std::span<const uint8_t> header, std::span<const uint8_t> body,
+                                             std::span<uint8_t> out) {
+  if (!suite_ || header.size() != kRecordHeaderSize || body.size() < kAeadTagSize) return std::nullopt;
+  size_t length = body.size() - kAeadTagSize;
+  if (out.size() < length) return std::nullopt;
+  auto iv = nonce();
+  int written = 0, final_written = 0;
+  bool ok = EVP_DecryptInit_ex2(aead_, nullptr, nullptr, iv.data(), nullptr) == 1 &&
+            EVP_DecryptUpdate(aead_, nullptr, &written, header.data(), static_cast<int>(header.size())) == 1 &&
+            EVP_DecryptUpdate(aead_, out.data(), &written, body.data(), static_cast<int>(length)) == 1 &&
+            EVP_CIPHER_CTX_ctrl(aead_, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kAeadTagSize),
+                                const_cast<uint8_t*>(body.data() + length)) == 1 &&
+            EVP_DecryptFinal_ex(aead_, out.data() + written, &final_written) == 1;
+  if (!ok) return std::nullopt;
+  ++sequence_;
+  return static_cast<size_t>(written + final_written);
+}
+
+std::optional<uint8_t> RecordProtection::peek_byte(size_t offset, uint8_t ciphertext_byte) {
+  if (!suite_) return std::nullopt;
+  // The counter block that encrypts plaintext byte `offset`:
+  //  AES-GCM (NIST SP 800-38D): J0 = nonce || 1; plaintext block b uses nonce || (2 + b), 16-byte blocks.
+  //  ChaCha20-Poly1305 (RFC 8439 §2.8): block 0 makes the Poly1305 key; plaintext block b uses counter
+  //  1 + b, 64-byte blocks. OpenSSL's ChaCha20 takes a 16-byte IV = counter (little-endian) || nonce.
+  auto n = nonce();
+  std::array<uint8_t, 16> iv{};
+  size_t block_size = 16;
+  if (suite_->aead == Aead::chacha20_poly1305) {
+    block_size = 64;
+    uint32_t counter = static_cast<uint32_t>(1 + offset / block_size);
+    for (size_t i = 0; i < 4; ++i) iv[i] = static_cast<uint8_t>(counter >> (8 * i));
+    std::copy(n.begin(), n.end(), iv.begin() + 4);
+  } else {
+    uint32_t counter = static_cast<uint32_t>(2 + offset / block_size);
+    std::copy(n.begin(), n.end(), iv.begin());
+    for (size_t i = 0; i < 4; ++i) iv[15 - i] = static_cast<uint8_t>(counter >> (8 * i));
+  }
+  std::array<uint8_t, 64> zeros{}, keystream{};
+  size_t upto = offset % block_size + 1;
+  int written = 0;
+  if (EVP_EncryptInit_ex2(keystream_, nullptr, nullptr, iv.data(), nullptr) != 1 ||
+      EVP_EncryptUpdate(keystream_, keystream.data(), &written, zeros.data(), static_cast<int>(upto)) != 1 ||
+      static_cast<size_t>(written) != upto)
+    return std::nullopt;
+  return static_cast<uint8_t>(keystream[upto - 1] ^ ciphertext_byte);
+}
+
+}  // namespace tlsflags::tls

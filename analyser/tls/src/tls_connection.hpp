@@ -1,0 +1,117 @@
+// One TCP connection seen as TLS: the record layer of each direction, handshake reassembly, the key
+// schedule phases, and the Timeline being built. Internal to tlsflags_tls.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "tlsflags/capture/stream_consumer.hpp"
+#include "tlsflags/core/events.hpp"
+#include "tlsflags/tls/connection_tracker.hpp"
+#include "tlsflags/tls/handshake.hpp"
+#include "tlsflags/tls/record_protection.hpp"
+
+namespace tlsflags::tls {
+
+using capture::StreamPosition;
+
+// Which keys protect a direction's records (RFC 8446 §7.1, §7.3).
+enum class KeyPhase : uint8_t { plaintext, handshake, application };
+
+// The record layer of one direction.
+struct Direction {
+  // The last byte of the plaintext and the AEAD tag: all that is read of a skipped record.
+  static constexpr size_t kTailSize = 1 + kAeadTagSize;
+  enum class Stage : uint8_t { header, whole_body, tail_body };
+
+  Party party = Party::client;
+  Stage stage = Stage::header;
+  std::array<uint8_t, kRecordHeaderSize> header{};
+  size_t header_have = 0;
+  uint8_t record_type = 0;
+  size_t record_length = 0;
+  std::vector<uint8_t> record;  // the body of a record that spans chunks
+  size_t skip_left = 0;         // tail_body: bytes before the tail still to skip
+  std::array<uint8_t, kTailSize> tail{};
+  size_t tail_have = 0;
+
+  std::vector<uint8_t> handshake;  // handshake bytes of an incomplete message
+  RecordProtection protection;
+  KeyPhase keys = KeyPhase::plaintext;
+  bool stopped = false;            // nothing more is read in this direction
+  bool marked_unreadable = false;  // the one `unreadable` event of this direction was emitted
+  bool saw_application_data = false;
+  bool saw_record = false;
+  size_t early_data_trials = 0;
+
+  std::span<const uint8_t> header_bytes() const { return header; }  // the additional data (§5.2)
+};
+
+class TlsConnection {
+ public:
+  TlsConnection(ConnectionTracker& tracker, Timeline timeline);
+
+  size_t on_data(Party from, std::span<const uint8_t> data, StreamPosition at);
+  void on_gap(Party from, StreamPosition at);
+  void on_fin_or_rst(EventType type, Party from, StreamPosition at);
+  Timeline finish(bool capture_ended, StreamPosition at);
+  bool dropped() const { return dropped_; }
+  bool saw_client_hello() const { return client_hello_seen_; }
+
+ private:
+  // What a handshake message means for the reading that follows it.
+  enum class Outcome : uint8_t {
+    go_on,
+    keys_changed,  // the sender's keys changed: the message must end its record (§5.1)
+    done,          // nothing more to read in this connection (TLS 1.2 negotiated)
+    stop,          // malformed: this direction stops, marked unreadable
+  };
+
+  Direction& direction(Party party) { return party == Party::client ? client_ : server_; }
+  Event& emit(EventType type, Party from, StreamPosition at);
+  void stop_unreadable(Direction& d, StreamPosition at);
+  void stop_silently(Direction& d) { d.stopped = true; }
+
+  // Record framing.
+  void consume_header(Direction& d, std::span<const uint8_t>& data, StreamPosition at);
+  void begin_record(Direction& d, size_t available, StreamPosition at);
+  bool plausible_header(const Direction& d) const;
+  bool wants_tail_only(const Direction& d, size_t available) const;
+  void consume_whole_body(Direction& d, std::span<const uint8_t>& data, StreamPosition at);
+  void consume_tail_body(Direction& d, std::span<const uint8_t>& data, StreamPosition at);
+  void finish_tail_record(Direction& d, StreamPosition at);
+
+  // Record contents.
+  void process_record(Direction& d, std::span<const uint8_t> body, StreamPosition at);
+  void process_protected(Direction& d, std::span<const uint8_t> body, StreamPosition at);
+  bool skip_as_early_data(Direction& d);
+  bool peeked_application_data(Direction& d, std::span<const uint8_t> body);
+  void process_inner_plaintext(Direction& d, std::span<const uint8_t> inner, StreamPosition at);
+  void process_alerts(Direction& d, std::span<const uint8_t> content, StreamPosition at);
+  void note_application_data(Direction& d, StreamPosition at);
+
+  // Handshake messages.
+  void process_handshake_bytes(Direction& d, std::span<const uint8_t> content, StreamPosition at);
+  size_t process_complete_messages(Direction& d, std::span<const uint8_t> input, StreamPosition at);
+  Outcome process_message(Direction& d, uint8_t type, std::span<const uint8_t> body, StreamPosition at);
+  Outcome on_client_hello(std::span<const uint8_t> body, Event& event);
+  Outcome on_server_hello(std::span<const uint8_t> body, Event& event);
+  Outcome on_finished(Direction& d, std::span<const uint8_t> body);
+  Outcome on_key_update(Direction& d, std::span<const uint8_t> body);
+  bool install(Direction& d, const Secret& secret);
+
+  ConnectionTracker& tracker_;
+  Timeline timeline_;
+  Direction client_;
+  Direction server_;
+  bool dropped_ = false;
+  bool client_hello_seen_ = false;
+  bool server_hello_seen_ = false;
+  ClientHelloFacts client_hello_;
+  const CipherSuite* suite_ = nullptr;
+  const ConnectionSecrets* secrets_ = nullptr;
+};
+
+}  // namespace tlsflags::tls
