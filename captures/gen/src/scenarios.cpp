@@ -1,0 +1,245 @@
+#include "scenarios.hpp"
+
+#include <algorithm>
+
+// The catalogue of behaviours. References: "RCA ¶n" = paragraph n of section 3 of the
+// request_client_auth RFC text; "TF" = draft-ietf-tls-tlsflags; "8446" = RFC 8446.
+namespace tlsgen {
+namespace {
+
+constexpr int kAlertHandshakeFailure = 40;
+constexpr int kAlertCertificateRequired = 116;
+
+// A flagged client and a server that echoes the flag: the well-behaved baseline every scenario varies.
+ConnectionKnobs baseline() { return {}; }
+
+ConnectionKnobs unflagged_client() {
+  ConnectionKnobs knobs;
+  knobs.client.sends_rca = false;
+  return knobs;
+}
+
+ConnectionKnobs with_misplaced_flag(unsigned messages, bool client_rejects) {
+  ConnectionKnobs knobs;
+  knobs.server.misplaced_flag_in = messages;
+  knobs.client.rejects_misplaced_flag = client_rejects;
+  if (messages & kHelloRetryRequest) knobs.server.groups = "P-256";
+  return knobs;
+}
+
+ConnectionKnobs with_client_encoding(FlagsEncoding encoding, bool server_rejects) {
+  ConnectionKnobs knobs;
+  knobs.client.encoding = encoding;
+  knobs.server.rejects_invalid_flags = server_rejects;
+  return knobs;
+}
+
+ConnectionKnobs with_client_reaction(FlaggedCrReaction reaction, int alert = 0) {
+  ConnectionKnobs knobs;
+  knobs.client.on_flagged_cr = reaction;
+  knobs.client.abort_alert = alert;
+  return knobs;
+}
+
+ConnectionKnobs with_impairment(Impairment impairment) {
+  ConnectionKnobs knobs;
+  knobs.wire.impairment = impairment;
+  return knobs;
+}
+
+// A server flight of three segments (CA in the chain, MSS 536) for the reordering impairments.
+ConnectionKnobs with_long_flight_impairment(Impairment impairment) {
+  ConnectionKnobs knobs = with_impairment(impairment);
+  knobs.server.sends_ca_certificate = true;
+  knobs.wire.mss = 536;
+  return knobs;
+}
+
+ConnectionKnobs with_hello_retry(std::optional<bool> ch2_sends_rca) {
+  ConnectionKnobs knobs;
+  knobs.server.groups = "P-256";  // the client's first key share is X25519: 8446 §4.1.4 HRR
+  knobs.client.ch2_sends_rca = ch2_sends_rca;
+  return knobs;
+}
+
+// RCA §4: a server that always asks for a certificate, once for a flagged client and once for another.
+std::vector<ConnectionKnobs> two_requests_to_one_server(std::vector<std::string> flagged_cas,
+                                                        std::vector<std::string> unflagged_cas) {
+  ConnectionKnobs flagged;
+  flagged.server.cert_request = CertRequestPolicy::always;
+  flagged.server.ca_names_when_flagged = flagged_cas;
+  flagged.server.ca_names_when_unflagged = unflagged_cas;
+  ConnectionKnobs unflagged = flagged;
+  unflagged.client.sends_rca = false;
+  return {flagged, unflagged};
+}
+
+template <typename Edit>
+ConnectionKnobs edited(ConnectionKnobs knobs, Edit edit) {
+  edit(knobs);
+  return knobs;
+}
+
+std::vector<Scenario> build_table() {
+  using K = ConnectionKnobs;
+  std::vector<Scenario> table = {
+      {"rca-echo-pass", "client sends request_client_auth, server echoes it in CR, client sends its certificate",
+       {baseline()}},
+      {"rca-echo-with-flag8", "client sends flags 8 and 80, server echoes 80 in CR, client certificate",
+       {edited(baseline(), [](K& k) { k.client.other_flags = {8}; })}},
+      {"rca-ticket-flag8", "normal echo; the server proposes flag 8 (resumption_across_names) in NewSessionTicket",
+       {edited(baseline(), [](K& k) { k.server.ticket_flags = {8}; })}},
+      {"rca-not-requested", "client sends the flag, server ignores it and sends no CertificateRequest",
+       {edited(baseline(), [](K& k) { k.server.cert_request = CertRequestPolicy::never; })}},
+      {"no-flags", "no TLS Flags extension anywhere, no client authentication", {unflagged_client()}},
+      {"no-flags-client-auth", "no TLS Flags extension, server always requests a certificate",
+       {edited(unflagged_client(), [](K& k) { k.server.cert_request = CertRequestPolicy::always; })}},
+      {"flag8-only", "client sends only flag 8, no client authentication",
+       {edited(unflagged_client(), [](K& k) { k.client.other_flags = {8}; })}},
+      {"rca-empty-certificate", "flag echoed, client has no certificate: empty Certificate, server continues",
+       {edited(baseline(), [](K& k) { k.client.has_certificate = false; })}},
+      {"rca-empty-certificate-required",
+       "flag echoed, empty client Certificate, server aborts with certificate_required (8446 §4.4.2.4)",
+       {edited(baseline(), [](K& k) {
+         k.client.has_certificate = false;
+         k.server.requires_certificate = true;
+       })}},
+      {"rca-cr-without-ack", "client sends the flag, server requests a certificate without echoing the flag",
+       {edited(baseline(), [](K& k) {
+         k.server.cert_request = CertRequestPolicy::always;
+         k.server.cr_flags = CrFlagsPolicy::omit;
+       })}},
+      {"rca-ack-without-request-rejected",
+       "client sends no TLS Flags, server's CR carries the flag, client aborts with illegal_parameter",
+       {edited(unflagged_client(), [](K& k) {
+         k.server.cert_request = CertRequestPolicy::always;
+         k.server.cr_flags = CrFlagsPolicy::always;
+       })}},
+      {"rca-ack-without-request-accepted",
+       "client sends only flag 8, server's CR carries flag 80, client accepts and sends its certificate",
+       {edited(unflagged_client(), [](K& k) {
+         k.client.other_flags = {8};
+         k.client.rejects_unrequested_cr_flag = false;
+         k.server.cert_request = CertRequestPolicy::always;
+         k.server.cr_flags = CrFlagsPolicy::always;
+       })}},
+      {"rca-flag-in-sh-rejected", "server also puts the flag in ServerHello, client aborts with illegal_parameter",
+       {with_misplaced_flag(kServerHello, true)}},
+      {"rca-flag-in-sh-ignored", "server also puts the flag in ServerHello, client carries on",
+       {with_misplaced_flag(kServerHello, false)}},
+      {"rca-flag-in-hrr-rejected", "server puts the flag in HelloRetryRequest, client aborts with illegal_parameter",
+       {with_misplaced_flag(kHelloRetryRequest, true)}},
+      {"rca-flag-in-hrr-ignored", "server puts the flag in HelloRetryRequest, client carries on",
+       {with_misplaced_flag(kHelloRetryRequest, false)}},
+      {"rca-flag-in-ee-rejected", "server puts the flag in EncryptedExtensions, client aborts with illegal_parameter",
+       {with_misplaced_flag(kEncryptedExtensions, true)}},
+      {"rca-flag-in-ee-ignored", "server puts the flag in EncryptedExtensions, client carries on",
+       {with_misplaced_flag(kEncryptedExtensions, false)}},
+      {"rca-flag-in-server-cert-rejected",
+       "server puts the flag in its Certificate entry, client aborts with illegal_parameter",
+       {with_misplaced_flag(kServerCertificate, true)}},
+      {"rca-flag-in-server-cert-ignored", "server puts the flag in its Certificate entry, client carries on",
+       {with_misplaced_flag(kServerCertificate, false)}},
+      {"rca-flag-in-nst-rejected", "server puts the flag in NewSessionTicket, client aborts with illegal_parameter",
+       {with_misplaced_flag(kNewSessionTicket, true)}},
+      {"rca-flag-in-nst-ignored", "server puts the flag in NewSessionTicket, client carries on",
+       {with_misplaced_flag(kNewSessionTicket, false)}},
+      {"rca-client-aborts-handshake-failure",
+       "flag echoed, client sends a fatal handshake_failure alert instead of a Certificate",
+       {with_client_reaction(FlaggedCrReaction::alert, kAlertHandshakeFailure)}},
+      {"rca-client-aborts-certificate-required",
+       "flag echoed, client sends a fatal certificate_required alert instead of a Certificate",
+       {with_client_reaction(FlaggedCrReaction::alert, kAlertCertificateRequired)}},
+      {"rca-client-closes", "flag echoed, client closes the TCP connection instead of sending a Certificate",
+       {with_client_reaction(FlaggedCrReaction::close)}},
+      {"rca-client-aborts-unsatisfiable-cas",
+       "flagged CR lists certificate_authorities the client cannot satisfy; client aborts (RCA ¶3 exception)",
+       {edited(with_client_reaction(FlaggedCrReaction::alert, kAlertHandshakeFailure), [](K& k) {
+         k.server.ca_names_when_flagged = {"Crawler Verification Root"};
+       })}},
+      {"flags-empty-rejected", "client sends an empty flags vector (L=0), server aborts with decode_error",
+       {with_client_encoding(FlagsEncoding::empty, true)}},
+      {"flags-empty-ignored", "client sends an empty flags vector (L=0), server carries on",
+       {with_client_encoding(FlagsEncoding::empty, false)}},
+      {"flags-trailing-zero-rejected", "client flags vector has a trailing zero octet, server aborts (illegal_parameter)",
+       {with_client_encoding(FlagsEncoding::trailing_zero, true)}},
+      {"flags-trailing-zero-ignored", "client flags vector has a trailing zero octet, server echoes and carries on",
+       {with_client_encoding(FlagsEncoding::trailing_zero, false)}},
+      {"flags-all-zero-rejected", "client flags vector is all zero, server aborts with illegal_parameter",
+       {with_client_encoding(FlagsEncoding::all_zero, true)}},
+      {"flags-all-zero-ignored", "client flags vector is all zero, server carries on",
+       {with_client_encoding(FlagsEncoding::all_zero, false)}},
+      {"flags-malformed-rejected", "flags length octet exceeds the extension body, server aborts (illegal_parameter)",
+       {with_client_encoding(FlagsEncoding::malformed, true)}},
+      {"flags-malformed-ignored", "flags length octet exceeds the extension body, server echoes and carries on",
+       {with_client_encoding(FlagsEncoding::malformed, false)}},
+      {"flags-cr-trailing-zero-rejected",
+       "server's CR echo has a trailing zero octet, client aborts with illegal_parameter",
+       {edited(baseline(), [](K& k) { k.server.cr_encoding = FlagsEncoding::trailing_zero; })}},
+      {"flags-cr-trailing-zero-ignored", "server's CR echo has a trailing zero octet, client carries on",
+       {edited(baseline(), [](K& k) {
+         k.server.cr_encoding = FlagsEncoding::trailing_zero;
+         k.client.rejects_invalid_cr_flags = false;
+       })}},
+      {"flags-duplicate-extension",
+       "ClientHello rewritten on the wire to carry the TLS Flags extension twice; server aborts (8446 §4.2)",
+       {edited(baseline(), [](K& k) { k.wire.duplicate_flags_extension = true; })}},
+      {"rca-hrr-flags-kept", "HelloRetryRequest; the second ClientHello keeps the flag, echo, client certificate",
+       {with_hello_retry(std::nullopt)}},
+      {"rca-hrr-flags-changed", "HelloRetryRequest; the second ClientHello drops the flag (8446 §4.1.2 broken)",
+       {with_hello_retry(false)}},
+      {"rca-tls12", "client sends the flag, the server only speaks TLS 1.2 and requests a certificate",
+       {edited(baseline(), [](K& k) {
+         k.server.tls12_only = true;
+         k.server.cert_request = CertRequestPolicy::always;
+       })}},
+      {"tls12-one-record-flight",
+       "TLS 1.2 with the flag; the server's plaintext flight (SH..ServerHelloDone) packed in one record",
+       {edited(baseline(), [](K& k) {
+         k.server.tls12_only = true;
+         k.server.cert_request = CertRequestPolicy::always;
+         k.wire.coalesce_plaintext_records = true;
+       })}},
+      {"rca-slow-certificate", "flag echoed, the client's Certificate comes 3 s after the CertificateRequest",
+       {edited(baseline(), [](K& k) { k.client.certificate_delay_ms = 3000; })}},
+      {"rca-trust-anchors-shared",
+       "two connections to one server: flagged and unflagged CRs share a certificate_authorities name (RCA §4)",
+       two_requests_to_one_server({"Crawler Verification Root", "Corporate Client Root"},
+                                  {"Corporate Client Root", "Partner Client Root"})},
+      {"rca-trust-anchors-disjoint",
+       "two connections to one server: flagged and unflagged CRs advertise disjoint certificate_authorities",
+       two_requests_to_one_server({"Crawler Verification Root"}, {"Corporate Client Root"})},
+      {"rca-fragmented-handshake", "server records limited to 512 octets: its Certificate spans several records",
+       {edited(baseline(), [](K& k) {
+         k.server.max_send_fragment = 512;
+         k.server.sends_ca_certificate = true;
+       })}},
+      {"rca-tcp-split-client-hello", "the ClientHello arrives in two TCP segments",
+       {with_impairment(Impairment::split_client_hello)}},
+      {"rca-tcp-reordered", "two segments of the server's encrypted flight captured out of order (MSS 536)",
+       {with_long_flight_impairment(Impairment::reorder)}},
+      {"rca-tcp-retransmission", "a segment of the server's flight captured twice (MSS 536)",
+       {with_long_flight_impairment(Impairment::retransmit)}},
+      {"rca-cut-after-cr", "one record per segment; the capture ends with the flagged CertificateRequest",
+       {edited(with_impairment(Impairment::cut_after_cr), [](K& k) { k.wire.segment_per_record = true; })}},
+      {"rca-gap-at-cr", "one record per segment; the segment with the CertificateRequest was not captured",
+       {edited(with_impairment(Impairment::gap_at_cr), [](K& k) { k.wire.segment_per_record = true; })}},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::span<const Scenario> all_scenarios() {
+  static const std::vector<Scenario> table = build_table();
+  return table;
+}
+
+const Scenario* find_scenario(std::string_view name) {
+  auto scenarios = all_scenarios();
+  auto found = std::find_if(scenarios.begin(), scenarios.end(),
+                            [&](const Scenario& scenario) { return scenario.name == name; });
+  return found == scenarios.end() ? nullptr : &*found;
+}
+
+}  // namespace tlsgen

@@ -1,0 +1,107 @@
+// The scenario table: each scenario is a name, a one-line description and the knobs of one or more
+// TLS connections (client behaviour, server behaviour, what happens on the wire).
+#pragma once
+
+#include "flags.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tlsgen {
+
+// Server messages in which RCA §3 ¶6 forbids the request_client_auth flag (the custom extension
+// contexts the server can misuse).
+enum ServerMessage : unsigned {
+  kServerHello = 1u << 0,
+  kHelloRetryRequest = 1u << 1,
+  kEncryptedExtensions = 1u << 2,
+  kServerCertificate = 1u << 3,
+  kNewSessionTicket = 1u << 4,
+};
+
+// When the server sends a CertificateRequest at all.
+enum class CertRequestPolicy { when_flagged, always, never };
+
+// What the server's CertificateRequest says in its TLS Flags extension.
+enum class CrFlagsPolicy {
+  echo,    // RCA ¶1: the request_client_auth flag exactly when the ClientHello had it
+  omit,    // no echo: a draft-02 server or client auth for another reason (RCA ¶2)
+  always,  // the flag even when the client did not send it (RCA ¶5 broken)
+};
+
+// How the client answers a CertificateRequest that carries the request_client_auth flag.
+enum class FlaggedCrReaction {
+  certificate,  // Certificate (possibly empty), then Finished: RFC 8446 §4.4.2 and RCA ¶3
+  alert,        // a fatal alert of the scenario's choosing instead of a Certificate
+  close,        // TCP FIN without any TLS message
+};
+
+// What happens to the packets of the capture (the TLS peers see an unimpaired byte stream).
+enum class Impairment {
+  none,
+  split_client_hello,  // the ClientHello record in two TCP segments
+  reorder,             // two segments of the server's flight swapped in the capture
+  retransmit,          // a segment of the server's flight captured twice
+  gap_at_cr,           // the segment carrying the CertificateRequest was not captured
+  cut_after_cr,        // the capture ends with the segment that completes the CertificateRequest
+};
+
+struct ClientKnobs {
+  bool sends_rca = true;               // request_client_auth in the ClientHello
+  FlagNumbers other_flags;             // further flags, e.g. 8 (resumption_across_names)
+  FlagsEncoding encoding = FlagsEncoding::minimal;
+  std::optional<bool> ch2_sends_rca;   // after a HelloRetryRequest: send this instead (RFC 8446 §4.1.2)
+  bool has_certificate = true;         // false: answers CertificateRequest with an empty Certificate
+  FlaggedCrReaction on_flagged_cr = FlaggedCrReaction::certificate;
+  int abort_alert = 0;                 // for FlaggedCrReaction::alert (RFC 8446 §6 alert code)
+  bool rejects_unrequested_cr_flag = true;  // RCA ¶5: fatal illegal_parameter
+  bool rejects_misplaced_flag = true;       // RCA ¶6 / TF rule 4: fatal illegal_parameter
+  bool rejects_invalid_cr_flags = true;     // TF rules 5-7
+  unsigned certificate_delay_ms = 0;   // the Certificate flight stamped this long after the CR
+  std::string groups = "X25519:P-256"; // the first group gets the key share
+};
+
+struct ServerKnobs {
+  CertRequestPolicy cert_request = CertRequestPolicy::when_flagged;
+  CrFlagsPolicy cr_flags = CrFlagsPolicy::echo;
+  FlagsEncoding cr_encoding = FlagsEncoding::minimal;
+  unsigned misplaced_flag_in = 0;      // ServerMessage bits: where the server also puts the flag
+  FlagNumbers ticket_flags;            // flags proposed in NewSessionTicket (TF: unsolicited is allowed there)
+  bool rejects_invalid_flags = true;   // TF rules 5-7 for the ClientHello's extension
+  bool requires_certificate = false;   // RFC 8446 §4.4.2.4: certificate_required on an empty Certificate
+  bool tls12_only = false;
+  std::string groups = "X25519:P-256"; // "P-256" alone forces a HelloRetryRequest
+  std::vector<std::string> ca_names_when_flagged;    // certificate_authorities in the flagged CR
+  std::vector<std::string> ca_names_when_unflagged;  // ... and in a CR without the flag
+  std::size_t max_send_fragment = 0;   // 0: OpenSSL's default (16384)
+  bool sends_ca_certificate = false;   // the chain includes the CA: a longer flight (several segments)
+};
+
+struct WireKnobs {
+  bool duplicate_flags_extension = false;   // a second copy of the extension in the ClientHello
+  bool coalesce_plaintext_records = false;  // consecutive plaintext handshake records merged into one
+  bool segment_per_record = false;          // each TLS record of a flight in its own TCP segment
+  std::size_t mss = 1448;
+  Impairment impairment = Impairment::none;
+};
+
+struct ConnectionKnobs {
+  ClientKnobs client;
+  ServerKnobs server;
+  WireKnobs wire;
+};
+
+struct Scenario {
+  std::string_view name;
+  std::string_view description;
+  std::vector<ConnectionKnobs> connections;
+};
+
+std::span<const Scenario> all_scenarios();
+const Scenario* find_scenario(std::string_view name);
+
+}  // namespace tlsgen
