@@ -1,0 +1,131 @@
+#include "tlsflags/inspect/connection_inspection.hpp"
+
+#include <cmath>
+
+namespace tlsflags::inspect {
+namespace {
+
+using Events = std::vector<Event>;
+
+const Event* first_after(const Events& events, const Event* after, EventType type, Party from) {
+  bool started = after == nullptr;
+  for (const Event& event : events) {
+    if (&event == after) {
+      started = true;
+      continue;
+    }
+    if (started && event.type == type && event.from == from) return &event;
+  }
+  return nullptr;
+}
+
+bool has_der(const Event* certificate) {
+  return certificate != nullptr && certificate->certificate_entries > 0 && !certificate->certificate_chain_der.empty();
+}
+
+void add_warning(ConnectionInspection& out, std::optional<std::string> text) {
+  if (text) out.warnings.push_back(std::move(*text));
+}
+
+void verify_against_anchors(ConnectionInspection& out, const Event& certificate, const InspectOptions& options) {
+  if (!options.capture_start_epoch) {
+    out.notes.push_back("no capture start time: the client's chain was not verified against the trust anchors");
+    return;
+  }
+  // Verify at the moment the certificate was on the wire, not today (an old capture stays meaningful).
+  int64_t at = *options.capture_start_epoch + static_cast<int64_t>(std::floor(certificate.time));
+  out.chain = verify_client_chain(certificate.certificate_chain_der, *options.trust_anchors, at);
+}
+
+void judge_client_certificate(ConnectionInspection& out, const Event& certificate, const InspectOptions& options) {
+  const Der& leaf = certificate.certificate_chain_der.front();
+  out.client_certificate = describe_certificate(leaf);
+  if (options.trust_anchors) verify_against_anchors(out, certificate, options);
+  if (options.pinned) out.pin = match_pinned(leaf, *options.pinned);
+  if (!out.server_reaction || !out.client_certificate->ok()) return;
+  const CertificateDetails& details = out.client_certificate->value();
+  if (out.chain) add_warning(out, accepted_despite_anchors(*out.server_reaction, *out.chain, details));
+  if (out.pin) add_warning(out, accepted_despite_pins(*out.server_reaction, *out.pin, details));
+}
+
+void judge_server_identity(ConnectionInspection& out, const Timeline& timeline, const InspectOptions& options) {
+  const Event* hello = first_after(timeline.events, nullptr, EventType::client_hello, Party::client);
+  const Event* certificate = first_after(timeline.events, nullptr, EventType::certificate, Party::server);
+  if (hello == nullptr || !has_der(certificate)) return;
+  if (hello->ech_outer) {
+    // With ECH the SNI on the wire is the outer public name; the name the client meant is inside.
+    out.notes.push_back("the ClientHello uses ECH: the real server name is hidden, so the server identity was not checked");
+    return;
+  }
+  out.server_identity = check_server_identity(certificate->certificate_chain_der.front(), hello->server_name,
+                                              options.identity_rules);
+}
+
+}  // namespace
+
+ConnectionInspection inspect_connection(const Timeline& timeline, const InspectOptions& options) {
+  ConnectionInspection out;
+  const Events& events = timeline.events;
+  const Event* request = first_after(events, nullptr, EventType::certificate_request, Party::server);
+  const Event* answer = request ? first_after(events, request, EventType::certificate, Party::client) : nullptr;
+  out.server_reaction = classify_server_reaction(timeline);
+  if (request && answer) out.fit = check_certificate_request_fit(*request, *answer);
+  if (has_der(answer)) {
+    judge_client_certificate(out, *answer, options);
+  } else if (answer && answer->certificate_entries > 0) {
+    out.notes.push_back("the capture source did not keep the client's certificate: its details are not available");
+  }
+  judge_server_identity(out, timeline, options);
+  return out;
+}
+
+namespace {
+
+std::string list_text(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? "(none)" : out;
+}
+
+void explain_certificate(std::vector<std::string>& lines, const Outcome<CertificateDetails>& certificate) {
+  if (!certificate) {
+    lines.push_back("client certificate: unreadable: " + certificate.error());
+    return;
+  }
+  const CertificateDetails& d = certificate.value();
+  lines.push_back("client certificate: subject " + d.subject);
+  lines.push_back("  issuer " + d.issuer);
+  lines.push_back("  san " + list_text(d.san));
+  lines.push_back("  valid " + d.not_before + " to " + d.not_after);
+  lines.push_back("  key " + d.key_type + ", signed with " + d.signature_algorithm);
+  lines.push_back("  sha256 " + d.sha256);
+}
+
+void explain_fit(std::vector<std::string>& lines, const CertificateRequestFit& fit) {
+  lines.push_back("fit with the CertificateRequest:");
+  lines.push_back("  certificate_authorities: " + std::string(to_string(fit.authorities.fit)) + ": " + fit.authorities.explanation);
+  lines.push_back("  certificate signatures: " + std::string(to_string(fit.certificate_signature.fit)) + ": " +
+                  fit.certificate_signature.explanation);
+  lines.push_back("  key for CertificateVerify: " + std::string(to_string(fit.key.fit)) + ": " + fit.key.explanation);
+}
+
+}  // namespace
+
+std::vector<std::string> ConnectionInspection::explain_lines() const {
+  std::vector<std::string> lines;
+  if (client_certificate) explain_certificate(lines, *client_certificate);
+  if (fit) explain_fit(lines, *fit);
+  if (server_reaction) lines.push_back("server reaction: " + server_reaction->to_string() + ": " + server_reaction->explanation);
+  if (chain) lines.push_back("trust anchors: " + chain->explanation);
+  if (pin) lines.push_back("pinned certificates: " + pin->explanation);
+  if (server_identity) {
+    lines.push_back(server_identity->ok() ? "server identity: " + std::string(server_identity->value().matched ? "match: " : "mismatch: ") +
+                                                server_identity->value().explanation
+                                          : "server identity: not checked: " + server_identity->error());
+  }
+  for (const auto& warning : warnings) lines.push_back("warning: " + warning);
+  for (const auto& note : notes) lines.push_back("note: " + note);
+  return lines;
+}
+
+}  // namespace tlsflags::inspect

@@ -1,0 +1,207 @@
+#include "tlsflags/inspect/server_reaction.hpp"
+
+#include <cstddef>
+
+namespace tlsflags::inspect {
+
+std::string ServerReaction::to_string() const {
+  switch (kind) {
+    case ReactionKind::accepted: return "accepted";
+    case ReactionKind::certificate_required: return "certificate_required";
+    case ReactionKind::bad_certificate: return "bad_certificate";
+    case ReactionKind::unknown_ca: return "unknown_ca";
+    case ReactionKind::other_alert: return "alert:" + std::string(alert_description_name(alert_description));
+    case ReactionKind::closed: return "closed";
+    case ReactionKind::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using Events = std::vector<Event>;
+
+std::string frame_text(const Event& event) { return "frame " + std::to_string(event.frame); }
+
+// RFC 8446 §6: close_notify and user_canceled are closure alerts; every other alert is an error alert
+// "regardless of the AlertLevel", so the level is not consulted.
+bool is_closure_alert(const Event& event) {
+  return event.alert_description == alert_close_notify || event.alert_description == 90 /* user_canceled */;
+}
+
+ReactionKind kind_of_error_alert(uint8_t description) {
+  switch (description) {
+    case alert_certificate_required: return ReactionKind::certificate_required;
+    case alert_bad_certificate: return ReactionKind::bad_certificate;
+    case alert_unknown_ca: return ReactionKind::unknown_ca;
+  }
+  return ReactionKind::other_alert;
+}
+
+std::optional<size_t> index_of_first(const Events& events, EventType type, Party from, size_t start = 0) {
+  for (size_t i = start; i < events.size(); ++i) {
+    if (events[i].type == type && events[i].from == from) return i;
+  }
+  return std::nullopt;
+}
+
+// True when what the server sent before its Finished (where a TLS 1.3 CertificateRequest would be) could
+// not all be read, so a CertificateRequest may be hidden.
+bool server_flight_hidden(const Timeline& timeline) {
+  if (timeline.tls_version() == "1.3" && !timeline.keys_found) return true;
+  for (const Event& event : timeline.events) {
+    if (event.from != Party::server) continue;
+    if (event.type == EventType::finished) return false;
+    if (event.type == EventType::unreadable || event.type == EventType::gap) return true;
+  }
+  return false;
+}
+
+// The scan after the anchor: the first event that shows what the server made of the client's answer.
+class ReactionScan {
+ public:
+  ReactionScan(const Timeline& timeline, const Event& anchor, std::string anchor_text)
+      : tls13_(timeline.tls_version() == "1.3"), anchor_text_(std::move(anchor_text)) {
+    reaction_.anchor_frame = anchor.frame;
+  }
+
+  // Returns true when the scan should stop: the reaction is decided, or the capture ended.
+  bool visit(const Event& event) {
+    if (event.type == EventType::capture_end) return true;  // finish() decides
+    return event.from == Party::server ? visit_server(event) : visit_client(event);
+  }
+
+  bool decided() const { return decided_; }
+  const ServerReaction& reaction() const { return reaction_; }
+
+  ServerReaction finish() {
+    if (client_finished_ && !client_closed_) {
+      reaction_.inferred = true;
+      decide(ReactionKind::accepted, nullptr,
+             "the server sent no alert and did not close the connection after the client's Finished, up to the "
+             "end of the capture (accepted by inference: nothing from the server proves it)");
+    } else {
+      std::string why = client_closed_ ? "the client closed the connection before the server showed a reaction"
+                                       : "the capture ends before the server showed a reaction";
+      decide(ReactionKind::unknown, nullptr, why + " to " + anchor_text_);
+    }
+    return reaction_;
+  }
+
+ private:
+  bool visit_server(const Event& event) {
+    switch (event.type) {
+      case EventType::alert:
+        if (is_closure_alert(event)) return closed(event, "sent close_notify");
+        reaction_.alert_description = event.alert_description;
+        return decide(kind_of_error_alert(event.alert_description), &event,
+                      "the server answered " + anchor_text_ + " with the alert " +
+                          std::string(alert_description_name(event.alert_description)) + " (" + frame_text(event) + ")");
+      case EventType::new_session_ticket:
+        return accepted(event, "a NewSessionTicket");
+      case EventType::application_data:
+        return accepted(event, "application data");
+      case EventType::key_update:
+        return accepted(event, "a KeyUpdate");
+      case EventType::finished:
+        // In TLS 1.3 the server's Finished precedes the client's second flight, so it shows nothing; in
+        // TLS 1.2 the server sends it only after it has processed the client's Certificate.
+        return !tls13_ && accepted(event, "its Finished");
+      case EventType::fin:
+        return closed(event, "closed the connection (FIN)");
+      case EventType::rst:
+        return closed(event, "reset the connection (RST)");
+      case EventType::unreadable:
+        return decide(ReactionKind::unknown, &event,
+                      "the server's records after " + anchor_text_ + " could not be decrypted (" + frame_text(event) + ")");
+      case EventType::gap:
+        return decide(ReactionKind::unknown, &event,
+                      "data from the server after " + anchor_text_ + " is missing from the capture (" + frame_text(event) + ")");
+      default:
+        return false;  // the rest of a TLS 1.3 server flight after the CR, or nothing that decides
+    }
+  }
+
+  bool visit_client(const Event& event) {
+    switch (event.type) {
+      case EventType::finished:
+        client_finished_ = true;
+        return false;
+      case EventType::alert:
+        if (is_closure_alert(event)) {
+          client_closed_ = true;
+          return false;
+        }
+        return decide(ReactionKind::unknown, &event,
+                      "the client aborted with the alert " + std::string(alert_description_name(event.alert_description)) +
+                          " (" + frame_text(event) + ") before the server showed a reaction");
+      case EventType::rst:
+        return decide(ReactionKind::unknown, &event,
+                      "the client reset the connection (" + frame_text(event) + ") before the server showed a reaction");
+      case EventType::fin:
+        client_closed_ = true;
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  bool accepted(const Event& event, const std::string& what) {
+    return decide(ReactionKind::accepted, &event,
+                  "the server went on after " + anchor_text_ + ": it sent " + what + " (" + frame_text(event) + ")");
+  }
+
+  bool closed(const Event& event, const std::string& what) {
+    if (client_closed_) {
+      return decide(ReactionKind::unknown, &event,
+                    "the client closed the connection first; the server then " + what + " (" + frame_text(event) + ")");
+    }
+    return decide(ReactionKind::closed, &event,
+                  "the server " + what + " (" + frame_text(event) + ") after " + anchor_text_ + ", without an error alert");
+  }
+
+  bool decide(ReactionKind kind, const Event* event, std::string explanation) {
+    reaction_.kind = kind;
+    reaction_.frame = event ? event->frame : 0;
+    reaction_.explanation = std::move(explanation);
+    decided_ = true;
+    return true;
+  }
+
+  bool tls13_;
+  std::string anchor_text_;
+  ServerReaction reaction_;
+  bool client_finished_ = false;
+  bool client_closed_ = false;
+  bool decided_ = false;
+};
+
+std::string anchor_description(const Event& anchor) {
+  if (anchor.type == EventType::certificate) {
+    std::string what = anchor.certificate_entries == 0 ? "the client's empty Certificate" : "the client's Certificate";
+    return what + " (" + frame_text(anchor) + ")";
+  }
+  return "the CertificateRequest (" + frame_text(anchor) + "), which the client answered with no Certificate";
+}
+
+}  // namespace
+
+std::optional<ServerReaction> classify_server_reaction(const Timeline& timeline) {
+  const Events& events = timeline.events;
+  auto request = index_of_first(events, EventType::certificate_request, Party::server);
+  if (!request) {
+    if (!server_flight_hidden(timeline)) return std::nullopt;
+    ServerReaction hidden;
+    hidden.explanation = "the server's handshake flight could not be read: whether it asked for a certificate is not visible";
+    return hidden;
+  }
+  // The client's answer is its Certificate; when it sent none, the reaction is to its silence after the CR.
+  size_t anchor = index_of_first(events, EventType::certificate, Party::client, *request + 1).value_or(*request);
+  ReactionScan scan(timeline, events[anchor], anchor_description(events[anchor]));
+  for (size_t i = anchor + 1; i < events.size(); ++i) {
+    if (scan.visit(events[i])) break;
+  }
+  return scan.decided() ? scan.reaction() : scan.finish();
+}
+
+}  // namespace tlsflags::inspect
