@@ -1,0 +1,38 @@
+// Reading a capture file and driving a StreamConsumer with its TCP streams.
+//
+// Formats: pcap and pcapng (through libpcap), either one gzip-compressed. pcapng Decryption Secrets Blocks
+// carrying NSS key log text are collected in a pre-pass and delivered with on_secrets before the first
+// packet. Link types: Ethernet (802.1Q, QinQ), Linux cooked v1 and v2, raw IP (DLT_RAW, IPv4, IPv6),
+// BSD loopback (NULL, LOOP).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tlsflags/capture/capture_limits.hpp"
+#include "tlsflags/capture/stream_consumer.hpp"
+
+namespace tlsflags::capture {
+
+struct CaptureOptions {
+  CaptureLimits limits;
+};
+
+struct ReadResult {
+  bool ok = false;
+  std::string error;  // names the file; empty when ok
+  std::string format;  // "pcap" or "pcapng", empty when the file was not recognised
+  bool gzip = false;
+  int link_type = -1;  // the libpcap DLT_ value (pcapng: of the first interface)
+  uint64_t frames = 0;        // every record of the file, as Wireshark numbers them
+  uint64_t tcp_segments = 0;  // frames that carried a TCP segment the reassembler used
+  uint64_t connections = 0;   // on_open calls
+  uint64_t secrets_blocks = 0;  // Decryption Secrets Blocks with NSS key log text
+  CaptureDiagnostics diagnostics;
+};
+
+// Reads the whole file. On an error after the first packet (a truncated file), everything read before
+// it is delivered and every connection is closed with capture_ended = true before returning ok = false.
+ReadResult read_capture(const std::string& path, StreamConsumer& consumer, const CaptureOptions& options = {});
+
+}  // namespace tlsflags::capture

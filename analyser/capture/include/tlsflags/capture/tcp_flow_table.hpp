@@ -1,0 +1,87 @@
+// The TCP layer: a flow table keyed by the 4-tuple (both directions map to one connection), connection
+// identity per SYN, and two TcpHalfStreams per connection. It can be driven directly with TcpSegments
+// (the unit tests do) or by read_capture.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <unordered_map>
+
+#include "tlsflags/capture/capture_limits.hpp"
+#include "tlsflags/capture/stream_consumer.hpp"
+#include "tlsflags/capture/tcp_half_stream.hpp"
+#include "tlsflags/capture/tcp_segment.hpp"
+
+namespace tlsflags::capture {
+
+// The 4-tuple with the lower (address, port) first, so both directions give the same key.
+struct FlowKey {
+  IpAddress low_address;
+  IpAddress high_address;
+  uint16_t low_port = 0;
+  uint16_t high_port = 0;
+  bool operator==(const FlowKey&) const = default;
+};
+struct FlowKeyHash {
+  size_t operator()(const FlowKey& key) const noexcept;
+};
+FlowKey flow_key_of(const TcpSegment& segment);
+
+// Which side of a connection-less 4-tuple is the client, by ports alone: a well-known or registered
+// server port marks the server; otherwise the higher port is the client's ephemeral one.
+bool source_is_probably_client(uint16_t source_port, uint16_t destination_port);
+
+class TcpFlowTable {
+ public:
+  TcpFlowTable(StreamConsumer& consumer, const CaptureLimits& limits, CaptureDiagnostics& diagnostics);
+  ~TcpFlowTable();
+  TcpFlowTable(const TcpFlowTable&) = delete;
+  TcpFlowTable& operator=(const TcpFlowTable&) = delete;
+
+  void on_segment(const TcpSegment& segment, StreamPosition at);
+  // The capture ended at `last` (its last frame): every open connection is flushed and closed with
+  // capture_ended = true, in the order they were opened.
+  void finish(StreamPosition last);
+
+  size_t open_connections() const { return open_.size(); }
+  uint64_t connections_opened() const { return next_id_ - 1; }
+  uint64_t buffered_bytes() const { return total_buffered_; }
+  size_t closed_connections_remembered() const { return closed_.size(); }
+
+ private:
+  struct Connection {
+    FlowKey key;
+    ConnectionId id = 0;
+    IpAddress client_address;
+    uint16_t client_port = 0;
+    bool closed = false;
+    bool client_isn_known = false;
+    uint32_t client_isn = 0;
+    double last_seen = 0;
+    TcpHalfStream half[2];  // indexed by Party
+  };
+  using ConnectionList = std::list<Connection>;
+  using Iterator = ConnectionList::iterator;
+
+  Iterator open_connection(const TcpSegment& segment, const FlowKey& key, StreamPosition at);
+  bool starts_new_connection(const Connection& connection, const TcpSegment& segment) const;
+  Party sender_of(const Connection& connection, const TcpSegment& segment) const;
+  void handle_segment(Connection& connection, const TcpSegment& segment, StreamPosition at);
+  void handle_syn(Connection& connection, Party from, const TcpSegment& segment);
+  void close(Iterator connection, bool capture_ended, StreamPosition at);
+  void touch(Iterator connection, double time);
+  void evict_if_full(StreamPosition at);
+  void forget_old_closed(double now);
+  DeliveryContext context(Connection& connection, Party from, StreamPosition at);
+
+  StreamConsumer& consumer_;
+  const CaptureLimits& limits_;
+  CaptureDiagnostics& diagnostics_;
+  ConnectionList open_;    // most recently active first
+  ConnectionList closed_;  // most recently closed first
+  std::unordered_map<FlowKey, Iterator, FlowKeyHash> by_key_;
+  ConnectionId next_id_ = 1;
+  uint64_t total_buffered_ = 0;
+};
+
+}  // namespace tlsflags::capture

@@ -1,0 +1,288 @@
+#include "pcapng_scan.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "byte_reader.hpp"
+
+namespace tlsflags::capture {
+namespace {
+
+constexpr uint32_t kByteOrderMagic = 0x1a2b3c4d;
+constexpr uint64_t kMaxBlockBody = 256u << 20;  // larger is taken as a broken file
+constexpr uint32_t kLibpcapMaxSnaplen = 262144;  // MAXIMUM_SNAPLEN in libpcap 1.10
+
+uint32_t load_le32(const uint8_t* b) { return b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t{b[3]} << 24); }
+uint32_t load_be32(const uint8_t* b) { return (uint32_t{b[0]} << 24) | (b[1] << 16) | (b[2] << 8) | b[3]; }
+
+// libpcap's pcap_adjust_snapshot: 0 or beyond the maximum means the maximum.
+uint32_t adjusted_snaplen(uint32_t snaplen) {
+  return snaplen == 0 || snaplen > kLibpcapMaxSnaplen ? kLibpcapMaxSnaplen : snaplen;
+}
+
+}  // namespace
+
+uint32_t PcapngBlockWalker::to_host(const uint8_t* bytes) const {
+  return big_endian_ ? load_be32(bytes) : load_le32(bytes);
+}
+
+uint16_t PcapngBlockWalker::to_host16(const uint8_t* bytes) const {
+  return static_cast<uint16_t>(big_endian_ ? (bytes[0] << 8) | bytes[1] : bytes[0] | (bytes[1] << 8));
+}
+
+bool PcapngBlockWalker::next() {
+  uint8_t header[8];
+  const size_t got = source_.read(header, sizeof header);
+  if (got == 0) return false;  // the end
+  if (got < sizeof header) {
+    problem_ = "truncated block header";
+    return false;
+  }
+  // The SHB type reads the same in both byte orders; its byte-order magic decides the section's.
+  if (load_le32(header) == kPcapngSectionHeader) {
+    uint8_t magic[4];
+    if (!source_.read_exactly(magic, sizeof magic)) {
+      problem_ = "truncated Section Header Block";
+      return false;
+    }
+    if (load_le32(magic) == kByteOrderMagic) {
+      big_endian_ = false;
+    } else if (load_be32(magic) == kByteOrderMagic) {
+      big_endian_ = true;
+    } else {
+      problem_ = "Section Header Block with a bad byte-order magic";
+      return false;
+    }
+  } else if (first_) {
+    problem_ = "not a pcapng file";
+    return false;
+  }
+  first_ = false;
+  type_ = to_host(header);
+  const uint32_t total = to_host(header + 4);
+  const uint32_t fixed = type_ == kPcapngSectionHeader ? 16 : 12;
+  if (total < fixed || total % 4 != 0 || total - fixed > kMaxBlockBody) {
+    problem_ = "block of type " + std::to_string(type_) + " with a bad length " + std::to_string(total);
+    return false;
+  }
+  body_length_ = total - fixed;
+  return true;
+}
+
+bool PcapngBlockWalker::read_body(std::vector<uint8_t>& body) {
+  body.resize(static_cast<size_t>(body_length_));
+  uint8_t trailer[4];
+  if (!source_.read_exactly(body.data(), body.size()) || !source_.read_exactly(trailer, sizeof trailer)) {
+    problem_ = "truncated block of type " + std::to_string(type_);
+    return false;
+  }
+  return true;
+}
+
+bool PcapngBlockWalker::skip_body() {
+  if (!source_.skip(body_length_ + 4)) {
+    problem_ = "truncated block of type " + std::to_string(type_);
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+// §4.2: LinkType (2), reserved (2), SnapLen (4), options.
+bool note_interface(PcapngBlockWalker& walker, std::vector<uint8_t>& body, PcapngScan& scan) {
+  if (!walker.read_body(body) || body.size() < 8) return false;
+  scan.interfaces.push_back(PcapngInterface{walker.to_host16(body.data()), walker.to_host(body.data() + 4)});
+  return true;
+}
+
+// §4.7: Secrets Type (4), Secrets Length (4), Secrets Data, padding, options.
+bool note_secrets(PcapngBlockWalker& walker, std::vector<uint8_t>& body, PcapngScan& scan) {
+  if (!walker.read_body(body) || body.size() < 8) return false;
+  const uint32_t secrets_type = walker.to_host(body.data());
+  const uint32_t length = walker.to_host(body.data() + 4);
+  if (length > body.size() - 8) return false;
+  if (secrets_type == kSecretsTypeTlsKeyLog) {
+    scan.secrets.emplace_back(reinterpret_cast<const char*>(body.data() + 8), length);
+  } else {
+    ++scan.other_secrets_blocks;
+  }
+  return true;
+}
+
+}  // namespace
+
+PcapngScan scan_pcapng(ByteSource& source) {
+  PcapngScan scan;
+  PcapngBlockWalker walker(source);
+  std::vector<uint8_t> body;
+  while (walker.next()) {
+    scan.pcapng = true;
+    bool ok = true;
+    if (walker.type() == kPcapngInterfaceDescription) {
+      ok = note_interface(walker, body, scan);
+    } else if (walker.type() == kPcapngDecryptionSecrets) {
+      ok = note_secrets(walker, body, scan);
+    } else {
+      ok = walker.skip_body();
+    }
+    if (!ok) break;
+  }
+  return scan;
+}
+
+std::string libpcap_refusal(const PcapngScan& scan) {
+  if (scan.interfaces.size() < 2) return "";
+  const PcapngInterface& first = scan.interfaces.front();
+  for (const PcapngInterface& other : scan.interfaces) {
+    if (other.link_type != first.link_type) {
+      return "interfaces with different link types (" + std::to_string(first.link_type) + " and " +
+             std::to_string(other.link_type) + ")";
+    }
+    if (adjusted_snaplen(other.snaplen) != adjusted_snaplen(first.snaplen)) {
+      return "interfaces with different snap lengths (" + std::to_string(first.snaplen) + " and " +
+             std::to_string(other.snaplen) + ")";
+    }
+  }
+  return "";
+}
+
+namespace {
+
+// An interface's time stamp unit (§4.2 if_tsresol, option 9: 10^-v, or 2^-v with the top bit set;
+// default 10^-6) and offset in seconds (if_tsoffset, option 14).
+struct InterfaceClock {
+  uint16_t link_type = 0;
+  uint32_t snaplen = 0;
+  bool binary = false;
+  uint8_t exponent = 6;
+  int64_t offset_seconds = 0;
+
+  int64_t to_ns(uint64_t ticks) const {
+    unsigned __int128 ns = ticks;
+    if (binary) {
+      ns = (ns * 1'000'000'000u) >> std::min<uint8_t>(exponent, 63);
+    } else if (exponent <= 9) {
+      for (uint8_t i = exponent; i < 9; ++i) ns *= 10;
+    } else {
+      for (uint8_t i = 9; i < exponent && i < 40; ++i) ns /= 10;
+    }
+    return static_cast<int64_t>(ns) + offset_seconds * 1'000'000'000;
+  }
+};
+
+void read_interface_options(const PcapngBlockWalker& walker, std::span<const uint8_t> options, InterfaceClock& clock) {
+  while (options.size() >= 4) {
+    const uint16_t code = walker.to_host16(options.data());
+    const uint16_t length = walker.to_host16(options.data() + 2);
+    const size_t padded = (size_t{length} + 3) & ~size_t{3};
+    if (code == 0 || padded > options.size() - 4) return;
+    const uint8_t* value = options.data() + 4;
+    if (code == 9 && length == 1) {
+      clock.binary = (value[0] & 0x80) != 0;
+      clock.exponent = value[0] & 0x7f;
+    } else if (code == 14 && length == 8) {
+      const uint64_t high = walker.to_host(value + (walker.big_endian() ? 0 : 4));
+      const uint64_t low = walker.to_host(value + (walker.big_endian() ? 4 : 0));
+      clock.offset_seconds = static_cast<int64_t>((high << 32) | low);
+    }
+    options = options.subspan(4 + padded);
+  }
+}
+
+class DirectReader {
+ public:
+  DirectReader(ByteSource& source, PacketSink& sink) : walker_(source), sink_(sink) {}
+
+  bool run(std::string& error) {
+    while (walker_.next()) {
+      if (!handle_block()) {
+        error = problem_.empty() ? walker_.problem() : problem_;
+        return false;
+      }
+    }
+    error = walker_.problem();
+    return error.empty();
+  }
+
+ private:
+  bool handle_block() {
+    switch (walker_.type()) {
+      case kPcapngSectionHeader:
+        interfaces_.clear();  // interface numbers start again in each section (§4.1)
+        return walker_.skip_body();
+      case kPcapngInterfaceDescription: return interface();
+      case kPcapngEnhancedPacket: return enhanced_packet();
+      case kPcapngSimplePacket: return simple_packet();
+      case kPcapngPacketObsolete: return obsolete_packet();
+      default: return walker_.skip_body();
+    }
+  }
+
+  bool interface() {
+    if (!walker_.read_body(body_) || body_.size() < 8) return broken("short Interface Description Block");
+    InterfaceClock clock;
+    clock.link_type = walker_.to_host16(body_.data());
+    clock.snaplen = walker_.to_host(body_.data() + 4);
+    read_interface_options(walker_, std::span<const uint8_t>(body_).subspan(8), clock);
+    interfaces_.push_back(clock);
+    return true;
+  }
+
+  // §4.3: Interface ID, Timestamp (upper, lower), Captured Length, Original Length, data, options.
+  bool enhanced_packet() {
+    if (!walker_.read_body(body_) || body_.size() < 20) return broken("short Enhanced Packet Block");
+    const uint32_t interface_id = walker_.to_host(body_.data());
+    const uint64_t ticks = (uint64_t{walker_.to_host(body_.data() + 4)} << 32) | walker_.to_host(body_.data() + 8);
+    const uint32_t captured = walker_.to_host(body_.data() + 12);
+    return deliver(interface_id, ticks, captured, 20, "Enhanced Packet Block");
+  }
+
+  // §4.4: Original Length, data (as much as the first interface's snap length kept), no time stamp.
+  bool simple_packet() {
+    if (!walker_.read_body(body_) || body_.size() < 4) return broken("short Simple Packet Block");
+    const uint32_t original = walker_.to_host(body_.data());
+    uint32_t captured = static_cast<uint32_t>(std::min<uint64_t>(original, body_.size() - 4));
+    if (!interfaces_.empty() && interfaces_[0].snaplen != 0) captured = std::min(captured, interfaces_[0].snaplen);
+    return deliver(0, 0, captured, 4, "Simple Packet Block");
+  }
+
+  // Appendix: Interface ID (2), Drops Count (2), Timestamp (upper, lower), Captured Length, Original Length.
+  bool obsolete_packet() {
+    if (!walker_.read_body(body_) || body_.size() < 20) return broken("short Packet Block");
+    const uint32_t interface_id = walker_.to_host16(body_.data());
+    const uint64_t ticks = (uint64_t{walker_.to_host(body_.data() + 4)} << 32) | walker_.to_host(body_.data() + 8);
+    const uint32_t captured = walker_.to_host(body_.data() + 12);
+    return deliver(interface_id, ticks, captured, 20, "Packet Block");
+  }
+
+  bool deliver(uint32_t interface_id, uint64_t ticks, uint32_t captured, size_t data_at, const char* block) {
+    if (interface_id >= interfaces_.size()) {
+      return broken(std::string(block) + " for interface " + std::to_string(interface_id) + ", never described");
+    }
+    if (captured > body_.size() - data_at) return broken(std::string(block) + " with a captured length beyond it");
+    const InterfaceClock& clock = interfaces_[interface_id];
+    sink_.packet(clock.link_type, clock.to_ns(ticks), std::span<const uint8_t>(body_).subspan(data_at, captured));
+    return true;
+  }
+
+  bool broken(std::string problem) {
+    if (problem_.empty()) problem_ = walker_.problem().empty() ? std::move(problem) : walker_.problem();
+    return false;
+  }
+
+  PcapngBlockWalker walker_;
+  PacketSink& sink_;
+  std::vector<InterfaceClock> interfaces_;
+  std::vector<uint8_t> body_;
+  std::string problem_;
+};
+
+}  // namespace
+
+bool read_pcapng_packets(ByteSource& source, PacketSink& sink, std::string& error) {
+  DirectReader reader(source, sink);
+  return reader.run(error);
+}
+
+}  // namespace tlsflags::capture

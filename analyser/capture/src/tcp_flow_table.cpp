@@ -1,0 +1,240 @@
+#include "tlsflags/capture/tcp_flow_table.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <tuple>
+#include <vector>
+
+namespace tlsflags::capture {
+namespace {
+
+constexpr size_t kInitialBuckets = 1u << 14;
+
+uint64_t load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// A multiply-xorshift mix (the finaliser of MurmurHash3): cheap, and spreads every input bit.
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v;
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+
+Endpoint endpoint_of(const IpAddress& address, uint16_t port) { return Endpoint{address.to_string(), port}; }
+
+// Ports a TLS server listens on beyond the well-known range (IANA registrations and common habits).
+bool is_registered_tls_port(uint16_t port) {
+  switch (port) {
+    case 443: case 465: case 636: case 853: case 989: case 990: case 992: case 993: case 995:
+    case 1443: case 2443: case 3269: case 4433: case 4443: case 5061: case 5223: case 5671: case 5986:
+    case 6443: case 6514: case 8443: case 8883: case 9443: case 10443:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_server_like_port(uint16_t port) { return port < 1024 || is_registered_tls_port(port); }
+
+}  // namespace
+
+size_t FlowKeyHash::operator()(const FlowKey& key) const noexcept {
+  uint64_t h = 0x9e3779b97f4a7c15ULL;
+  h = mix(h, load64(key.low_address.bytes.data()));
+  h = mix(h, load64(key.low_address.bytes.data() + 8));
+  h = mix(h, load64(key.high_address.bytes.data()));
+  h = mix(h, load64(key.high_address.bytes.data() + 8));
+  h = mix(h, (uint64_t{key.low_port} << 16) | key.high_port | (uint64_t{key.low_address.version} << 32) |
+                 (uint64_t{key.high_address.version} << 40));
+  return static_cast<size_t>(h);
+}
+
+FlowKey flow_key_of(const TcpSegment& segment) {
+  const bool source_low = std::tie(segment.source, segment.source_port) <
+                          std::tie(segment.destination, segment.destination_port);
+  FlowKey key;
+  key.low_address = source_low ? segment.source : segment.destination;
+  key.low_port = source_low ? segment.source_port : segment.destination_port;
+  key.high_address = source_low ? segment.destination : segment.source;
+  key.high_port = source_low ? segment.destination_port : segment.source_port;
+  return key;
+}
+
+bool source_is_probably_client(uint16_t source_port, uint16_t destination_port) {
+  const bool source_server_like = is_server_like_port(source_port);
+  const bool destination_server_like = is_server_like_port(destination_port);
+  if (source_server_like != destination_server_like) return destination_server_like;
+  return source_port > destination_port;  // the higher port is the client's ephemeral one
+}
+
+TcpFlowTable::TcpFlowTable(StreamConsumer& consumer, const CaptureLimits& limits, CaptureDiagnostics& diagnostics)
+    : consumer_(consumer), limits_(limits), diagnostics_(diagnostics) {
+  by_key_.reserve(std::min(kInitialBuckets, std::max<size_t>(limits.max_connections, 1)));
+}
+
+TcpFlowTable::~TcpFlowTable() = default;
+
+DeliveryContext TcpFlowTable::context(Connection& connection, Party from, StreamPosition at) {
+  return DeliveryContext{consumer_, connection.id, from, at, limits_, diagnostics_, total_buffered_};
+}
+
+void TcpFlowTable::on_segment(const TcpSegment& segment, StreamPosition at) {
+  forget_old_closed(at.time);
+  const FlowKey key = flow_key_of(segment);
+  const auto found = by_key_.find(key);
+  Iterator connection;
+  if (found == by_key_.end()) {
+    // A bare ACK, FIN or RST of a flow never seen carries nothing to analyse; opening a connection for it
+    // would only invent one (the last ACK of a connection that closed before the capture began).
+    if (!segment.has(tcp_flag::syn) && segment.payload_length == 0) {
+      diagnostics_.segments_without_connection.note(at.frame);
+      return;
+    }
+    connection = open_connection(segment, key, at);
+  } else {
+    connection = found->second;
+    if (starts_new_connection(*connection, segment)) {
+      if (!connection->closed) {
+        diagnostics_.port_reuses.note(at.frame);
+        close(connection, false, at);
+      }
+      by_key_.erase(found);
+      closed_.erase(connection);
+      connection = open_connection(segment, key, at);
+    } else if (connection->closed) {
+      diagnostics_.segments_after_close.note(at.frame);
+      return;
+    }
+  }
+  touch(connection, at.time);
+  handle_segment(*connection, segment, at);
+  if (connection->closed) return;
+  if (segment.has(tcp_flag::rst)) {
+    close(connection, false, at);
+  } else if (connection->half[0].fin_delivered() && connection->half[1].fin_delivered()) {
+    close(connection, false, at);
+  }
+}
+
+// RFC 9293 §3.5: a SYN without ACK opens a connection. The same ISN from the same client is that SYN
+// retransmitted; anything else on a known 4-tuple is the port reused for a new connection.
+bool TcpFlowTable::starts_new_connection(const Connection& connection, const TcpSegment& segment) const {
+  if (!segment.has(tcp_flag::syn) || segment.has(tcp_flag::ack)) return false;
+  const bool from_client = segment.source_port == connection.client_port && segment.source == connection.client_address;
+  return !(from_client && connection.client_isn_known && segment.seq == connection.client_isn);
+}
+
+TcpFlowTable::Iterator TcpFlowTable::open_connection(const TcpSegment& segment, const FlowKey& key,
+                                                     StreamPosition at) {
+  evict_if_full(at);
+  const bool syn = segment.has(tcp_flag::syn);
+  const bool ack = segment.has(tcp_flag::ack);
+  // SYN: its sender is the client. SYN-ACK (the SYN was not captured): its receiver is. Either way the
+  // capture shows the connection's start. Otherwise the ports have to tell.
+  const bool saw_start = syn;
+  const bool source_is_client = syn ? !ack : source_is_probably_client(segment.source_port, segment.destination_port);
+  if (!saw_start) diagnostics_.mid_stream_connections.note(at.frame);
+
+  open_.emplace_front();
+  Connection& connection = open_.front();
+  connection.key = key;
+  connection.id = next_id_++;
+  connection.client_address = source_is_client ? segment.source : segment.destination;
+  connection.client_port = source_is_client ? segment.source_port : segment.destination_port;
+  connection.last_seen = at.time;
+  by_key_.insert_or_assign(key, open_.begin());
+  diagnostics_.peak_open_connections = std::max<uint64_t>(diagnostics_.peak_open_connections, open_.size());
+
+  const IpAddress& server_address = source_is_client ? segment.destination : segment.source;
+  const uint16_t server_port = source_is_client ? segment.destination_port : segment.source_port;
+  consumer_.on_open(connection.id, endpoint_of(connection.client_address, connection.client_port),
+                    endpoint_of(server_address, server_port), saw_start, at);
+  return open_.begin();
+}
+
+Party TcpFlowTable::sender_of(const Connection& connection, const TcpSegment& segment) const {
+  const bool from_client = segment.source_port == connection.client_port && segment.source == connection.client_address;
+  return from_client ? Party::client : Party::server;
+}
+
+void TcpFlowTable::handle_segment(Connection& connection, const TcpSegment& segment, StreamPosition at) {
+  const Party from = sender_of(connection, segment);
+  const Party to = peer_of(from);
+  if (segment.has(tcp_flag::syn)) handle_syn(connection, from, segment);
+  if (segment.has(tcp_flag::rst)) {
+    // RFC 9293 §3.10.7: a reset ends the connection for both sides. Whatever was buffered is delivered
+    // (around its holes) before the RST; data in the RST itself is diagnostic text, not stream bytes.
+    for (Party party : {Party::client, Party::server}) {
+      DeliveryContext ctx = context(connection, party, at);
+      connection.half[static_cast<int>(party)].flush(ctx);
+    }
+    consumer_.on_rst(connection.id, from, at);
+    return;
+  }
+  if (segment.has(tcp_flag::ack)) {
+    DeliveryContext ctx = context(connection, to, at);
+    connection.half[static_cast<int>(to)].on_peer_ack(ctx, segment.ack);
+  }
+  if (segment.payload_length > 0 || segment.has(tcp_flag::fin)) {
+    // The SYN occupies one sequence number; data in a SYN (TCP Fast Open, RFC 7413) follows it.
+    const uint32_t data_seq = segment.has(tcp_flag::syn) ? segment.seq + 1 : segment.seq;
+    DeliveryContext ctx = context(connection, from, at);
+    connection.half[static_cast<int>(from)].on_segment(ctx, data_seq, segment.payload, segment.payload_length,
+                                                       segment.has(tcp_flag::fin));
+  }
+}
+
+void TcpFlowTable::handle_syn(Connection& connection, Party from, const TcpSegment& segment) {
+  if (from == Party::client && !segment.has(tcp_flag::ack) && !connection.client_isn_known) {
+    connection.client_isn_known = true;
+    connection.client_isn = segment.seq;
+  }
+  TcpHalfStream& half = connection.half[static_cast<int>(from)];
+  if (!half.started()) half.start_at(segment.seq + 1);
+}
+
+void TcpFlowTable::close(Iterator connection, bool capture_ended, StreamPosition at) {
+  for (Party party : {Party::client, Party::server}) {
+    DeliveryContext ctx = context(*connection, party, at);
+    connection->half[static_cast<int>(party)].flush(ctx);
+  }
+  consumer_.on_close(connection->id, capture_ended, at);
+  for (TcpHalfStream& half : connection->half) half.release(total_buffered_);
+  connection->closed = true;
+  connection->last_seen = at.time;
+  closed_.splice(closed_.begin(), open_, connection);
+}
+
+void TcpFlowTable::touch(Iterator connection, double time) {
+  connection->last_seen = time;
+  if (connection != open_.begin()) open_.splice(open_.begin(), open_, connection);
+}
+
+void TcpFlowTable::evict_if_full(StreamPosition at) {
+  if (open_.empty() || open_.size() < std::max<size_t>(limits_.max_connections, 1)) return;
+  diagnostics_.connections_evicted.note(at.frame);
+  close(std::prev(open_.end()), false, at);
+}
+
+void TcpFlowTable::forget_old_closed(double now) {
+  while (!closed_.empty() && (closed_.size() > limits_.max_closed_connections_remembered ||
+                              closed_.back().last_seen + limits_.closed_connection_memory_seconds < now)) {
+    by_key_.erase(closed_.back().key);
+    closed_.pop_back();
+  }
+}
+
+void TcpFlowTable::finish(StreamPosition last) {
+  std::vector<Iterator> still_open;
+  still_open.reserve(open_.size());
+  for (auto it = open_.begin(); it != open_.end(); ++it) still_open.push_back(it);
+  std::sort(still_open.begin(), still_open.end(), [](Iterator a, Iterator b) { return a->id < b->id; });
+  for (Iterator connection : still_open) close(connection, true, last);
+  by_key_.clear();
+  closed_.clear();
+}
+
+}  // namespace tlsflags::capture
