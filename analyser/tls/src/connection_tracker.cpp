@@ -72,7 +72,7 @@ void ConnectionTracker::on_close(capture::ConnectionId id, bool capture_ended, c
   if (it == connections_.end()) return;
   std::unique_ptr<TlsConnection> connection = std::move(it->second);
   connections_.erase(it);
-  if (!connection->saw_client_hello()) {
+  if (!connection->is_tls()) {
     ++stats_.non_tls_connections;  // nothing was said (or not enough to tell it is TLS)
     return;
   }

@@ -94,10 +94,10 @@ bool TlsConnection::plausible_header(const Direction& d) const {
   uint8_t type = d.header[0], major = d.header[1];
   if (type < kChangeCipherSpec || type > kApplicationData || major != 3) return false;
   if (d.record_length == 0 || d.record_length > kMaxCiphertextRecord) return false;
-  // The client's first record must be a handshake record that can hold a ClientHello (§4.1.2):
-  // this is how TLS is told from other protocols, on any port.
+  // The client's first record must be a handshake record (its first byte is then checked to start a
+  // ClientHello, §4.1.2): this is how TLS is told from other protocols, on any port.
   if (d.party == Party::client && !d.saw_record)
-    return type == kHandshake && d.record_length >= kHandshakeHeaderSize && d.record_length <= kMaxPlaintextRecord;
+    return type == kHandshake && d.record_length <= kMaxPlaintextRecord;
   return true;
 }
 

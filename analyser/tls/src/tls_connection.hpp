@@ -58,7 +58,8 @@ class TlsConnection {
   void on_fin_or_rst(EventType type, Party from, StreamPosition at);
   Timeline finish(bool capture_ended, StreamPosition at);
   bool dropped() const { return dropped_; }
-  bool saw_client_hello() const { return client_hello_seen_; }
+  // A ClientHello was read, or the client's first handshake message was one that could not be.
+  bool is_tls() const { return client_hello_seen_ || client_.marked_unreadable; }
 
  private:
   // What a handshake message means for the reading that follows it.

@@ -1,0 +1,268 @@
+// The record layer and handshake reassembly with hand-built streams: split and packed messages, CCS,
+// malformed lengths, duplicate TLS Flags extensions, non-TLS streams, gaps and alerts.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "feeder.hpp"
+#include "tlsflags/tls/connection_tracker.hpp"
+#include "tlsflags/tls/handshake.hpp"
+#include "wire.hpp"
+
+using namespace tlsflags;
+using namespace tlsflags::tls;
+using namespace tlsflags::tls::test;
+
+namespace {
+
+struct Harness {
+  std::vector<Timeline> timelines;
+  ConnectionTracker tracker;
+  Feeder feeder;
+  explicit Harness(TrackerOptions options = {}, size_t segment = 0)
+      : tracker(std::move(options), [this](Timeline&& t) { timelines.push_back(std::move(t)); }),
+        feeder(tracker, 1, segment) {
+    feeder.open();
+  }
+  const Timeline& close(bool capture_ended = false) {
+    feeder.close(capture_ended);
+    REQUIRE(timelines.size() == 1);
+    return timelines[0];
+  }
+};
+
+std::vector<uint16_t> flags_of(const Event& event) {
+  std::vector<uint16_t> out;
+  if (event.flags) event.flags->decoded.flags.for_each([&](uint16_t f) { out.push_back(f); });
+  return out;
+}
+
+Bytes flagged_client_hello() {
+  return handshake(1, client_hello_body(cat({server_name("example.com"), supported_versions_13(),
+                                             flags_extension(flag80_body())})));
+}
+
+std::vector<EventType> types_of(const Timeline& t) {
+  std::vector<EventType> out;
+  for (const Event& e : t.events) out.push_back(e.type);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a ClientHello in one record is parsed: flags, SNI, supported_versions", "[records]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello(), 0x0301));
+  const Timeline& t = h.close();
+  REQUIRE(t.events.size() == 1);
+  const Event& ch = t.events[0];
+  CHECK(ch.type == EventType::client_hello);
+  CHECK(ch.frame == 2);
+  CHECK(flags_of(ch) == std::vector<uint16_t>{80});
+  CHECK(ch.server_name == "example.com");
+  CHECK(ch.offers_tls13);
+  CHECK_FALSE(ch.ech_outer);
+  CHECK(t.tls_version().empty());
+}
+
+TEST_CASE("a ClientHello split over three records and many segments is reassembled", "[records]") {
+  Bytes message = flagged_client_hello();
+  Bytes stream = cat({record(22, Bytes(message.begin(), message.begin() + 3)),
+                      record(22, Bytes(message.begin() + 3, message.begin() + 40)),
+                      record(22, Bytes(message.begin() + 40, message.end()))});
+  size_t segment = GENERATE(0u, 1u, 4u, 5u, 6u);
+  Harness h({}, segment);
+  h.feeder.send(Party::client, stream);
+  const Timeline& t = h.close();
+  REQUIRE(t.events.size() == 1);
+  CHECK(t.events[0].type == EventType::client_hello);
+  CHECK(flags_of(t.events[0]) == std::vector<uint16_t>{80});
+}
+
+TEST_CASE("a TLS 1.2 ServerHello packed with more messages in one record ends the reading", "[records]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  Bytes certificate = handshake(11, vec24(vec24(Bytes(50, 0x30))));
+  Bytes done = handshake(14, {});
+  size_t skip = h.tracker.on_data(1, Party::server,
+                                  record(22, cat({handshake(2, server_hello_body({}, 0xc02f)), certificate, done})),
+                                  h.feeder.next());
+  CHECK(skip == kSkipRest);
+  const Timeline& t = h.close();
+  CHECK(types_of(t) == std::vector<EventType>{EventType::client_hello, EventType::server_hello});
+  CHECK(t.events[1].selected_version == 0x0303);
+  CHECK(t.tls_version() == "1.2");
+  CHECK_FALSE(t.keys_found);
+}
+
+TEST_CASE("a ServerHello selecting TLS 1.3, a CCS, then protected records without keys", "[records]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  h.feeder.send(Party::client, record(20, u8(1)));  // middlebox compatibility CCS (§D.4)
+  h.feeder.send(Party::server, cat({record(22, handshake(2, server_hello_body(ext(43, u16(0x0304))))),
+                                    record(20, u8(1)), record(23, Bytes(40, 0xab)), record(23, Bytes(40, 0xcd))}));
+  const Timeline& t = h.close();
+  CHECK(types_of(t) ==
+        std::vector<EventType>{EventType::client_hello, EventType::server_hello, EventType::unreadable});
+  CHECK(t.events[1].selected_version == 0x0304);
+  CHECK(t.events[2].from == Party::server);
+  CHECK(t.tls_version() == "1.3");
+}
+
+TEST_CASE("a HelloRetryRequest is recognised by its random", "[records]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  Bytes hrr = cat({u16(0x0303), Bytes(kHelloRetryRequestRandom.begin(), kHelloRetryRequestRandom.end()),
+                   vec8({}), u16(0x1301), u8(0), vec16(ext(43, u16(0x0304)))});
+  h.feeder.send(Party::server, record(22, handshake(2, hrr)));
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  const Timeline& t = h.close();
+  CHECK(types_of(t) == std::vector<EventType>{EventType::client_hello, EventType::hello_retry_request,
+                                              EventType::client_hello});
+}
+
+TEST_CASE("a duplicate TLS Flags extension in one block is marked", "[records]") {
+  Harness h;
+  Bytes exts = cat({flags_extension(flag80_body()), supported_versions_13(), flags_extension(Bytes{1, 1})});
+  h.feeder.send(Party::client, record(22, handshake(1, client_hello_body(exts))));
+  const Timeline& t = h.close();
+  REQUIRE(t.events.size() == 1);
+  REQUIRE(t.events[0].flags);
+  CHECK(t.events[0].flags->duplicate);
+  CHECK(flags_of(t.events[0]) == std::vector<uint16_t>{80});  // the first one's flags
+}
+
+TEST_CASE("the flags extension type is configurable (Cloudflare's 0xFE01)", "[records]") {
+  Bytes exts = cat({flags_extension(flag80_body(), 0xfe01)});
+  {
+    Harness h;
+    h.feeder.send(Party::client, record(22, handshake(1, client_hello_body(exts))));
+    CHECK_FALSE(h.close().events[0].flags);
+  }
+  TrackerOptions cloudflare;
+  cloudflare.flags_extension_type = 0xfe01;
+  Harness h(cloudflare);
+  h.feeder.send(Party::client, record(22, handshake(1, client_hello_body(exts))));
+  CHECK(flags_of(h.close().events[0]) == std::vector<uint16_t>{80});
+}
+
+TEST_CASE("malformed TLS Flags bodies are decoded with their problem", "[records]") {
+  Harness h;
+  Bytes exts = cat({flags_extension(Bytes{2, 1, 0})});  // trailing zero octet
+  h.feeder.send(Party::client, record(22, handshake(1, client_hello_body(exts))));
+  const Timeline& t = h.close();
+  REQUIRE(t.events[0].flags);
+  CHECK(t.events[0].flags->decoded.problem == FlagsProblem::non_minimal);
+}
+
+TEST_CASE("an outer ECH ClientHello is marked", "[records]") {
+  Harness h;
+  Bytes ech = ext(0xfe0d, cat({u8(0), u16(1), u16(1), u8(7), vec16(Bytes(32, 1)), vec16(Bytes(100, 2))}));
+  h.feeder.send(Party::client, record(22, handshake(1, client_hello_body(cat({server_name("public.example"), ech})))));
+  const Timeline& t = h.close();
+  CHECK(t.events[0].ech_outer);
+  CHECK(t.events[0].server_name == "public.example");
+}
+
+TEST_CASE("malformed lengths stop the direction with one unreadable mark, never a crash", "[records]") {
+  Bytes good = client_hello_body(cat({supported_versions_13(), flags_extension(flag80_body())}));
+  SECTION("an extension longer than its block") {
+    Bytes bad = good;
+    bad[bad.size() - 13] = 0x40;  // the flags extension's length high byte
+    Harness h;
+    h.feeder.send(Party::client, record(22, handshake(1, bad)));
+    h.feeder.send(Party::client, record(22, flagged_client_hello()));
+    CHECK(types_of(h.close()) == std::vector<EventType>{EventType::unreadable});
+  }
+  SECTION("trailing bytes after the extensions") {
+    Bytes bad = cat({good, u8(0)});
+    Harness h;
+    h.feeder.send(Party::client, record(22, handshake(1, bad)));
+    CHECK(types_of(h.close()) == std::vector<EventType>{EventType::unreadable});
+  }
+  SECTION("every truncation of a ClientHello") {
+    for (size_t cut = 1; cut < good.size(); ++cut) {
+      Harness h;
+      h.feeder.send(Party::client, record(22, handshake(1, Bytes(good.begin(), good.begin() + cut))));
+      const Timeline& t = h.close();
+      // Cutting exactly before the extensions leaves a valid extension-less ClientHello.
+      bool valid = t.events.size() == 1 && t.events[0].type == EventType::client_hello;
+      CHECK((valid || types_of(t) == std::vector<EventType>{EventType::unreadable}));
+    }
+  }
+  SECTION("a handshake message longer than the cap") {
+    TrackerOptions small_cap;
+    small_cap.max_handshake_message = 1024;
+    Harness h(small_cap);
+    Bytes header = {1, 0x00, 0x10, 0x00};  // ClientHello of 4096 bytes
+    h.feeder.send(Party::client, record(22, cat({header, Bytes(100, 0)})));
+    CHECK(types_of(h.close()) == std::vector<EventType>{EventType::unreadable});
+  }
+  SECTION("a record longer than 2^14 + 256 after the ClientHello") {
+    Harness h;
+    h.feeder.send(Party::client, record(22, flagged_client_hello()));
+    size_t skip = h.tracker.on_data(1, Party::client, Bytes{23, 3, 3, 0x41, 0x01}, h.feeder.next());
+    CHECK(skip == kSkipRest);
+    CHECK(types_of(h.close()) == std::vector<EventType>{EventType::client_hello, EventType::unreadable});
+  }
+}
+
+TEST_CASE("non-TLS connections are dropped early, without a timeline", "[records]") {
+  std::string http = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+  Bytes sslv2_hello = {0x80, 0x2e, 0x01, 0x03, 0x01, 0x00, 0x15, 0x00, 0x00, 0x00, 0x10};
+  Bytes not_a_client_hello = record(22, handshake(2, server_hello_body({})));
+  Bytes stream = GENERATE_COPY(Bytes(http.begin(), http.end()), sslv2_hello, not_a_client_hello);
+  std::vector<Timeline> timelines;
+  ConnectionTracker tracker({}, [&](Timeline&& t) { timelines.push_back(std::move(t)); });
+  tracker.on_open(9, Endpoint{"10.0.0.1", 1234}, Endpoint{"10.0.0.2", 443}, true, {1, 0});
+  CHECK(tracker.on_data(9, Party::client, stream, {2, 0}) == kSkipRest);
+  CHECK(tracker.on_data(9, Party::server, stream, {3, 0}) == kSkipRest);
+  tracker.on_close(9, false, {4, 0});
+  CHECK(timelines.empty());
+  CHECK(tracker.stats().non_tls_connections == 1);
+  CHECK(tracker.open_connections() == 0);
+}
+
+TEST_CASE("a server that speaks first is not TLS", "[records]") {
+  std::vector<Timeline> timelines;
+  ConnectionTracker tracker({}, [&](Timeline&& t) { timelines.push_back(std::move(t)); });
+  tracker.on_open(3, Endpoint{"::1", 1234}, Endpoint{"::1", 25}, true, {1, 0});
+  std::string banner = "220 mail.example ESMTP\r\n";
+  CHECK(tracker.on_data(3, Party::server, Bytes(banner.begin(), banner.end()), {2, 0}) == kSkipRest);
+  tracker.on_close(3, false, {3, 0});
+  CHECK(timelines.empty());
+}
+
+TEST_CASE("plaintext alerts, FIN, RST, gaps and capture end become events", "[records]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  h.feeder.send(Party::server, record(21, Bytes{2, 47}));  // fatal illegal_parameter
+  h.tracker.on_gap(1, Party::client, 100, h.feeder.next());
+  h.feeder.fin(Party::server);
+  h.tracker.on_rst(1, Party::client, h.feeder.next());
+  const Timeline& t = h.close(true);
+  CHECK(types_of(t) == std::vector<EventType>{EventType::client_hello, EventType::alert, EventType::gap,
+                                              EventType::fin, EventType::rst, EventType::capture_end});
+  CHECK(t.events[1].from == Party::server);
+  CHECK(t.events[1].alert_level == kAlertLevelFatal);
+  CHECK(t.events[1].alert_description == alert_illegal_parameter);
+  CHECK(t.events[2].from == Party::client);
+  CHECK(t.last_frame == t.events[4].frame);
+}
+
+TEST_CASE("close_all hands over every open connection", "[records]") {
+  std::vector<Timeline> timelines;
+  ConnectionTracker tracker({.file = "x.pcap"}, [&](Timeline&& t) { timelines.push_back(std::move(t)); });
+  for (capture::ConnectionId id : {5u, 2u, 8u}) {
+    tracker.on_open(id, Endpoint{"10.0.0.1", static_cast<uint16_t>(1000 + id)}, Endpoint{"10.0.0.2", 443}, false,
+                    {id, 0});
+    tracker.on_data(id, Party::client, record(22, flagged_client_hello()), {id + 10, 0});
+  }
+  tracker.close_all(true, {100, 1.0});
+  REQUIRE(timelines.size() == 3);
+  CHECK(timelines[0].client.port == 1002);
+  CHECK_FALSE(timelines[0].saw_connection_start);
+  CHECK(timelines[0].events.back().type == EventType::capture_end);
+  CHECK(timelines[0].file == "x.pcap");
+}
