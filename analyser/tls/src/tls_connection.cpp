@@ -369,6 +369,7 @@ TlsConnection::Outcome TlsConnection::on_client_hello(std::span<const uint8_t> b
     client_hello_ = facts;
     client_hello_seen_ = true;
     secrets_ = tracker_.find_secrets(facts.random);
+    timeline_.keys_found = secrets_ && secrets_->has_handshake();
   }
   return Outcome::go_on;
 }
@@ -381,13 +382,13 @@ TlsConnection::Outcome TlsConnection::on_server_hello(std::span<const uint8_t> b
   server_hello_seen_ = true;
   if (facts.selected_version != kTls13) {
     // TLS 1.2 or older: the ClientHello and ServerHello are all the rules need; nothing is decrypted.
+    timeline_.keys_found = false;
     stop_silently(client_);
     stop_silently(server_);
     return Outcome::done;
   }
   // §7.1: from here each side writes under its handshake traffic secret.
   suite_ = tls13_cipher_suite(facts.cipher_suite);
-  timeline_.keys_found = secrets_ && secrets_->has_handshake();
   client_.keys = server_.keys = KeyPhase::handshake;
   if (timeline_.keys_found) {
     install(client_, secrets_->client_handshake);

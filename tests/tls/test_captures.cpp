@@ -1,0 +1,131 @@
+// End to end over the capture catalogue (captures/catalogue.tsv): each capture read by the capture
+// layer into the tracker, with its key log (NAME.keys, or the DSB of a .pcapng), must give the
+// handshake/alert sequence the catalogue records as tshark's view.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tlsflags/capture/capture_reader.hpp"
+#include "tlsflags/tls/connection_tracker.hpp"
+
+using namespace tlsflags;
+using namespace tlsflags::tls;
+
+namespace {
+
+struct CatalogueEntry {
+  std::string file;
+  std::string check_options;
+  std::string decryption;
+  std::string sequence;
+};
+
+std::vector<std::string> split(const std::string& line, char separator) {
+  std::vector<std::string> out;
+  std::stringstream in(line);
+  std::string field;
+  while (std::getline(in, field, separator)) out.push_back(field);
+  return out;
+}
+
+std::vector<CatalogueEntry> read_catalogue() {
+  std::vector<CatalogueEntry> entries;
+  std::ifstream in(TLSFLAGS_CAPTURES_DIR "/catalogue.tsv");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto f = split(line, '\t');
+    if (f.size() >= 8) entries.push_back({f[0], f[4], f[5], f[7]});
+  }
+  return entries;
+}
+
+// The tshark handshake type of an event, 0 for events tshark does not list.
+int wire_type(EventType type) {
+  switch (type) {
+    case EventType::client_hello: return 1;
+    case EventType::server_hello:
+    case EventType::hello_retry_request: return 2;
+    case EventType::new_session_ticket: return 4;
+    case EventType::end_of_early_data: return 5;
+    case EventType::encrypted_extensions: return 8;
+    case EventType::certificate: return 11;
+    case EventType::certificate_request: return 13;
+    case EventType::certificate_verify: return 15;
+    case EventType::finished: return 20;
+    case EventType::key_update: return 24;
+    default: return 0;
+  }
+}
+
+std::string sequence_of(const Timeline& t) {
+  std::string out;
+  for (const Event& e : t.events) {
+    std::string item = e.from == Party::client ? "c" : "s";
+    if (e.type == EventType::alert) {
+      item += "!" + std::to_string(e.alert_description);
+    } else if (int type = wire_type(e.type)) {
+      item += std::to_string(type);
+    } else {
+      continue;
+    }
+    out += (out.empty() ? "" : " ") + item;
+  }
+  return out;
+}
+
+// TLS 1.2 is read only up to its ServerHello: compare what precedes and includes it.
+std::string tls12_prefix(const std::string& sequence) {
+  std::string out;
+  for (const std::string& item : split(sequence, ' ')) {
+    out += (out.empty() ? "" : " ") + item;
+    if (item == "s2") break;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every catalogued capture gives tshark's handshake sequence", "[captures]") {
+  auto entries = read_catalogue();
+  if (entries.empty()) {
+    WARN("no captures/catalogue.tsv: nothing to check");
+    return;
+  }
+  for (const CatalogueEntry& entry : entries) {
+    INFO(entry.file);
+    std::string path = std::string(TLSFLAGS_CAPTURES_DIR) + "/" + entry.file;
+    std::string stem = path.substr(0, path.rfind('.'));
+    KeyLog keys;
+    keys.add_file(stem + ".keys");
+    TrackerOptions options;
+    options.file = entry.file;
+    if (entry.check_options.find("--flags-extension 65025") != std::string::npos) options.flags_extension_type = 65025;
+    std::vector<Timeline> timelines;
+    ConnectionTracker tracker(options, [&](Timeline&& t) { timelines.push_back(std::move(t)); }, &keys);
+    capture::ReadResult result = capture::read_capture(path, tracker);
+    REQUIRE(result.ok);
+    CHECK(keys.warnings().empty());
+    CHECK(tracker.capture_secrets().warnings().empty());
+
+    std::string actual;
+    for (const Timeline& t : timelines) {
+      std::string one = sequence_of(t);
+      if (t.tls_version() == "1.2") CHECK(one == tls12_prefix(one));
+      actual += (actual.empty() ? "" : " ") + one;
+    }
+    std::string expected = entry.sequence;
+    bool tls12 = !timelines.empty() && timelines[0].tls_version() == "1.2";
+    if (tls12) expected = tls12_prefix(expected);
+    CHECK(actual == expected);
+    for (const Timeline& t : timelines) {
+      // Without a ServerHello no secrets exist (the key logs of such captures are empty).
+      if (tls12 || !t.first(EventType::server_hello, Party::server)) continue;
+      CHECK(t.keys_found);
+      if (entry.decryption == "full") CHECK(t.decrypted());
+    }
+  }
+}
