@@ -111,3 +111,13 @@ TEST_CASE("text --by-server: a per-server table", "[text]") {
   CHECK_THAT(out, Catch::Contains("Servers:"));
   CHECK_THAT(out, Catch::Matches(R"([\s\S]*10\.0\.0\.2:443 +2 +1 +1 +1 pass, 1 fail, 0 warn[\s\S]*)"));
 }
+
+TEST_CASE("text: rules undecided for the same reason share one line", "[text]") {
+  Judgement j = samples::undecidable_judgement();
+  j.undecided.push_back({RuleId::flags_unsolicited_ack, "no keys for this connection"});
+  j.undecided.push_back({RuleId::rca_server_ack_without_request, "capture cut"});
+  std::vector<FileResult> files = {{"b.pcap", std::nullopt, {samples::result(samples::undecidable_timeline(), j)}}};
+  std::string out = samples::render(Format::text, files);
+  CHECK_THAT(out, Catch::Contains("undecidable rca.client.no-certificate, flags.unsolicited-ack: no keys for this connection\n"));
+  CHECK_THAT(out, Catch::Contains("undecidable rca.server.ack-without-request: capture cut\n"));
+}

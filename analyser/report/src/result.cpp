@@ -62,13 +62,16 @@ void add_cross_connection_finding(ConnectionResult& result, Finding finding) {
       verdict_from(judgement.findings, judgement.undecided, result.flags_seen, result.tls_version == "1.2");
 }
 
-void sort_connections(FileResult& file) {
+bool comes_before(const ConnectionResult& a, const ConnectionResult& b) {
   auto key = [](const ConnectionResult& c) {
     return std::tie(c.first_frame, c.last_frame, c.client.address, c.client.port, c.server.address,
                     c.server.port);
   };
-  std::stable_sort(file.connections.begin(), file.connections.end(),
-                   [&](const ConnectionResult& a, const ConnectionResult& b) { return key(a) < key(b); });
+  return key(a) < key(b);
+}
+
+void sort_connections(FileResult& file) {
+  std::stable_sort(file.connections.begin(), file.connections.end(), comes_before);
 }
 
 VerdictCounts count_verdicts(std::span<const ConnectionResult> connections) {

@@ -1,6 +1,7 @@
 // Text for a person: a table per capture, the findings under the connection they belong to, a total,
 // and with --explain each connection's timeline. Every capture-derived string goes through
 // terminal_safe(); colour codes are added only after padding, so they never upset the columns.
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -53,8 +54,22 @@ std::string verdict_tally(const VerdictCounts& counts) {
   return out;
 }
 
-std::string plural(size_t n, std::string_view word) {
-  return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+std::string plural(size_t n, std::string_view word, std::string_view plural_form = {}) {
+  std::string many = plural_form.empty() ? std::string(word) + "s" : std::string(plural_form);
+  return std::to_string(n) + " " + (n == 1 ? std::string(word) : many);
+}
+
+// Undecided rules grouped by reason, in first-seen order: one missing key log usually leaves several
+// rules undecided for the same reason, and the reason is worth reading once.
+std::vector<std::pair<std::string, std::string>> undecided_by_reason(const std::vector<Undecided>& undecided) {
+  std::vector<std::pair<std::string, std::string>> groups;  // (rules, reason)
+  for (const Undecided& u : undecided) {
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.second == u.reason; });
+    std::string rule(rule_info(u.rule).name);
+    if (same == groups.end()) groups.emplace_back(rule, u.reason);
+    else same->first += ", " + rule;
+  }
+  return groups;
 }
 
 struct Cell {
@@ -195,7 +210,7 @@ std::string event_details(const Event& e) {
         parts.push_back(plural(e.certificate_authorities.size(), "certificate authority name"));
       break;
     case EventType::certificate:
-      parts.push_back(e.certificate_entries == 0 ? "empty" : plural(e.certificate_entries, "entry"));
+      parts.push_back(e.certificate_entries == 0 ? "empty" : plural(e.certificate_entries, "entry", "entries"));
       break;
     case EventType::alert: parts.push_back(alert_text(e)); break;
     default: break;
@@ -256,9 +271,8 @@ class TextWriter final : public Writer {
       out_ << frames_note(f.frames);
       out_ << ": " << terminal_safe(f.message) << "\n";
     }
-    for (const Undecided& u : judgement.undecided)
-      out_ << indent << paint("undecidable", kMagenta) << " " << rule_info(u.rule).name << ": "
-           << terminal_safe(u.reason) << "\n";
+    for (const auto& [rules, reason] : undecided_by_reason(judgement.undecided))
+      out_ << indent << paint("undecidable", kMagenta) << " " << rules << ": " << terminal_safe(reason) << "\n";
   }
 
   void write_explanation(const ConnectionResult& c) {

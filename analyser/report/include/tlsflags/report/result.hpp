@@ -44,9 +44,10 @@ struct FileResult {
   std::vector<ConnectionResult> connections;  // in first_frame order
 };
 
-// Sorts a file's connections by first frame (then by endpoints) so that output never depends on the
-// order in which connections happened to finish.
-void sort_connections(FileResult& file);
+// The order of connections within a file: by first frame, then last frame, then endpoints, so that
+// output never depends on the order in which connections happened to finish.
+bool comes_before(const ConnectionResult& a, const ConnectionResult& b);
+void sort_connections(FileResult& file);  // stable sort by comes_before
 
 inline constexpr size_t kVerdictCount = 5;
 using VerdictCounts = std::array<size_t, kVerdictCount>;  // indexed by Verdict

@@ -1,0 +1,84 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+namespace tlsflags::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "tlsflags-check: checks TLS Flags (draft-ietf-tls-tlsflags) and request_client_auth in pcap/pcapng "
+    "captures, plain or gzip-compressed, decrypting TLS 1.3 with NSS key logs or the capture's "
+    "Decryption Secrets Blocks.";
+
+constexpr const char* kFooter =
+    "Exit status: 0 no connection failed; 1 at least one connection failed; 2 usage error or an input "
+    "that could not be read (the other inputs are still analysed and reported).\n"
+    "See tlsflags-check(1).";
+
+struct RawOptions {
+  std::string profile = "rfc";
+  std::string format = "text";
+  std::string output;
+};
+
+void add_options(CLI::App& app, CheckOptions& o, RawOptions& raw) {
+  app.add_option("CAPTURE", o.captures, "pcap or pcapng capture files, plain or gzip")->required();
+  // One file per -k: a vector option must not swallow the captures that follow it.
+  app.add_option("-k,--keylog", o.keylogs, "NSS key log file, repeatable (an empty one is valid); "
+                                           "SSLKEYLOGFILE is read too; DSBs always")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+  app.add_option("--rca-flag", o.rca_flag, "request_client_auth flag number")
+      ->type_name("N")->capture_default_str()->check(CLI::Range(0, int{kMaxFlag}));
+  app.add_option("--flags-extension", o.flags_extension, "TLS Flags ExtensionType")
+      ->type_name("N")->capture_default_str()->check(CLI::Range(0, 65535));
+  app.add_option("--profile", raw.profile, "rules profile")
+      ->type_name("rfc|draft-02")->capture_default_str()->check(CLI::IsMember({"rfc", "draft-02"}));
+  app.add_option("-f,--format", raw.format, "output format")
+      ->type_name("text|jsonl|sarif|junit")->capture_default_str()
+      ->check(CLI::IsMember({"text", "jsonl", "sarif", "junit"}));
+  app.add_option("-o,--output", raw.output, "write the report to FILE instead of standard output")
+      ->type_name("FILE");
+  app.add_option("-j,--jobs", o.jobs, "captures analysed in parallel (the output does not change)")
+      ->type_name("N")->capture_default_str()->check(CLI::Range(1u, 1024u));
+  app.add_flag("--explain", o.explain, "per-connection timeline in text output");
+  app.add_flag("--events", o.events, "the timeline in each JSON Lines connection object");
+  app.add_flag("--by-server", o.by_server, "a per-server summary too");
+  app.add_option("--slow-certificate-seconds", o.slow_certificate_seconds,
+                 "rca.client.slow-certificate threshold: seconds between the flagged CertificateRequest "
+                 "and the client's Certificate")
+      ->type_name("X")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.set_version_flag("--version", "tlsflags-check " + tool_version());
+}
+
+void apply_raw(CheckOptions& o, const RawOptions& raw) {
+  o.profile = *profile_from_name(raw.profile);  // IsMember checked the name
+  o.format = *report::format_from_name(raw.format);
+  if (!raw.output.empty()) o.output = raw.output;
+}
+
+}  // namespace
+
+std::string tool_version() { return TLSFLAGS_VERSION; }
+
+ParsedCommandLine parse_command_line(int argc, char** argv) {
+  CLI::App app(kDescription, "tlsflags-check");
+  app.footer(kFooter);
+  CheckOptions options;
+  RawOptions raw;
+  add_options(app, options, raw);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version arrive here as "errors" with exit code 0; everything else is a usage error,
+    // which the contract says is exit status 2 (CLI11's own codes differ per error kind).
+    int cli11_status = app.exit(e);
+    if (cli11_status == 0) return {std::nullopt, kExitNoFailure};
+    return {std::nullopt, kExitTrouble};
+  }
+  apply_raw(options, raw);
+  return {options, kExitNoFailure};
+}
+
+}  // namespace tlsflags::cli

@@ -1,0 +1,45 @@
+// The command line of tlsflags-check, exactly as design.md "tlsflags-check (contract)" lists it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tlsflags/core/rules.hpp"
+#include "tlsflags/report/writer.hpp"
+
+namespace tlsflags::cli {
+
+inline constexpr int kExitNoFailure = 0;
+inline constexpr int kExitFailure = 1;   // at least one connection failed
+inline constexpr int kExitTrouble = 2;   // usage error, or an input that could not be read
+
+struct CheckOptions {
+  std::vector<std::string> captures;
+  std::vector<std::string> keylogs;          // -k, in the order given
+  uint16_t rca_flag = kDefaultRequestClientAuthFlag;
+  uint16_t flags_extension = kTlsFlagsExtensionType;
+  Profile profile = Profile::rfc;
+  report::Format format = report::Format::text;
+  std::optional<std::string> output;         // -o; stdout when unset
+  unsigned jobs = 1;
+  bool explain = false;
+  bool events = false;
+  bool by_server = false;
+  double slow_certificate_seconds = RuleConfig{}.slow_certificate_seconds;
+};
+
+// Either options to run with, or the exit status to leave with at once (after --help, --version or a
+// usage error; the text has been written to stdout or stderr already).
+struct ParsedCommandLine {
+  std::optional<CheckOptions> options;
+  int exit_status = kExitNoFailure;
+};
+
+ParsedCommandLine parse_command_line(int argc, char** argv);
+
+// The version printed by --version and put into SARIF and JUnit.
+std::string tool_version();
+
+}  // namespace tlsflags::cli

@@ -1,0 +1,187 @@
+#include "run.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "analysis.hpp"
+#include "progress.hpp"
+#include "tlsflags/report/escape.hpp"
+
+namespace tlsflags::cli {
+namespace {
+
+// Every diagnostic goes to stderr through here, on a line of its own, with file names made safe.
+class Diagnostics {
+ public:
+  explicit Diagnostics(Progress& progress) : progress_(progress) {}
+  void say(std::string_view text) {
+    progress_.clear_line();
+    std::cerr << "tlsflags-check: " << report::terminal_safe(text) << '\n';
+  }
+  void trouble(std::string_view text) {
+    say(text);
+    trouble_ = true;
+  }
+  bool had_trouble() const { return trouble_; }
+
+ private:
+  Progress& progress_;
+  bool trouble_ = false;
+};
+
+bool is_terminal(int fd) { return ::isatty(fd) == 1; }
+
+bool colour_wanted(const CheckOptions& options) {
+  if (options.format != report::Format::text || options.output || !is_terminal(STDOUT_FILENO)) return false;
+  const char* no_colour = std::getenv("NO_COLOR");  // https://no-color.org
+  const char* term = std::getenv("TERM");
+  return !(no_colour && *no_colour) && !(term && std::string_view(term) == "dumb");
+}
+
+void warn_about_ignored_flags(const CheckOptions& options, Diagnostics& say) {
+  if (options.events && options.format != report::Format::jsonl) say.say("--events only changes -f jsonl output");
+  if (options.explain && options.format != report::Format::text) say.say("--explain only changes -f text output");
+}
+
+// -k files are inputs: one that cannot be read is exit status 2 (the run goes on). SSLKEYLOGFILE is
+// ambient, often left over from another session: one that cannot be read is only a warning.
+void load_keys(const CheckOptions& options, tls::KeyLog& keys, Diagnostics& say) {
+  for (const std::string& path : options.keylogs) {
+    std::string error;
+    if (!keys.add_file(path, &error)) say.trouble("cannot read key log " + path + ": " + error);
+  }
+  const char* environment = std::getenv("SSLKEYLOGFILE");
+  if (environment && *environment) {
+    std::string error;
+    if (!keys.add_file(environment, &error))
+      say.say("SSLKEYLOGFILE: cannot read " + std::string(environment) + ": " + error);
+  }
+  for (const tls::KeyLogWarning& warning : keys.warnings()) say.say("key log " + warning.to_string());
+}
+
+AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys) {
+  AnalysisSettings settings;
+  settings.rules.request_client_auth_flag = options.rca_flag;
+  settings.rules.profile = options.profile;
+  settings.rules.slow_certificate_seconds = options.slow_certificate_seconds;
+  settings.flags_extension = options.flags_extension;
+  settings.keep_events = (options.events && options.format == report::Format::jsonl) ||
+                         (options.explain && options.format == report::Format::text);
+  settings.keys = &keys;
+  return settings;
+}
+
+void report_file_diagnostics(const FileAnalysis& analysis, Diagnostics& say) {
+  const report::FileResult& result = analysis.result;
+  for (const std::string& warning : analysis.warnings) say.say(result.file + ": " + warning);
+  if (!result.read_error) return;
+  // The capture layer's message usually names the file already; name it exactly once either way.
+  const std::string& error = *result.read_error;
+  say.trouble(error.find(result.file) == std::string::npos ? "cannot read " + result.file + ": " + error : error);
+}
+
+// Analyses the captures on `jobs` threads. Results are collected by input index, and diagnostics are
+// written in input order as soon as every earlier capture is done, so -j N says exactly what -j 1 says.
+std::vector<FileAnalysis> analyse_all(const CheckOptions& options, const AnalysisSettings& settings,
+                                      Progress& progress, Diagnostics& say) {
+  const size_t count = options.captures.size();
+  std::vector<std::optional<FileAnalysis>> done(count);
+  std::mutex mutex;
+  std::condition_variable finished;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < count; i = next++) {
+      progress.started(i, options.captures[i]);
+      FileAnalysis analysis = analyse_file(options.captures[i], settings);
+      progress.finished(i);
+      std::lock_guard lock(mutex);
+      done[i] = std::move(analysis);
+      finished.notify_all();
+    }
+  };
+  std::vector<std::jthread> workers;
+  for (size_t t = 0; t < std::min<size_t>(options.jobs, count); ++t) workers.emplace_back(worker);
+
+  std::vector<FileAnalysis> results;
+  for (size_t i = 0; i < count; ++i) {
+    std::unique_lock lock(mutex);
+    finished.wait(lock, [&] { return done[i].has_value(); });
+    results.push_back(std::move(*done[i]));
+    lock.unlock();
+    report_file_diagnostics(results.back(), say);
+  }
+  return results;
+}
+
+// The report goes to -o FILE or stdout. The file is opened before any capture is read, so that a bad
+// path fails at once rather than after an hour of analysis.
+class Output {
+ public:
+  bool open(const CheckOptions& options, Diagnostics& say) {
+    if (!options.output) return true;
+    file_.open(*options.output, std::ios::out | std::ios::trunc | std::ios::binary);
+    if (!file_) say.trouble("cannot write " + *options.output + ": " + std::strerror(errno));
+    return file_.is_open();
+  }
+  std::ostream& stream() { return file_.is_open() ? static_cast<std::ostream&>(file_) : std::cout; }
+  bool close(const CheckOptions& options, Diagnostics& say) {
+    stream().flush();
+    if (stream()) return true;
+    say.trouble("cannot write " + options.output.value_or("standard output"));
+    return false;
+  }
+
+ private:
+  std::ofstream file_;
+};
+
+int exit_status(const report::RunSummary& summary, bool trouble) {
+  if (trouble) return kExitTrouble;
+  return report::any_failed(summary) ? kExitFailure : kExitNoFailure;
+}
+
+}  // namespace
+
+int run(const CheckOptions& options) {
+  Progress progress(is_terminal(STDERR_FILENO));
+  Diagnostics say(progress);
+  Output output;
+  if (!output.open(options, say)) return kExitTrouble;
+  warn_about_ignored_flags(options, say);
+
+  tls::KeyLog keys;
+  load_keys(options, keys, say);
+  AnalysisSettings settings = settings_for(options, keys);
+  std::vector<FileAnalysis> analyses = analyse_all(options, settings, progress, say);
+  judge_across_files(analyses, settings.rules);
+
+  std::vector<report::FileResult> files;
+  for (FileAnalysis& analysis : analyses) files.push_back(std::move(analysis.result));
+  analyses.clear();  // the cross-connection inputs are no longer needed
+
+  report::WriterOptions writer_options;
+  writer_options.events = options.events;
+  writer_options.explain = options.explain;
+  writer_options.by_server = options.by_server;
+  writer_options.colour = colour_wanted(options);
+  writer_options.request_client_auth_flag = options.rca_flag;
+  writer_options.tool_version = tool_version();
+  auto writer = report::make_writer(options.format, output.stream(), writer_options);
+  report::RunSummary summary = report::write_report(*writer, files);
+  output.close(options, say);
+  return exit_status(summary, say.had_trouble());
+}
+
+}  // namespace tlsflags::cli
