@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The tlsflags-check command line, run as a user runs it: exit statuses, stdout vs stderr, -j.
-#   cli_tests.sh CASE TLSFLAGS_CHECK MAKE_CAPTURE WORK_DIR
+#   cli_tests.sh CASE TLSFLAGS_CHECK MAKE_CAPTURE WORK_DIR [MAN_PAGE]
 set -uo pipefail
 unset SSLKEYLOGFILE  # the tests choose their key logs
-case_name=$1 check=$2 make_capture=$3 work=$4/$1
+case_name=$1 check=$2 make_capture=$3 work=$4/$1 man_page=${5:-}
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 
 fail() { echo "FAIL: $*" >&2; echo "--- stdout" >&2; cat out 2>/dev/null >&2; echo "--- stderr" >&2; cat err 2>/dev/null >&2; exit 1; }
@@ -87,6 +87,15 @@ jobs-same-output)
     [[ $status -eq $one_status ]] || fail "$format: -j 3 exit status $status, -j 1 $one_status"
     cmp -s one out || fail "$format: -j 3 output differs from -j 1: $(diff one out | head -5)"
     cmp -s one.err err || fail "$format: -j 3 stderr differs from -j 1"
+  done ;;
+man-page)
+  # The man page renders without warnings and documents every option --help lists.
+  command -v groff >/dev/null || { echo "groff not installed: skipped"; exit 77; }
+  groff -man -Tutf8 -ww -z "$man_page" 2>err || fail "groff failed"
+  [[ ! -s err ]] || fail "groff warnings"
+  run --help
+  for option in $(grep -oE -- '--[a-z][a-z-]+' out | sort -u); do
+    grep -qF -- "${option//-/\\-}" "$man_page" || fail "the man page does not document $option"
   done ;;
 *)
   echo "unknown case $case_name" >&2; exit 1 ;;
