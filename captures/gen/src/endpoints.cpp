@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace tlsgen {
@@ -14,6 +15,10 @@ constexpr unsigned kFlagsContexts = SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_SERVER
                                     SSL_EXT_TLS1_3_HELLO_RETRY_REQUEST | SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS |
                                     SSL_EXT_TLS1_3_CERTIFICATE_REQUEST | SSL_EXT_TLS1_3_CERTIFICATE |
                                     SSL_EXT_TLS1_3_NEW_SESSION_TICKET;
+
+// The flag a misbehaving server acknowledges without the client having proposed it:
+// resumption_across_names, a flag the server may only propose in NewSessionTicket.
+constexpr unsigned kUnsolicitedFlag = 8;
 
 void require(bool ok, const char* what) {
   if (!ok) {
@@ -54,6 +59,7 @@ int client_add_flags(SSL*, unsigned, unsigned context, const unsigned char** out
   FlagNumbers flags = client.other_flags;
   if (rca) flags.insert(state.options->rca_flag);
   state.offered_rca = rca;
+  state.proposed = flags;
   if (flags.empty() && client.encoding == FlagsEncoding::minimal) return 0;
   return hand_over(state, encode_flags(flags, client.encoding), out, outlen);
 }
@@ -75,9 +81,14 @@ int client_parse_flags(SSL*, unsigned, unsigned context, const unsigned char* in
                        int* alert, void* arg) {
   EndpointState& state = state_of(arg);
   if (context & SSL_EXT_TLS1_3_CERTIFICATE_REQUEST) return client_parse_certificate_request(state, in, inlen, alert);
-  // RCA ¶6: the flag in any other server message → fatal illegal_parameter.
-  const bool has_rca = decode_flags_lenient(in, inlen).contains(state.options->rca_flag);
-  if (has_rca && state.knobs->client.rejects_misplaced_flag) return reject(alert, SSL_AD_ILLEGAL_PARAMETER);
+  const FlagNumbers flags = decode_flags_lenient(in, inlen);
+  // TF rule 4: a flag in SH, HRR, EE or CT that the ClientHello did not propose (NST may propose).
+  const bool unsolicited = (context & SSL_EXT_TLS1_3_NEW_SESSION_TICKET) == 0 &&
+                           std::ranges::any_of(flags, [&](unsigned flag) { return !state.proposed.contains(flag); });
+  if (unsolicited && state.knobs->client.rejects_unsolicited_flag) return reject(alert, SSL_AD_ILLEGAL_PARAMETER);
+  // RCA ¶6: the request_client_auth flag in any server message but CR → fatal illegal_parameter.
+  if (flags.contains(state.options->rca_flag) && state.knobs->client.rejects_misplaced_flag)
+    return reject(alert, SSL_AD_ILLEGAL_PARAMETER);
   return 1;
 }
 
@@ -122,6 +133,7 @@ int server_add_flags(SSL*, unsigned, unsigned context, const unsigned char** out
   FlagNumbers flags = message == kNewSessionTicket ? server.ticket_flags : FlagNumbers{};
   const bool leaf_only = message != kServerCertificate || chain_index == 0;
   if ((server.misplaced_flag_in & message) && leaf_only) flags.insert(rca);
+  if ((server.unsolicited_flag_in & message) && leaf_only) flags.insert(kUnsolicitedFlag);
   if (flags.empty()) return 0;
   return hand_over(state, encode_flags(flags), out, outlen);
 }

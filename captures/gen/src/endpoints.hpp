@@ -40,6 +40,7 @@ struct EndpointState {
   std::vector<std::string>* keylog = nullptr;
   int client_hellos = 0;            // client: ClientHellos built so far (2 after a HelloRetryRequest)
   bool offered_rca = false;         // the latest ClientHello carried the flag (as sent / as read)
+  FlagNumbers proposed{};           // client: the flags of its latest ClientHello
   bool flagged_cr_received = false; // client: a CertificateRequest with the flag arrived
   Bytes extension_body{};           // storage for the body handed to OpenSSL by the add callback
   std::vector<RecordNote> written{};  // records written since the last drain

@@ -27,6 +27,13 @@ ConnectionKnobs with_misplaced_flag(unsigned messages, bool client_rejects) {
   return knobs;
 }
 
+ConnectionKnobs with_unsolicited_flag(unsigned messages, bool client_rejects) {
+  ConnectionKnobs knobs;
+  knobs.server.unsolicited_flag_in = messages;
+  knobs.client.rejects_unsolicited_flag = client_rejects;
+  return knobs;
+}
+
 ConnectionKnobs with_client_encoding(FlagsEncoding encoding, bool server_rejects) {
   ConnectionKnobs knobs;
   knobs.client.encoding = encoding;
@@ -181,6 +188,17 @@ std::vector<Scenario> build_table() {
          k.server.cr_encoding = FlagsEncoding::trailing_zero;
          k.client.rejects_invalid_cr_flags = false;
        })}},
+      {"flags-unsolicited-in-ee-rejected",
+       "server acknowledges flag 8, never proposed, in EncryptedExtensions; client aborts (illegal_parameter)",
+       {with_unsolicited_flag(kEncryptedExtensions, true)}},
+      {"flags-unsolicited-in-ee-ignored", "server acknowledges flag 8, never proposed, in EncryptedExtensions; client carries on",
+       {with_unsolicited_flag(kEncryptedExtensions, false)}},
+      {"flags-unsolicited-in-sh-rejected",
+       "server acknowledges flag 8, never proposed, in ServerHello; client aborts (illegal_parameter)",
+       {with_unsolicited_flag(kServerHello, true)}},
+      {"flags-unsolicited-in-server-cert-ignored",
+       "server acknowledges flag 8, never proposed, in its Certificate entry; client carries on",
+       {with_unsolicited_flag(kServerCertificate, false)}},
       {"flags-duplicate-extension",
        "ClientHello rewritten on the wire to carry the TLS Flags extension twice; server aborts (8446 §4.2)",
        {edited(baseline(), [](K& k) { k.wire.duplicate_flags_extension = true; })}},

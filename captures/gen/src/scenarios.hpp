@@ -59,7 +59,8 @@ struct ClientKnobs {
   FlaggedCrReaction on_flagged_cr = FlaggedCrReaction::certificate;
   int abort_alert = 0;                 // for FlaggedCrReaction::alert (RFC 8446 §6 alert code)
   bool rejects_unrequested_cr_flag = true;  // RCA ¶5: fatal illegal_parameter
-  bool rejects_misplaced_flag = true;       // RCA ¶6 / TF rule 4: fatal illegal_parameter
+  bool rejects_misplaced_flag = true;       // RCA ¶6: fatal illegal_parameter
+  bool rejects_unsolicited_flag = true;     // TF rule 4: fatal illegal_parameter
   bool rejects_invalid_cr_flags = true;     // TF rules 5-7
   unsigned certificate_delay_ms = 0;   // the Certificate flight stamped this long after the CR
   std::string groups = "X25519:P-256"; // the first group gets the key share
@@ -71,6 +72,7 @@ struct ServerKnobs {
   FlagsEncoding cr_encoding = FlagsEncoding::minimal;
   unsigned misplaced_flag_in = 0;      // ServerMessage bits: where the server also puts the flag
   FlagNumbers ticket_flags;            // flags proposed in NewSessionTicket (TF: unsolicited is allowed there)
+  unsigned unsolicited_flag_in = 0;    // ServerMessage bits: where the server acknowledges flag 8 unasked
   bool rejects_invalid_flags = true;   // TF rules 5-7 for the ClientHello's extension
   bool requires_certificate = false;   // RFC 8446 §4.4.2.4: certificate_required on an empty Certificate
   bool tls12_only = false;

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Checks the capture catalogue (captures/catalogue.tsv) under tshark:
+#  - every capture decodes with its keys (NAME.keys beside a pcap, the DSB inside a pcapng) with no
+#    malformed packet and no expert error (IP and TCP checksum validation switched on);
+#  - every TLS record is decrypted (a record without its decrypted content type counts as a failure)
+#    unless the catalogue marks the capture "partial" (a gap or a cut in the capture);
+#  - the handshake messages and alerts tshark sees, in order, are the catalogue's sequence;
+#  - with --regenerate GEN: each generated scenario, written anew into a temporary directory,
+#    shows tshark the same sequence as the committed capture.
+# Sequence notation: c/s = from client/server, a number = handshake type (RFC 8446 §4),
+# !N = alert description N (RFC 8446 §6). Example: "c1 s2 s8 s13 s11 s15 s20 c11 c15 c20 s4 c!0 s!0".
+#
+# Usage: check-catalogue.sh [--tshark PATH] [--regenerate TLSFLAGS_GEN] [--print] [NAME...]
+#   --print   only print each capture's sequence as tshark sees it (to fill in the catalogue)
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+tshark=tshark
+generator=""
+print_only=0
+only=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --tshark) tshark=$2; shift 2 ;;
+    --regenerate) generator=$2; shift 2 ;;
+    --print) print_only=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) only+=("$1"); shift ;;
+  esac
+done
+
+# tshark arguments to read a capture: its key log when it is a pcap, extra preferences from the catalogue.
+read_args() {
+  local file=$1 prefs=$2
+  local args=(-r "$file" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE)
+  case "$file" in *.pcap) args+=(-o "tls.keylog_file:${file%.pcap}.keys") ;; esac
+  if [ "$prefs" != "-" ]; then
+    local pref
+    for pref in $prefs; do args+=(-o "$pref"); done
+  fi
+  printf '%s\n' "${args[@]}"
+}
+
+run_tshark() {
+  local file=$1 prefs=$2; shift 2
+  local args
+  mapfile -t args < <(read_args "$file" "$prefs")
+  "$tshark" "${args[@]}" "$@" 2>/dev/null
+}
+
+# The handshake/alert sequence; the client of each TCP stream is the sender of its first packet.
+sequence_of() {
+  run_tshark "$1" "$2" -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+      -e tcp.stream -e tcp.srcport -e tls.handshake.type -e tls.alert_message.desc |
+    awk -F'\t' '
+      !($1 in client) { client[$1] = $2 }
+      {
+        side = ($2 == client[$1]) ? "c" : "s"
+        n = split($3, types, ","); for (i = 1; i <= n; i++) out = out " " side types[i]
+        n = split($4, alerts, ","); for (i = 1; i <= n; i++) out = out " " side "!" alerts[i]
+      }
+      END { sub(/^ /, "", out); print out }'
+}
+
+# Frames whose TLS records are not all decrypted: fewer content types than records.
+undecrypted_frames() {
+  run_tshark "$1" "$2" -Y tls -T fields -E occurrence=a -E aggregator=, \
+      -e frame.number -e tls.record.length -e tls.record.content_type |
+    awk -F'\t' '{ if (split($2, r, ",") > split($3, c, ",")) bad = bad " " $1 } END { sub(/^ /, "", bad); print bad }'
+}
+
+error_frames() {
+  run_tshark "$1" "$2" -Y '_ws.malformed || _ws.expert.severity == "Error"' -T fields -e frame.number | tr '\n' ' ' |
+    sed 's/ $//'
+}
+
+failures=0
+checked=0
+fail() { echo "FAIL $1: $2"; failures=$((failures + 1)); }
+
+check_capture() {
+  local file=$1 decryption=$2 prefs=$3 expected=$4
+  local path=$here/$file
+  [ -f "$path" ] || { fail "$file" "missing"; return; }
+  case "$file" in *.pcap) [ -f "${path%.pcap}.keys" ] || { fail "$file" "missing key log"; return; } ;; esac
+  local seen errors undecrypted
+  seen=$(sequence_of "$path" "$prefs")
+  if [ $print_only = 1 ]; then printf '%s\t%s\n' "$file" "$seen"; return; fi
+  errors=$(error_frames "$path" "$prefs")
+  [ -z "$errors" ] || fail "$file" "malformed or expert errors in frames $errors"
+  if [ "$decryption" = full ]; then
+    undecrypted=$(undecrypted_frames "$path" "$prefs")
+    [ -z "$undecrypted" ] || fail "$file" "TLS records not decrypted in frames $undecrypted"
+  fi
+  [ "$seen" = "$expected" ] || fail "$file" "sequence '$seen', catalogue says '$expected'"
+  checked=$((checked + 1))
+}
+
+regenerate_capture() {
+  local file=$1 scenario=$2 options=$3 prefs=$4
+  [ "$scenario" = recorded ] && return
+  local tmp format=pcap
+  tmp=$(mktemp -d)
+  case "$file" in *.pcapng) format=pcapng ;; esac
+  # shellcheck disable=SC2086  # options are words from the catalogue
+  if ! "$generator" --scenario "$scenario" --out "$tmp/${file%.*}" --format $format $( [ "$options" = - ] || echo $options ) >/dev/null; then
+    fail "$file" "tlsflags-gen failed for scenario $scenario"
+  else
+    local fresh committed
+    fresh=$(sequence_of "$tmp/$file" "$prefs")
+    committed=$(sequence_of "$here/$file" "$prefs")
+    [ "$fresh" = "$committed" ] || fail "$file" "regenerated sequence '$fresh' differs from committed '$committed'"
+    checked=$((checked + 1))
+  fi
+  rm -rf "$tmp"
+}
+
+wanted() {
+  [ ${#only[@]} -eq 0 ] && return 0
+  local name
+  for name in "${only[@]}"; do [ "$name" = "$1" ] || [ "$name" = "${1%.*}" ] && return 0; done
+  return 1
+}
+
+command -v "$tshark" >/dev/null || { echo "tshark not found: $tshark"; exit 2; }
+while IFS=$'\t' read -r file scenario options _verdicts _check_options decryption prefs sequence; do
+  case "$file" in ''|'#'*) continue ;; esac
+  wanted "$file" || continue
+  if [ -n "$generator" ]; then
+    regenerate_capture "$file" "$scenario" "$options" "$prefs"
+  else
+    check_capture "$file" "$decryption" "$prefs" "$sequence"
+  fi
+done < "$here/catalogue.tsv"
+
+[ $print_only = 1 ] && exit 0
+echo "$checked captures checked, $failures failures"
+[ $failures -eq 0 ]
