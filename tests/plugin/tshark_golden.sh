@@ -4,7 +4,7 @@
 #
 #   tshark_golden.sh MODE PLUGIN_SO CAPTURE GOLDEN [TSHARK_OPTION...]
 #
-# MODE: plain | verbose | fields | json | two-pass | two-pass-fields
+# MODE: plain | verbose | fields | json | two-pass | two-pass-fields | two-pass-verbose
 # UPDATE_GOLDEN=1 rewrites GOLDEN instead of comparing. Exit 77 (ctest SKIP_RETURN_CODE) when the capture
 # is absent. A key log CAPTURE's base name + ".keys" beside it is passed as tls.keylog_file.
 #
@@ -70,6 +70,7 @@ case $mode in
   json) run_tshark "${common[@]}" -Y tlsflags -T json "${field_options[@]}" >"$output" ;;
   two-pass) run_tshark -2 "${common[@]}" -Y tlsflags >"$output" ;;
   two-pass-fields) run_tshark -2 "${common[@]}" -Y tlsflags -T fields -E header=y "${field_options[@]}" >"$output" ;;
+  two-pass-verbose) run_tshark -2 "${common[@]}" -V -Y tlsflags | reduce_verbose >"$output" ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
 # The temporary dir's name is the only run-dependent text tshark may print.
