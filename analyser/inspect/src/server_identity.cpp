@@ -179,15 +179,17 @@ IdentityCheck check_dns(const PresentedIds& ids, const std::string& sni, Identit
   IdentityCheck check;
   check.presented = presented_list(ids);
   std::string section = rules == IdentityRules::rfc9525 ? "RFC 9525 §6.3" : "RFC 6125 §6.4";
-  for (const auto& dns : ids.dns) {
-    if (!dns_id_matches(dns, sni, rules)) continue;
-    check.matched = true;
-    check.matched_identifier = printable(dns);
-    bool wildcard = dns.find('*') != std::string::npos;
-    check.rule = wildcard ? IdentityRule::dns_wildcard : IdentityRule::dns_id;
-    check.explanation = "the SNI " + printable(sni) + " matches the DNS-ID " + check.matched_identifier +
-                        (wildcard ? " (wildcard, " : " (") + section + ")";
-    return check;
+  // An exact DNS-ID is the better evidence, so it is reported before any wildcard that also matches.
+  for (bool wildcard : {false, true}) {
+    for (const auto& dns : ids.dns) {
+      if ((dns.find('*') != std::string::npos) != wildcard || !dns_id_matches(dns, sni, rules)) continue;
+      check.matched = true;
+      check.matched_identifier = printable(dns);
+      check.rule = wildcard ? IdentityRule::dns_wildcard : IdentityRule::dns_id;
+      check.explanation = "the SNI " + printable(sni) + " matches the DNS-ID " + check.matched_identifier +
+                          (wildcard ? " (wildcard, " : " (") + section + ")";
+      return check;
+    }
   }
   // RFC 6125 §6.4.4: the CN only when no DNS-ID, SRV-ID or URI-ID is presented. RFC 9525 drops CN-IDs.
   bool cn_allowed = ids.dns.empty() && !ids.has_uri_or_srv;
