@@ -9,6 +9,7 @@ std::vector<DiagnosticLine> fired_diagnostics(const CaptureDiagnostics& d) {
     const DiagnosticCounter& counter;
   } all[] = {
       {"not-ip", "frames that carry no IP packet", d.not_ip},
+      {"unsupported-link-type", "frames of a pcapng interface whose link type is not decoded", d.unsupported_link_type},
       {"not-tcp", "IP packets that carry no TCP segment", d.not_tcp},
       {"truncated-headers", "frames cut by the snap length inside their headers", d.truncated_headers},
       {"malformed-headers", "frames with contradictory IP or TCP headers", d.malformed_headers},

@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "file_input.hpp"
@@ -22,6 +23,14 @@ class FrameProcessor : public PacketSink {
   void packet(int link_type, int64_t timestamp_ns, std::span<const uint8_t> data) override {
     const StreamPosition at{++result_.frames, seconds_since_first(timestamp_ns)};
     last_ = at;
+    if (link_type != link_type_seen_) {  // pcapng read directly: interfaces may differ
+      link_type_seen_ = link_type;
+      link_type_supported_ = is_supported_link_type(link_type);
+    }
+    if (!link_type_supported_) {
+      result_.diagnostics.unsupported_link_type.note(at.frame);
+      return;
+    }
     const DecodeResult decoded = decode_frame(link_type, data, frame_);
     note_decode_result(decoded, frame_, at.frame, result_.diagnostics);
     if (decoded != DecodeResult::tcp) return;
@@ -53,6 +62,8 @@ class FrameProcessor : public PacketSink {
   StreamPosition last_;
   int64_t first_ns_ = 0;
   bool have_first_ = false;
+  int link_type_seen_ = -1;
+  bool link_type_supported_ = false;
 };
 
 struct PcapCloser {
@@ -117,6 +128,13 @@ bool read_directly(const std::string& path, FrameProcessor& frames, ReadResult& 
   return read_pcapng_packets(*source, frames, result.error);
 }
 
+bool is_empty(const InputStream& input) {
+  const int c = std::fgetc(input.file);
+  if (c == EOF) return true;
+  std::ungetc(c, input.file);
+  return false;
+}
+
 ReadResult failed(ReadResult result, const std::string& path, const std::string& message) {
   result.ok = false;
   result.error = path + ": " + message;
@@ -130,6 +148,10 @@ ReadResult read_capture(const std::string& path, StreamConsumer& consumer, const
   InputStream input;
   std::string error;
   if (!open_input_stream(path, input, error)) return failed(std::move(result), path, error);
+  if (is_empty(input)) {
+    std::fclose(input.file);
+    return failed(std::move(result), path, "the file is empty");
+  }
   result.gzip = input.gzip;
 
   PcapngScan scan;

@@ -153,7 +153,11 @@ std::string gzip_problem(const InputStream& stream) {
   int code = Z_OK;
   const char* message = gzerror(stream.cookie->gz, &code);
   if (code == Z_OK) return "";
-  return message != nullptr && *message != '\0' ? message : "zlib error " + std::to_string(code);
+  std::string text = message != nullptr ? message : "";
+  // zlib puts the path in front ("PATH: unexpected end of file"); the caller names the file already.
+  const size_t colon = text.rfind(": ");
+  if (colon != std::string::npos) text = text.substr(colon + 2);
+  return text.empty() ? "zlib error " + std::to_string(code) : text;
 }
 
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path) {

@@ -40,6 +40,7 @@ struct DiagnosticCounter {
 struct CaptureDiagnostics {
   // Frames the capture layer could not or need not use.
   DiagnosticCounter not_ip;                  // link layer carried something else (ARP, LLDP, ...)
+  DiagnosticCounter unsupported_link_type;   // pcapng interface of a link type not decoded
   DiagnosticCounter not_tcp;                 // IP packet carrying UDP, ICMP, ...
   DiagnosticCounter truncated_headers;       // frame cut (snap length) inside the link, IP or TCP header
   DiagnosticCounter malformed_headers;       // a header that contradicts itself (IHL < 5, bad lengths, ...)
