@@ -48,31 +48,28 @@ run_tshark() {
   "$tshark" "${args[@]}" "$@" 2>/dev/null
 }
 
-# The handshake/alert sequence; the client of each TCP stream is the sender of its first packet.
-sequence_of() {
+# One tshark pass per capture, summarised in three lines:
+#   the handshake/alert sequence (the client of each TCP stream is the sender of its first packet),
+#   the frames with an expert error (malformed packets and bad checksums are errors too),
+#   the frames whose TLS records are not all decrypted (fewer decrypted content types than records).
+summarise() {
   run_tshark "$1" "$2" -T fields -E separator=/t -E occurrence=a -E aggregator=, \
-      -e tcp.stream -e tcp.srcport -e tls.handshake.type -e tls.alert_message.desc |
-    awk -F'\t' '
+      -e tcp.stream -e tcp.srcport -e tls.handshake.type -e tls.alert_message.desc \
+      -e frame.number -e tls.record.length -e tls.record.content_type -e _ws.expert.severity |
+    awk -F'\t' -v error_severity=8388608 '
       !($1 in client) { client[$1] = $2 }
       {
         side = ($2 == client[$1]) ? "c" : "s"
-        n = split($3, types, ","); for (i = 1; i <= n; i++) out = out " " side types[i]
-        n = split($4, alerts, ","); for (i = 1; i <= n; i++) out = out " " side "!" alerts[i]
+        n = split($3, types, ","); for (i = 1; i <= n; i++) sequence = sequence " " side types[i]
+        n = split($4, alerts, ","); for (i = 1; i <= n; i++) sequence = sequence " " side "!" alerts[i]
+        if (split($6, records, ",") > split($7, contents, ",")) undecrypted = undecrypted " " $5
+        n = split($8, severities, ","); for (i = 1; i <= n; i++) if (severities[i] == error_severity) { errors = errors " " $5; break }
       }
-      END { sub(/^ /, "", out); print out }'
+      END { sub(/^ /, "", sequence); sub(/^ /, "", errors); sub(/^ /, "", undecrypted)
+            print sequence; print errors; print undecrypted }'
 }
 
-# Frames whose TLS records are not all decrypted: fewer content types than records.
-undecrypted_frames() {
-  run_tshark "$1" "$2" -Y tls -T fields -E occurrence=a -E aggregator=, \
-      -e frame.number -e tls.record.length -e tls.record.content_type |
-    awk -F'\t' '{ if (split($2, r, ",") > split($3, c, ",")) bad = bad " " $1 } END { sub(/^ /, "", bad); print bad }'
-}
-
-error_frames() {
-  run_tshark "$1" "$2" -Y '_ws.malformed || _ws.expert.severity == "Error"' -T fields -e frame.number | tr '\n' ' ' |
-    sed 's/ $//'
-}
+sequence_of() { summarise "$1" "$2" | sed -n 1p; }
 
 failures=0
 checked=0
@@ -84,12 +81,10 @@ check_capture() {
   [ -f "$path" ] || { fail "$file" "missing"; return; }
   case "$file" in *.pcap) [ -f "${path%.pcap}.keys" ] || { fail "$file" "missing key log"; return; } ;; esac
   local seen errors undecrypted
-  seen=$(sequence_of "$path" "$prefs")
+  { read -r seen; read -r errors; read -r undecrypted; } < <(summarise "$path" "$prefs")
   if [ $print_only = 1 ]; then printf '%s\t%s\n' "$file" "$seen"; return; fi
-  errors=$(error_frames "$path" "$prefs")
   [ -z "$errors" ] || fail "$file" "malformed or expert errors in frames $errors"
   if [ "$decryption" = full ]; then
-    undecrypted=$(undecrypted_frames "$path" "$prefs")
     [ -z "$undecrypted" ] || fail "$file" "TLS records not decrypted in frames $undecrypted"
   fi
   [ "$seen" = "$expected" ] || fail "$file" "sequence '$seen', catalogue says '$expected'"
