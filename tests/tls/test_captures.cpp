@@ -129,3 +129,33 @@ TEST_CASE("every catalogued capture gives tshark's handshake sequence", "[captur
     }
   }
 }
+
+TEST_CASE("the real Cloudflare request-mTLS capture decrypts from its DSB (flags extension 0xFE01)", "[captures]") {
+  std::ifstream probe(TLSFLAGS_REAL_CAPTURE_PATH);
+  if (!probe) {
+    WARN("real capture absent: " TLSFLAGS_REAL_CAPTURE_PATH);
+    return;
+  }
+  TrackerOptions options;
+  options.file = "req-mtls-demonstration.pcapng";
+  options.flags_extension_type = kCloudflareExperimentType;
+  std::vector<Timeline> timelines;
+  ConnectionTracker tracker(options, [&](Timeline&& t) { timelines.push_back(std::move(t)); });
+  REQUIRE(capture::read_capture(TLSFLAGS_REAL_CAPTURE_PATH, tracker).ok);
+  REQUIRE(timelines.size() == 1);
+  const Timeline& t = timelines[0];
+  CHECK(t.keys_found);
+  CHECK(t.decrypted());
+  CHECK(sequence_of(t).rfind("c1 s2 s8 s13 s11 s15 s20 c11 c15 c20", 0) == 0);
+  const Event* ch = t.first(EventType::client_hello, Party::client);
+  REQUIRE(ch);
+  REQUIRE(ch->flags);
+  CHECK(ch->flags->decoded.flags.contains(kDefaultRequestClientAuthFlag));
+  const Event* cr = t.first(EventType::certificate_request, Party::server);
+  REQUIRE(cr);
+  CHECK_FALSE(cr->flags);  // the experiment's server did not echo the flag (draft-02 behaviour)
+  CHECK_FALSE(cr->certificate_authorities.empty());
+  const Event* client_certificate = t.first(EventType::certificate, Party::client);
+  REQUIRE(client_certificate);
+  CHECK(client_certificate->certificate_entries >= 1);
+}

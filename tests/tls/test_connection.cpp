@@ -2,6 +2,7 @@
 // seam, and the Timeline the tracker hands over.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -195,4 +196,45 @@ TEST_CASE("a HelloRetryRequest and the second ClientHello are both in the timeli
   for (const Event& e : t.events)
     if (e.type == EventType::client_hello) CHECK(flags_of(e) == std::vector<uint16_t>{80});
   check_full_timeline(t);
+}
+
+// Throughput, not correctness: run with `tls_tests "[bench]"` on an optimised build.
+TEST_CASE("throughput: handshakes per second and bulk bytes per second", "[.][bench]") {
+  PairOptions options;
+  options.server_bulk_bytes = 4 << 20;
+  options.key_update = false;
+  PairResult pair = run_tls13_pair(options);
+  REQUIRE(pair.ok);
+  KeyLog keys;
+  keys.add_text(pair.keylog);
+  size_t handed_over = 0;
+  ConnectionTracker tracker({}, [&](Timeline&&) { ++handed_over; }, &keys);
+
+  // Handshakes: the handshake chunks only (up to the client's first application data).
+  std::vector<Chunk> handshake_chunks(pair.chunks.begin(), pair.chunks.begin() + 4);
+  constexpr int kConnections = 20000;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kConnections; ++i) {
+    Feeder feeder(tracker, static_cast<capture::ConnectionId>(i), 1460);
+    feeder.open();
+    for (const Chunk& chunk : handshake_chunks) feeder.send(chunk.from, chunk.bytes);
+    feeder.close();
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  WARN("handshakes/s: " << kConnections / seconds);
+
+  // Bulk: the whole conversation, 4 MiB of server data, in 1460-byte segments.
+  constexpr int kRuns = 50;
+  uint64_t bytes = 0;
+  for (const Chunk& chunk : pair.chunks) bytes += chunk.bytes.size();
+  start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRuns; ++i) {
+    Feeder feeder(tracker, static_cast<capture::ConnectionId>(1000000 + i), 1460);
+    feeder.open();
+    for (const Chunk& chunk : pair.chunks) feeder.send(chunk.from, chunk.bytes);
+    feeder.close();
+  }
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  WARN("bulk MB/s (stream bytes offered): " << kRuns * bytes / seconds / 1e6);
+  CHECK(handed_over == kConnections + kRuns);
 }
