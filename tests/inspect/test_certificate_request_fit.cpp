@@ -112,7 +112,7 @@ TEST_CASE("certificate_authorities: none advertised, or an undecodable entry", "
         std::vector<std::string>{"<undecodable DN of 2 bytes>", "<undecodable DN of 0 bytes>"});
 }
 
-TEST_CASE("signature_algorithms_cert decides the certificate signatures; signature_algorithms when absent", "[fit]") {
+TEST_CASE("signature_algorithms_cert decides the certificate signatures, signature_algorithms when absent", "[fit]") {
   const auto& p = pki();
   SECTION("leaf signed ecdsa_secp256r1_sha256, listed in _cert") {
     auto fit = check_certificate_request_fit(request({}, {scheme::ed25519}, {scheme::ecdsa_secp256r1_sha256}),

@@ -58,7 +58,7 @@ TEST_CASE("the capture time decides validity, not today", "[verify]") {
   CHECK(early.error_code == X509_V_ERR_CERT_NOT_YET_VALID);
 }
 
-TEST_CASE("no partial chains: the intermediate alone is not an anchor; a missing intermediate fails", "[verify]") {
+TEST_CASE("no partial chains: the intermediate alone is not an anchor, a missing intermediate fails", "[verify]") {
   const auto& p = pki();
   auto missing = verify_client_chain(std::vector<Der>{p.leaf.der}, anchors_of(p.root.pem), kInside);
   CHECK(missing.error_code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
