@@ -381,3 +381,24 @@ TEST_CASE("rca.server.trust-anchors-shared across connections of one server", "[
   std::vector<const Timeline*> apart{&flagged.timeline(), &disjoint.timeline()};
   CHECK(judge_across_connections(apart, RuleConfig{}).empty());
 }
+
+TEST_CASE("a client that aborts as the rules demand is not blamed for the missing Certificate", "[rules]") {
+  SECTION("request_client_auth in EE, rejected: only the server's fault") {
+    Story s;
+    s.ch({80}).sh().ee(flags_of({80})).cr({80}).server_flight().alert(Party::client, illegal_parameter).end();
+    CHECK(rules_found(judge_rfc(s)) == std::set<std::string>{"rca.server.flag-in-forbidden-message"});
+  }
+  SECTION("a non-minimal CertificateRequest vector, rejected") {
+    Story s;
+    // flag 80 (octet 10) followed by a trailing zero octet
+    s.ch({80}).sh().ee().cr(raw_flags({0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00})).server_flight()
+        .alert(Party::client, illegal_parameter).end();
+    CHECK(rules_found(judge_rfc(s)) == std::set<std::string>{"flags.non-minimal-encoding"});
+  }
+  SECTION("an abort for another reason is still a missing Certificate") {
+    Story s;
+    s.ch({80}).sh().ee(flags_of({80})).cr({80}).server_flight().alert(Party::client, alert_certificate_required).end();
+    CHECK(rules_found(judge_rfc(s)).count("rca.client.no-certificate") == 0);  // it had to abort anyway
+    CHECK(rules_found(judge_rfc(s)).count("rca.client.flag-outside-cr-accepted") == 1);  // but not like that
+  }
+}

@@ -137,6 +137,9 @@ class Checker {
   const RuleConfig& cfg_;
   Judgement& out_;
   Landmarks m_;
+  // Set when a server message obliged the client to abort (TF §2-3, RCA §3 ¶5-6): the client's fatal
+  // alert is then the required answer, not a refusal to send its Certificate.
+  const Event* client_obliged_to_abort_by_ = nullptr;
 
   uint16_t rca() const { return cfg_.request_client_auth_flag; }
   bool has_rca(const Event* e) const { return e && e->flags && e->flags->decoded.flags.contains(rca()); }
@@ -305,6 +308,8 @@ void Checker::expect_rejection(RuleId rule, Party receiver, const Event& receive
       m_.hrr) {
     return;  // the server answered the first ClientHello with an HRR: the second one is what counts
   }
+  if (receiver == Party::client && (!client_obliged_to_abort_by_ || &received < client_obliged_to_abort_by_))
+    client_obliged_to_abort_by_ = &received;
   Reaction r = reaction_of(t_, receiver, &received);
   std::string who = receiver == Party::client ? client() : server();
   switch (r.kind) {
@@ -462,6 +467,8 @@ void Checker::check_flagged_cr_answer(const Reaction& answer) {
     return;
   }
   const Event* cert = m_.client_certificate;
+  bool abort_was_required = client_obliged_to_abort_by_ && client_obliged_to_abort_by_ < answer.evidence;
+  if (!cert && answer.kind == ReactionKind::fatal_alert && abort_was_required) return;
   if (!cert) {
     std::string how = answer.kind == ReactionKind::fatal_alert
                           ? "aborted with a fatal " + std::string(alert_description_name(answer.evidence->alert_description)) + " alert"
