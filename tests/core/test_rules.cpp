@@ -67,6 +67,7 @@ TEST_CASE("no TLS Flags extension anywhere is not-applicable", "[rules][verdict]
   Judgement j = judge_rfc(s);
   CHECK(j.verdict == Verdict::not_applicable);
   CHECK(j.findings.empty());
+  CHECK(j.rca.client_certificate == "none");  // still described: the client's Finished was read
 }
 
 TEST_CASE("flags.malformed, flags.empty, flags.non-minimal-encoding", "[rules]") {
@@ -372,12 +373,16 @@ TEST_CASE("rca.server.trust-anchors-shared across connections of one server", "[
   std::vector<const Timeline*> all{&flagged.timeline(), &plain.timeline()};
   auto found = judge_across_connections(all, RuleConfig{});
   REQUIRE(found.size() == 1);
-  CHECK(found[0].connection_index == 1);
+  CHECK(found[0].connection_index == 0);  // on the connection that accepted the flag
   CHECK(found[0].finding.rule == RuleId::rca_server_trust_anchors_shared);
   CHECK(found[0].finding.severity == Severity::warning);
 
   Story disjoint;
   disjoint.ch().sh().ee().cr({}, {"3010310e300c06035504030c054f54484552"}).server_flight().client_cert(1).cfin().end();
+  std::vector<const Timeline*> reversed{&plain.timeline(), &flagged.timeline()};
+  auto found_reversed = judge_across_connections(reversed, RuleConfig{});
+  REQUIRE(found_reversed.size() == 1);
+  CHECK(found_reversed[0].connection_index == 1);
   std::vector<const Timeline*> apart{&flagged.timeline(), &disjoint.timeline()};
   CHECK(judge_across_connections(apart, RuleConfig{}).empty());
 }

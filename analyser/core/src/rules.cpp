@@ -525,58 +525,77 @@ Verdict verdict_from(const std::vector<Finding>& findings, const std::vector<Und
 
 Judgement judge(const Timeline& timeline, const RuleConfig& config) {
   Judgement out;
-  if (!timeline.has_flags_extension()) return out;  // not-applicable: nothing of TLS Flags to judge
   Checker checker(timeline, config, out);
-  checker.run();
+  bool flags_seen = timeline.has_flags_extension();
+  if (flags_seen) checker.run();  // without TLS Flags there is nothing to judge: not-applicable
   checker.summarise_rca();
   const Event* sh = timeline.first(EventType::server_hello, Party::server);
   bool tls12 = sh && sh->selected_version != 0 && sh->selected_version < 0x0304;
-  out.verdict = verdict_from(out.findings, out.undecided, true, tls12);
+  out.verdict = verdict_from(out.findings, out.undecided, flags_seen, tls12);
   return out;
 }
 
 // RCA §4: trust anchors for flagged requests should be disjoint from the others. Judged per server
-// over every connection given, in order; the finding lands on the connection that completes an overlap.
+// over every connection given, in order. The finding lands on the connection whose CertificateRequest
+// accepted request_client_auth: the rule is about that acceptance, and the other connection may carry
+// no TLS Flags at all.
+namespace {
+struct AdvertisedAnchors {
+  std::set<std::string> cas;
+  size_t connection = 0;
+  uint64_t frame = 0;
+};
+struct ServerAnchors {
+  std::map<bool, AdvertisedAnchors> by_accepted;  // true: the CR accepted request_client_auth
+  bool reported = false;
+};
+
+bool cr_accepted_flag(const Timeline& t, const Event& cr, const RuleConfig& config) {
+  auto has_rca = [&](const Event* e) {
+    return e && e->flags && e->flags->decoded.flags.contains(config.request_client_auth_flag);
+  };
+  const Event* last_ch = nullptr;  // after an HRR, the second ClientHello is the one answered
+  for (const Event& e : t.events)
+    if (e.type == EventType::client_hello) last_ch = &e;
+  return has_rca(&cr) || (config.profile == Profile::draft02 && has_rca(last_ch));
+}
+
+size_t shared_count(const std::set<std::string>& a, const std::set<std::string>& b) {
+  size_t n = 0;
+  for (const std::string& ca : a) n += b.count(ca);
+  return n;
+}
+}  // namespace
+
 std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const> timelines,
                                                              const RuleConfig& config) {
-  struct Seen {
-    std::set<std::string> cas;
-    size_t connection = 0;
-    uint64_t frame = 0;
-  };
-  struct PerServer {
-    std::map<bool, Seen> by_flagged;  // true: a CR that accepted request_client_auth
-    bool reported = false;
-  };
-  std::map<std::string, PerServer> servers;
+  std::map<std::string, ServerAnchors> servers;
   std::vector<CrossConnectionFinding> out;
   for (size_t i = 0; i < timelines.size(); ++i) {
     const Timeline& t = *timelines[i];
     const Event* cr = t.first(EventType::certificate_request, Party::server);
     if (!cr || cr->certificate_authorities.empty()) continue;
-    const Event* ch = nullptr;
-    for (const Event& e : t.events)
-      if (e.type == EventType::client_hello) ch = &e;  // the last ClientHello is the one answered
-    auto has_rca = [&](const Event* e) { return e && e->flags && e->flags->decoded.flags.contains(config.request_client_auth_flag); };
-    bool flagged = has_rca(cr) || (config.profile == Profile::draft02 && has_rca(ch));
-    PerServer& s = servers[t.server.to_string()];
-    Seen& mine = s.by_flagged[flagged];
-    if (mine.cas.empty()) { mine.connection = i; mine.frame = cr->frame; }
+    bool accepted = cr_accepted_flag(t, *cr, config);
+    ServerAnchors& server = servers[t.server.to_string()];
+    AdvertisedAnchors& mine = server.by_accepted[accepted];
+    if (mine.cas.empty()) mine = {{}, i, cr->frame};
     mine.cas.insert(cr->certificate_authorities.begin(), cr->certificate_authorities.end());
-    auto other = s.by_flagged.find(!flagged);
-    if (s.reported || other == s.by_flagged.end()) continue;
-    size_t shared = 0;
-    for (const std::string& ca : other->second.cas) shared += mine.cas.count(ca);
+    auto other = server.by_accepted.find(!accepted);
+    if (server.reported || other == server.by_accepted.end()) continue;
+    size_t shared = shared_count(mine.cas, other->second.cas);
     if (shared == 0) continue;
-    s.reported = true;
-    const Timeline& o = *timelines[other->second.connection];
+    server.reported = true;
+    const AdvertisedAnchors& flagged = accepted ? mine : other->second;
+    const AdvertisedAnchors& plain = accepted ? other->second : mine;
+    const Timeline& ft = *timelines[flagged.connection];
+    const Timeline& pt = *timelines[plain.connection];
     const RuleInfo& info = rule_info(RuleId::rca_server_trust_anchors_shared);
     std::string msg = "server " + t.server.to_string() + " advertises " + std::to_string(shared) +
-                      " of the same certificate_authorities in CertificateRequests that accepted "
-                      "request_client_auth and in ones that did not (" + o.file + " frame " +
-                      std::to_string(other->second.frame) + ", " + t.file + " frame " + std::to_string(cr->frame) +
+                      " of the same certificate_authorities in the CertificateRequest that accepted "
+                      "request_client_auth (" + ft.file + " frame " + std::to_string(flagged.frame) +
+                      ") and in one that did not (" + pt.file + " frame " + std::to_string(plain.frame) +
                       "): the trust anchors should be disjoint (" + std::string(info.source) + ")";
-    out.push_back({i, {info.id, info.severity, msg, {cr->frame}}});
+    out.push_back({flagged.connection, {info.id, info.severity, msg, {flagged.frame}}});
   }
   return out;
 }
