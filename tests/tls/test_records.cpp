@@ -266,3 +266,21 @@ TEST_CASE("close_all hands over every open connection", "[records]") {
   CHECK(timelines[0].events.back().type == EventType::capture_end);
   CHECK(timelines[0].file == "x.pcap");
 }
+
+TEST_CASE("0-RTT records before the ServerHello are skipped, not marked unreadable", "[records]") {
+  Harness h;
+  Bytes exts = cat({supported_versions_13(), ext(42, {}), flags_extension(flag80_body())});
+  h.feeder.send(Party::client, record(22, handshake(1, client_hello_body(exts))));
+  h.feeder.send(Party::client, cat({record(23, Bytes(60, 1)), record(23, Bytes(60, 2))}));  // early data
+  h.feeder.send(Party::server, record(22, handshake(2, server_hello_body(ext(43, u16(0x0304))))));
+  const Timeline& t = h.close();
+  CHECK(types_of(t) == std::vector<EventType>{EventType::client_hello, EventType::server_hello});
+  CHECK(h.tracker.stats().early_data_records_skipped == 2);
+}
+
+TEST_CASE("protected records before the ServerHello without early_data are unreadable", "[records]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  h.feeder.send(Party::client, record(23, Bytes(60, 1)));
+  CHECK(types_of(h.close()) == std::vector<EventType>{EventType::client_hello, EventType::unreadable});
+}
