@@ -126,3 +126,13 @@ TEST_CASE("hex round trip and distinguished names from certificate_authorities",
   CHECK_FALSE(describe_distinguished_name(Der{0x31, 0x00}).ok());
   CHECK_FALSE(describe_distinguished_name(Der{}).ok());
 }
+
+TEST_CASE("hostile SAN bytes are escaped", "[details][malformed]") {
+  auto key = ec_key("P-256");
+  CertSpec spec{{{"CN", "hostile"}}};
+  spec.san = "DNS:bad\x01name.example,DNS:caf\xc3\xa9.example,URI:a\\b";
+  auto cert = issue(spec, key.get(), nullptr, nullptr);
+  auto details = describe_certificate(cert.der);
+  REQUIRE(details.ok());
+  CHECK(details->san == std::vector<std::string>{"DNS:bad\\x01name.example", "DNS:caf\\xc3\\xa9.example", "URI:a\\x5cb"});
+}

@@ -48,7 +48,8 @@ std::string signature_algorithm_of(const X509* cert) {
     OBJ_obj2txt(text, sizeof text, oid, 1);
     return text;
   }
-  return OBJ_nid2ln(nid);
+  const char* name = OBJ_nid2ln(nid);
+  return name != nullptr ? name : "unknown";
 }
 
 std::string serial_of(const X509* cert) {

@@ -163,7 +163,8 @@ bool offered(std::span<const uint16_t> accepted, const std::vector<uint16_t>& sc
 }
 
 std::string signature_text(X509* cert, const std::vector<uint16_t>& schemes) {
-  std::string algorithm = OBJ_nid2ln(X509_get_signature_nid(cert));
+  const char* long_name = OBJ_nid2ln(X509_get_signature_nid(cert));
+  std::string algorithm = long_name != nullptr ? long_name : "an unknown algorithm";
   if (schemes.empty()) return algorithm + ", which has no TLS SignatureScheme";
   return signature_scheme_list(schemes) + " (" + algorithm + ")";
 }
