@@ -125,20 +125,26 @@ struct Packet {
   uint64_t time_us = 0;
 };
 
-inline Bytes pcap_file(uint32_t linktype, const std::vector<Packet>& packets, uint32_t snaplen = 262144) {
+struct PcapFormat {
+  bool big_endian = false;
+  bool nanoseconds = false;  // magic a1b23c4d: the fraction is in ns (Packet::time_us still in µs)
+};
+inline Bytes pcap_file(uint32_t linktype, const std::vector<Packet>& packets, uint32_t snaplen = 262144,
+                       PcapFormat format = {}) {
+  const bool be = format.big_endian;
   Bytes b;
-  put32(b, 0xa1b2c3d4, false);
-  put16(b, 2, false);
-  put16(b, 4, false);
-  put32(b, 0, false);
-  put32(b, 0, false);
-  put32(b, snaplen, false);
-  put32(b, linktype, false);
+  put32(b, format.nanoseconds ? 0xa1b23c4d : 0xa1b2c3d4, be);
+  put16(b, 2, be);
+  put16(b, 4, be);
+  put32(b, 0, be);
+  put32(b, 0, be);
+  put32(b, snaplen, be);
+  put32(b, linktype, be);
   for (const Packet& p : packets) {
-    put32(b, static_cast<uint32_t>(p.time_us / 1000000), false);
-    put32(b, static_cast<uint32_t>(p.time_us % 1000000), false);
-    put32(b, static_cast<uint32_t>(p.data.size()), false);
-    put32(b, p.wire_length != 0 ? p.wire_length : static_cast<uint32_t>(p.data.size()), false);
+    put32(b, static_cast<uint32_t>(p.time_us / 1000000), be);
+    put32(b, static_cast<uint32_t>(p.time_us % 1000000 * (format.nanoseconds ? 1000 : 1)), be);
+    put32(b, static_cast<uint32_t>(p.data.size()), be);
+    put32(b, p.wire_length != 0 ? p.wire_length : static_cast<uint32_t>(p.data.size()), be);
     b += p.data;
   }
   return b;

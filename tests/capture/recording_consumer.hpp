@@ -22,6 +22,7 @@ class RecordingConsumer : public StreamConsumer {
   size_t secrets_before_first_open = 0;
   std::map<ConnectionId, std::pair<Endpoint, Endpoint>> endpoints;
   std::map<ConnectionId, bool> saw_syn;
+  double last_time = -1;  // the time of the last call's position
   // What on_data returns (how many following bytes to skip); 0 when unset.
   std::function<size_t(ConnectionId, Party, std::span<const uint8_t>)> skip_after;
 
@@ -68,7 +69,10 @@ class RecordingConsumer : public StreamConsumer {
   static std::string head(ConnectionId id, Party from) {
     return std::to_string(id) + (from == Party::client ? " client" : " server");
   }
-  static std::string at_text(StreamPosition at) { return " @" + std::to_string(at.frame); }
+  std::string at_text(StreamPosition at) {
+    last_time = at.time;
+    return " @" + std::to_string(at.frame);
+  }
 };
 
 }  // namespace tlsflags::capture::testing

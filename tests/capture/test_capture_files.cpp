@@ -79,6 +79,42 @@ TEST_CASE("pcap over Ethernet: streams, endpoints, frame numbers and times", "[f
   CHECK(consumer.data_times[1] == Approx(0.005));
 }
 
+TEST_CASE("pcap variants: big-endian, nanosecond, and records across read buffers", "[file]") {
+  const Conversation conversation;
+  const auto packets = timed(wrapped(conversation.packets(), ethernet_ip), 5'000'123);
+  for (const bool big_endian : {false, true}) {
+    for (const bool nanoseconds : {false, true}) {
+      DYNAMIC_SECTION("big-endian " << big_endian << " nanoseconds " << nanoseconds) {
+        RecordingConsumer consumer;
+        const auto path = write_temp("variant.pcap", pcap_file(1, packets, 262144, {big_endian, nanoseconds}));
+        const ReadResult result = read(path, consumer);
+        REQUIRE(result.ok);
+        CHECK(result.frames == 8);
+        check_conversation(consumer, "10.0.0.1:50000", "10.0.0.2:443");
+        CHECK(consumer.last_time == Approx(0.006));  // the close, at frame 7
+      }
+    }
+  }
+  SECTION("a stream of 6 MB: records cross the reader's buffer boundaries") {
+    using namespace flag;
+    std::vector<Bytes> frames = {ethernet_ip(conversation.ip(true, 100, 0, SYN))};
+    Bytes expected;
+    uint32_t seq = 101;
+    for (int i = 0; i < 4000; ++i) {
+      Bytes chunk(1448 + i % 7, static_cast<char>('a' + i % 26));
+      chunk[0] = static_cast<char>(i);
+      frames.push_back(ethernet_ip(conversation.ip(true, seq, 901, ACK, chunk)));
+      seq += static_cast<uint32_t>(chunk.size());
+      expected += chunk;
+    }
+    RecordingConsumer consumer;
+    const ReadResult result = read(write_temp("large.pcap", pcap_file(1, timed(frames))), consumer);
+    REQUIRE(result.ok);
+    CHECK(result.frames == 4001);
+    CHECK(consumer.stream(1, Party::client) == expected);
+  }
+}
+
 TEST_CASE("every supported link type", "[file][link]") {
   struct Case {
     const char* name;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "file_input.hpp"
+#include "direct_pcap.hpp"
 #include "pcapng_scan.hpp"
 #include "tlsflags/capture/packet_decoder.hpp"
 #include "tlsflags/capture/tcp_flow_table.hpp"
@@ -118,6 +119,15 @@ bool read_with_libpcap(pcap_t* pcap, const InputStream& input, FrameProcessor& f
   return true;
 }
 
+// An uncompressed classic pcap: records parsed straight from large reads (direct_pcap.hpp). Returns
+// false with nothing delivered when the file is not one this path reads.
+bool try_direct_pcap(const std::string& path, int link_type, FrameProcessor& frames, ReadResult& result, bool& ok) {
+  const DirectRead read = read_pcap_directly(path, link_type, frames, result.error);
+  if (read == DirectRead::not_handled) return false;
+  ok = read == DirectRead::done;
+  return true;
+}
+
 // pcapng files libpcap refuses (interfaces with different link types or snap lengths): read them here.
 bool read_directly(const std::string& path, FrameProcessor& frames, ReadResult& result) {
   const auto source = open_byte_source(path);
@@ -176,8 +186,12 @@ ReadResult read_capture(const std::string& path, StreamConsumer& consumer, const
 
   deliver_secrets(scan, consumer, result);
   FrameProcessor frames(consumer, options, result);
-  const bool read_ok = refusal.empty() ? read_with_libpcap(pcap.get(), input, frames, result)
-                                       : read_directly(path, frames, result);
+  bool read_ok = false;
+  if (!refusal.empty()) {
+    read_ok = read_directly(path, frames, result);
+  } else if (scan.pcapng || input.gzip || !try_direct_pcap(path, result.link_type, frames, result, read_ok)) {
+    read_ok = read_with_libpcap(pcap.get(), input, frames, result);
+  }
   frames.finish();
   if (!read_ok) {
     const std::string message = result.error + " (after frame " + std::to_string(result.frames) + ")";
