@@ -407,3 +407,10 @@ TEST_CASE("a client that aborts as the rules demand is not blamed for the missin
     CHECK(rules_found(judge_rfc(s)).count("rca.client.flag-outside-cr-accepted") == 1);  // but not like that
   }
 }
+
+TEST_CASE("alert names: RFC 8446 names, unknown_N for unregistered codes", "[events]") {
+  CHECK(alert_description_name(47) == "illegal_parameter");
+  CHECK(alert_description_name(116) == "certificate_required");
+  CHECK(alert_description_name(0) == "close_notify");
+  CHECK(alert_description_name(201) == "unknown_201");
+}

@@ -1,6 +1,7 @@
 #include "tlsflags/core/events.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace tlsflags {
 
@@ -38,7 +39,8 @@ bool is_visibility_marker(EventType type) {
   return type == EventType::unreadable || type == EventType::gap || type == EventType::application_data;
 }
 
-std::string_view alert_description_name(uint8_t description) {
+namespace {
+std::string_view registered_alert_name(uint8_t description) {
   // RFC 8446 §6 and the TLS Alerts registry.
   switch (description) {
     case 0: return "close_notify";
@@ -69,7 +71,21 @@ std::string_view alert_description_name(uint8_t description) {
     case 116: return "certificate_required";
     case 120: return "no_application_protocol";
   }
-  return "unknown";
+  return {};
+}
+}  // namespace
+
+std::string_view alert_description_name(uint8_t description) {
+  // Names for the unregistered codes too ("unknown_N"), built once so callers get a stable view.
+  static const std::array<std::string, 256> names = [] {
+    std::array<std::string, 256> all;
+    for (size_t d = 0; d < all.size(); ++d) {
+      std::string_view known = registered_alert_name(static_cast<uint8_t>(d));
+      all[d] = known.empty() ? "unknown_" + std::to_string(d) : std::string(known);
+    }
+    return all;
+  }();
+  return names[description];
 }
 
 std::string Endpoint::to_string() const {
