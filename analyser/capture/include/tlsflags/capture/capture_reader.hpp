@@ -1,9 +1,14 @@
 // Reading a capture file and driving a StreamConsumer with its TCP streams.
 //
-// Formats: pcap and pcapng (through libpcap), either one gzip-compressed. pcapng Decryption Secrets Blocks
-// carrying NSS key log text are collected in a pre-pass and delivered with on_secrets before the first
-// packet. Link types: Ethernet (802.1Q, QinQ), Linux cooked v1 and v2, raw IP (DLT_RAW, IPv4, IPv6),
-// BSD loopback (NULL, LOOP).
+// Formats: pcap and pcapng, either one gzip-compressed. libpcap opens and validates every file and reads
+// pcapng and gzip-compressed files; uncompressed classic pcap records are then read straight from large
+// read() buffers (the speed path), and pcapng files libpcap 1.10 refuses (interfaces with different link
+// types or snap lengths: "an interface has a type N different from the type of the first interface")
+// are read block by block here, each packet with its own interface's link type.
+// pcapng Decryption Secrets Blocks carrying NSS key log text are collected in a pre-pass wherever they
+// stand and delivered with on_secrets before the first packet.
+// Link types: Ethernet (802.1Q, QinQ 88a8/9100), Linux cooked v1 and v2, raw IP (DLT_RAW, LINKTYPE_IPV4,
+// LINKTYPE_IPV6), BSD loopback (NULL, LOOP; AF value in either byte order).
 #pragma once
 
 #include <cstdint>

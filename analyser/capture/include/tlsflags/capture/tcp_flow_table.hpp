@@ -1,6 +1,19 @@
 // The TCP layer: a flow table keyed by the 4-tuple (both directions map to one connection), connection
 // identity per SYN, and two TcpHalfStreams per connection. It can be driven directly with TcpSegments
 // (the unit tests do) or by read_capture.
+//
+// Connection rules:
+// - A SYN opens a connection with its sender as the client; a SYN-ACK whose SYN was not captured opens it
+//   with the receiver as the client. Both count as the start seen (on_open saw_syn = true).
+// - Without either (the capture began mid-connection) the first segment that carries data opens it, the
+//   client guessed from the ports (source_is_probably_client), saw_syn = false. Bare ACK/FIN/RST of an
+//   unknown flow open nothing (counted).
+// - A SYN with another ISN on a known 4-tuple starts a new connection (port reuse); an open old one is
+//   closed first. A SYN with the same ISN is a retransmission.
+// - on_close after both FINs were delivered, at a RST (after on_rst), on port reuse, on eviction (the
+//   least recently active connection, when max_connections are open), and at finish (capture_ended).
+// - Closed connections are remembered for a while (CaptureLimits) so late segments are not taken for new
+//   connections; their buffers are freed at close, so memory follows the connections open at once.
 #pragma once
 
 #include <cstdint>
