@@ -275,7 +275,7 @@ TEST_CASE("gzip-compressed pcap", "[file]") {
   check_conversation(consumer, "10.0.0.1:50000", "10.0.0.2:443");
 }
 
-TEST_CASE("Ethernet padding is not payload; a frame cut by the snap length leaves a gap", "[file]") {
+TEST_CASE("Ethernet padding is not payload, and a frame cut by the snap length leaves a gap", "[file]") {
   const Conversation c;
   using namespace flag;
   Bytes small = ethernet_ip(c.ip(true, 101, 901, ACK | PSH, "hi"));
@@ -294,7 +294,7 @@ TEST_CASE("Ethernet padding is not payload; a frame cut by the snap length leave
   CHECK(result.diagnostics.snaplen_cut_segments.first_frame == 3);
 }
 
-TEST_CASE("IPv6 extension headers are walked; fragments and ESP are counted and skipped", "[file]") {
+TEST_CASE("IPv6 extension headers are walked, fragments and ESP are counted and skipped", "[file]") {
   using namespace flag;
   const char* a = "2001:db8::1";
   const char* b = "2001:db8::2";
