@@ -49,10 +49,23 @@ int alert_for(FlagsDefect defect) {
 
 // ---- client ----
 
-int client_add_flags(SSL*, unsigned, unsigned context, const unsigned char** out, size_t* outlen, X509*, size_t,
-                     int*, void* arg) {
-  if ((context & SSL_EXT_CLIENT_HELLO) == 0) return 0;  // OpenSSL 3.0 never asks a client for more
+// The client's Certificate entry (RFC 8446 §4.4.2): OpenSSL asks only when the CertificateRequest
+// carried the extension; the scenario may misplace request_client_auth (RCA ¶6) or acknowledge a
+// flag the CR did not propose (TF §3).
+int client_add_certificate_flags(EndpointState& state, size_t chain_index, const unsigned char** out,
+                                 size_t* outlen) {
+  const ClientKnobs& client = state.knobs->client;
+  FlagNumbers flags = client.certificate_flags;
+  if (client.rca_in_certificate) flags.insert(state.options->rca_flag);
+  if (flags.empty() || chain_index != 0) return 0;
+  return hand_over(state, encode_flags(flags), out, outlen);
+}
+
+int client_add_flags(SSL*, unsigned, unsigned context, const unsigned char** out, size_t* outlen, X509*,
+                     size_t chain_index, int*, void* arg) {
   EndpointState& state = state_of(arg);
+  if (context & SSL_EXT_TLS1_3_CERTIFICATE) return client_add_certificate_flags(state, chain_index, out, outlen);
+  if ((context & SSL_EXT_CLIENT_HELLO) == 0) return 0;
   const ClientKnobs& client = state.knobs->client;
   bool rca = client.sends_rca;
   if (++state.client_hellos > 1 && client.ch2_sends_rca) rca = *client.ch2_sends_rca;
@@ -147,8 +160,16 @@ int server_parse_flags(SSL*, unsigned, unsigned context, const unsigned char* in
       return reject(alert, alert_for(defect));
     return 1;
   }
+  // The client's Certificate entry, the only other place a client sends extensions in.
+  const ServerKnobs& server = state.knobs->server;
+  const FlagNumbers flags = decode_flags_lenient(in, inlen);
   // RCA ¶6: a server that receives the flag outside ClientHello aborts with illegal_parameter.
-  if (decode_flags_lenient(in, inlen).contains(state.options->rca_flag)) return reject(alert, SSL_AD_ILLEGAL_PARAMETER);
+  if (flags.contains(state.options->rca_flag) && server.rejects_rca_in_client_certificate)
+    return reject(alert, SSL_AD_ILLEGAL_PARAMETER);
+  // TF §3: the client's Certificate may only acknowledge flags the CertificateRequest proposed.
+  const FlagNumbers proposed = cr_carries_flag(state) ? FlagNumbers{state.options->rca_flag} : FlagNumbers{};
+  const bool unsolicited = std::ranges::any_of(flags, [&](unsigned flag) { return !proposed.contains(flag); });
+  if (unsolicited && server.rejects_unsolicited_client_flags) return reject(alert, SSL_AD_ILLEGAL_PARAMETER);
   return 1;
 }
 

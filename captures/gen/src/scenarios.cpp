@@ -9,6 +9,9 @@ namespace {
 
 constexpr int kAlertHandshakeFailure = 40;
 constexpr int kAlertCertificateRequired = 116;
+// A flag no CertificateRequest of the catalogue proposes (TF §3: the client's Certificate may only
+// acknowledge what the CR proposed).
+constexpr unsigned kClientUnsolicitedFlag = 7;
 
 // A flagged client and a server that echoes the flag: the well-behaved baseline every scenario varies.
 ConnectionKnobs baseline() { return {}; }
@@ -38,6 +41,17 @@ ConnectionKnobs with_client_encoding(FlagsEncoding encoding, bool server_rejects
   ConnectionKnobs knobs;
   knobs.client.encoding = encoding;
   knobs.server.rejects_invalid_flags = server_rejects;
+  return knobs;
+}
+
+// The client puts the TLS Flags extension in its Certificate entry: request_client_auth (RCA ¶6) or
+// flag 7, which the CR did not propose (TF §3); the server aborts with illegal_parameter or carries on.
+ConnectionKnobs with_flag_in_client_certificate(bool rca, bool server_rejects) {
+  ConnectionKnobs knobs;
+  knobs.client.rca_in_certificate = rca;
+  if (!rca) knobs.client.certificate_flags = {kClientUnsolicitedFlag};
+  knobs.server.rejects_rca_in_client_certificate = server_rejects;
+  knobs.server.rejects_unsolicited_client_flags = server_rejects;
   return knobs;
 }
 
@@ -164,6 +178,14 @@ std::vector<Scenario> build_table() {
        {edited(with_client_reaction(FlaggedCrReaction::alert, kAlertHandshakeFailure), [](K& k) {
          k.server.ca_names_when_flagged = {"Crawler Verification Root"};
        })}},
+      {"rca-client-finished-without-certificate",
+       "flag echoed; the client's Certificate and CertificateVerify removed on the wire (8446 §4.4.2 broken)",
+       {edited(baseline(), [](K& k) { k.wire.drop_client_certificate = true; })}},
+      {"rca-flag-in-client-cert-rejected",
+       "client puts the flag in its Certificate entry, server aborts with illegal_parameter",
+       {with_flag_in_client_certificate(true, true)}},
+      {"rca-flag-in-client-cert-accepted", "client puts the flag in its Certificate entry, server carries on",
+       {with_flag_in_client_certificate(true, false)}},
       {"flags-empty-rejected", "client sends an empty flags vector (L=0), server aborts with decode_error",
        {with_client_encoding(FlagsEncoding::empty, true)}},
       {"flags-empty-ignored", "client sends an empty flags vector (L=0), server carries on",
@@ -199,6 +221,12 @@ std::vector<Scenario> build_table() {
       {"flags-unsolicited-in-server-cert-ignored",
        "server acknowledges flag 8, never proposed, in its Certificate entry; client carries on",
        {with_unsolicited_flag(kServerCertificate, false)}},
+      {"flags-unsolicited-in-client-cert-rejected",
+       "client's Certificate entry acknowledges flag 7, which the CR did not propose; server aborts (illegal_parameter)",
+       {with_flag_in_client_certificate(false, true)}},
+      {"flags-unsolicited-in-client-cert-ignored",
+       "client's Certificate entry acknowledges flag 7, which the CR did not propose; server carries on",
+       {with_flag_in_client_certificate(false, false)}},
       {"flags-duplicate-extension",
        "ClientHello rewritten on the wire to carry the TLS Flags extension twice; server aborts (8446 §4.2)",
        {edited(baseline(), [](K& k) { k.wire.duplicate_flags_extension = true; })}},

@@ -63,6 +63,10 @@ struct ClientKnobs {
   bool rejects_unsolicited_flag = true;     // TF rule 4: fatal illegal_parameter
   bool rejects_invalid_cr_flags = true;     // TF rules 5-7
   unsigned certificate_delay_ms = 0;   // the Certificate flight stamped this long after the CR
+  // The TLS Flags extension in its own Certificate entry (leaf only). OpenSSL asks the client for it
+  // when the CertificateRequest carried the extension (SSL_EXT_FLAG_RECEIVED is set by CR parsing).
+  bool rca_in_certificate = false;     // RCA ¶6 broken: request_client_auth outside the ClientHello
+  FlagNumbers certificate_flags;       // further flags there (TF §3: only what the CR proposed)
   std::string groups = "X25519:P-256"; // the first group gets the key share
 };
 
@@ -75,6 +79,8 @@ struct ServerKnobs {
   unsigned unsolicited_flag_in = 0;    // ServerMessage bits: where the server acknowledges flag 8 unasked
   bool rejects_invalid_flags = true;   // TF rules 5-7 for the ClientHello's extension
   bool requires_certificate = false;   // RFC 8446 §4.4.2.4: certificate_required on an empty Certificate
+  bool rejects_rca_in_client_certificate = true;  // RCA ¶6: fatal illegal_parameter
+  bool rejects_unsolicited_client_flags = true;   // TF §3: a client Certificate flag the CR did not propose
   bool tls12_only = false;
   std::string groups = "X25519:P-256"; // "P-256" alone forces a HelloRetryRequest
   std::vector<std::string> ca_names_when_flagged;    // certificate_authorities in the flagged CR
@@ -85,6 +91,8 @@ struct ServerKnobs {
 
 struct WireKnobs {
   bool duplicate_flags_extension = false;   // a second copy of the extension in the ClientHello
+  bool drop_client_certificate = false;     // the client's protected Certificate and CertificateVerify
+                                            // removed, its Finished recomputed and re-encrypted (rewrite.hpp)
   bool coalesce_plaintext_records = false;  // consecutive plaintext handshake records merged into one
   bool segment_per_record = false;          // each TLS record of a flight in its own TCP segment
   std::size_t mss = 1448;
