@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# The tlsflags-check benchmark against tshark 4.0 with the tlsflags plugin (docs/performance.md).
+#
+#   bench/run.sh [--quick] [--runs N] [--tshark-runs N] [--no-tshark] [--build-dir DIR] [--work-dir DIR]
+#
+# Generates three workloads of real OpenSSL 3 connections into the work dir (bench/work, gitignored;
+# reused while the generator and its parameters are unchanged) and measures, best of N runs:
+#   W1 handshake-heavy: many interleaved TLS 1.3 handshakes, each with its own secrets, key log given
+#   W2 bulk: a few connections carrying >= 1 GiB of HTTP/1.1 responses in 16 KiB records, key log given
+#   W3 many files: small pcapng captures (secrets in DSBs), tlsflags-check -j 2 against -j 1
+# with tshark + plugin (-Y tlsflags), tlsflags-check --format jsonl, and (W2) a bare libpcap read loop.
+# It fails loudly when the analyser's verdict counts differ from what the generated mix implies
+# (captures/catalogue.tsv gives each scenario's verdict) or when -j 2 and -j 1 outputs differ.
+# --quick: tiny workloads and one run (the `bench` ctest).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+build_dir=$repo/build-bench
+work_dir=$repo/bench/work
+quick=0 runs=3 tshark_runs= use_tshark=1
+while (($#)); do
+  case $1 in
+    --quick) quick=1 ;;
+    --runs) runs=$2; shift ;;
+    --tshark-runs) tshark_runs=$2; shift ;;
+    --no-tshark) use_tshark=0 ;;
+    --build-dir) build_dir=$2; shift ;;
+    --work-dir) work_dir=$2; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if ((quick)); then
+  w1_connections=300 w3_files=20 w2_bytes=$((16 << 20)) runs=1
+else
+  w1_connections=20000 w3_files=240 w2_bytes=$((1 << 30))
+fi
+w1_spacing_us=10      # a handshake lasts ~4 ms of capture time: several hundred open at once
+w2_connections=4
+tshark_runs=${tshark_runs:-$runs}
+
+fail() { echo "run.sh: FAIL: $*" >&2; exit 1; }
+note() { echo "== $*" >&2; }
+
+# ---- tools ------------------------------------------------------------------------------------------
+
+targets=(tlsflags-check tlsflags-bench-gen pcap-read-loop bench-measure)
+((use_tshark)) && targets+=(tlsflags_plugin)
+check=$build_dir/analyser/cli/tlsflags-check
+gen=$build_dir/bench/tlsflags-bench-gen
+read_loop=$build_dir/bench/pcap-read-loop
+measure_tool=$build_dir/bench/bench-measure
+plugin=$build_dir/plugin/plugins/4.0/epan/tlsflags.so
+if [[ ! -x $check || ! -x $gen || ! -x $read_loop || ! -x $measure_tool ]] || ((use_tshark)) && [[ ! -f $plugin ]]; then
+  note "building ${targets[*]} in $build_dir (Release)"
+  [[ -f $build_dir/build.ninja ]] ||
+    cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  ninja -C "$build_dir" -j"$(nproc)" "${targets[@]}" >/dev/null
+fi
+if ((use_tshark)) && ! command -v tshark >/dev/null; then
+  note "tshark not found: tshark columns skipped"
+  use_tshark=0
+fi
+
+mkdir -p "$work_dir/out"
+chmod a+rx "$work_dir" "$work_dir/out"
+
+# ---- workloads (cached) -----------------------------------------------------------------------------
+
+# Regenerates a workload only when the generator binary or its arguments changed.
+generate() {
+  local name=$1; shift
+  local stamp=$work_dir/$name.stamp
+  local key
+  key=$( (sha256sum "$gen" | cut -d' ' -f1; echo "$*") | sha256sum | cut -d' ' -f1)
+  if [[ -f $stamp && $(cat "$stamp") == "$key" ]]; then
+    note "$name: cached in $work_dir"
+    return
+  fi
+  rm -f "$stamp"
+  note "$name: generating ($*)"
+  local started=$SECONDS
+  "$gen" "$@" >&2
+  echo "$key" >"$stamp"
+  note "$name: generated in $((SECONDS - started)) s"
+}
+
+generate handshakes handshakes --out "$work_dir" --connections "$w1_connections" --spacing-us "$w1_spacing_us" \
+  --files "$w3_files" --threads "$(nproc)"
+generate bulk bulk --out "$work_dir" --bytes "$w2_bytes" --connections "$w2_connections"
+chmod -R a+rX "$work_dir"  # tshark runs as nobody
+w3_captures=("$work_dir"/w3/capture-*.pcapng)
+
+# ---- measuring ----------------------------------------------------------------------------------------
+
+declare -A wall cpu rss
+# measure KEY RUNS OUTPUT COMMAND...: best (lowest) wall time of RUNS runs, its CPU time, the peak RSS
+# over all runs. A command that exits with 2 or more (1 = "a connection failed") fails the bench.
+measure() {
+  local key=$1 count=$2 output=$3; shift 3
+  local best= best_cpu= peak=0 line w u s r status
+  for ((i = 1; i <= count; ++i)); do
+    line=$("$measure_tool" "$output" -- "$@")
+    read -r w u s r status <<<"$line"
+    ((status < 2)) || fail "$key: '$*' exited with status $status"
+    if [[ -z $best ]] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+      best=$w best_cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.4f", u + s }')
+    fi
+    ((r > peak)) && peak=$r
+  done
+  wall[$key]=$best cpu[$key]=$best_cpu rss[$key]=$peak
+  note "$key: best of $count ${best} s wall, ${best_cpu} s CPU, peak RSS $((peak / 1024)) MiB"
+}
+
+tshark_home=$work_dir/tshark
+mkdir -p "$tshark_home/home" "$tshark_home/plugins/4.0/epan"
+((use_tshark)) && cp "$plugin" "$tshark_home/plugins/4.0/epan/tlsflags.so"
+chmod -R a+rwX "$tshark_home"
+# As root tshark ignores WIRESHARK_PLUGIN_DIR (shared/notes/wireshark-4.0-plugin.md): run it as nobody.
+tshark_command=(env -i HOME="$tshark_home/home" WIRESHARK_PLUGIN_DIR="$tshark_home/plugins" LC_ALL=C.UTF-8 TZ=UTC
+                PATH="$PATH" tshark)
+if [[ $(id -u) -eq 0 ]]; then
+  tshark_command=(setpriv --reuid=65534 --regid=65534 --clear-groups "${tshark_command[@]}")
+fi
+
+# ---- checks ---------------------------------------------------------------------------------------------
+
+# The verdict counts a mix file (scenario TAB connections) implies, from the catalogue's verdict of the
+# scenario's capture made with default options: {"fail":N,...} sorted by key.
+expected_verdicts() {
+  awk -F'\t' '
+    FNR == NR { if ($1 !~ /^#/ && $3 == "-" && $5 == "-" && !($2 in verdict)) verdict[$2] = $4; next }
+    { if (!($1 in verdict)) { print "no catalogue verdict for " $1 > "/dev/stderr"; exit 1 }
+      count[verdict[$1]] += $2 }
+    END { for (v in count) print v "\t" count[v] }' "$repo/captures/catalogue.tsv" "$1" |
+    jq -Rn '[inputs | split("\t") | {(.[0]): (.[1] | tonumber)}] | add | to_entries | map(select(.value > 0)) | sort_by(.key) | from_entries' -c
+}
+
+actual_verdicts() {
+  jq -c 'select(.type == "summary") | .verdicts | to_entries | map(select(.value > 0)) | sort_by(.key) | from_entries' "$1"
+}
+
+check_verdicts() {
+  local name=$1 mix=$2 output=$3 expected actual
+  expected=$(expected_verdicts "$mix")
+  actual=$(actual_verdicts "$output")
+  [[ $expected == "$actual" ]] || fail "$name verdicts: expected $expected, tlsflags-check reported $actual"
+  note "$name verdicts as expected: $actual"
+}
+
+info() { awk -F'\t' -v k="$2" '$1 == k { print $2 }' "$1"; }
+
+# ---- W1 -------------------------------------------------------------------------------------------------
+
+out=$work_dir/out
+w1=$work_dir/w1.pcap w1_keys=$work_dir/w1.keys
+measure w1.check "$runs" "$out/w1.check.jsonl" "$check" --format jsonl -k "$w1_keys" "$w1"
+check_verdicts W1 "$work_dir/w1.mix.tsv" "$out/w1.check.jsonl"
+if ((use_tshark)); then
+  measure w1.tshark "$tshark_runs" "$out/w1.tshark.txt" "${tshark_command[@]}" -r "$w1" -o "tls.keylog_file:$w1_keys" -Y tlsflags
+  [[ -s $out/w1.tshark.txt ]] || fail "tshark found no tlsflags packets in W1 (plugin not loaded?)"
+fi
+
+# ---- W2 -------------------------------------------------------------------------------------------------
+
+w2=$work_dir/w2.pcap w2_keys=$work_dir/w2.keys
+measure w2.libpcap "$runs" "$out/w2.libpcap.txt" "$read_loop" "$w2"
+measure w2.check "$runs" "$out/w2.check.jsonl" "$check" --format jsonl -k "$w2_keys" "$w2"
+printf 'rca-echo-pass\t%s\n' "$w2_connections" >"$out/w2.mix.tsv"
+check_verdicts W2 "$out/w2.mix.tsv" "$out/w2.check.jsonl"
+if ((use_tshark)); then
+  measure w2.tshark "$tshark_runs" "$out/w2.tshark.txt" "${tshark_command[@]}" -r "$w2" -o "tls.keylog_file:$w2_keys" -Y tlsflags
+  [[ -s $out/w2.tshark.txt ]] || fail "tshark found no tlsflags packets in W2"
+fi
+
+# ---- W3 -------------------------------------------------------------------------------------------------
+
+measure w3.check-j1 "$runs" "$out/w3.j1.jsonl" "$check" --format jsonl -j 1 "${w3_captures[@]}"
+measure w3.check-j2 "$runs" "$out/w3.j2.jsonl" "$check" --format jsonl -j 2 "${w3_captures[@]}"
+cmp -s "$out/w3.j1.jsonl" "$out/w3.j2.jsonl" || fail "W3: -j 2 output differs from -j 1 (diff $out/w3.j1.jsonl $out/w3.j2.jsonl)"
+check_verdicts W3 "$work_dir/w1.mix.tsv" "$out/w3.j1.jsonl"
+if ((use_tshark)); then
+  # One tshark per file, as a user would run it; tshark's start-up is part of its cost per file.
+  measure w3.tshark "$tshark_runs" "$out/w3.tshark.txt" bash -c \
+    'tshark=("${@:1:$1}"); shift $(($1 + 1)); for f; do "${tshark[@]:1}" -r "$f" -Y tlsflags || exit 2; done' \
+    _ $((${#tshark_command[@]} + 1)) "${tshark_command[@]}" -- "${w3_captures[@]}"
+fi
+
+# ---- report -----------------------------------------------------------------------------------------------
+
+w1_connections_made=$(info "$work_dir/w1.info" connections)
+w1_bytes=$(stat -c %s "$w1") w2_bytes_file=$(stat -c %s "$w2")
+w3_bytes=$(cat "${w3_captures[@]}" | wc -c)
+ratio() { [[ -n ${wall[$1]:-} && -n ${wall[$2]:-} ]] && awk -v a="${wall[$1]}" -v b="${wall[$2]}" 'BEGIN { printf "%.1f×", a / b }' || echo "-"; }
+mbps() { [[ -n ${wall[$2]:-} ]] && awk -v n="$1" -v t="${wall[$2]}" 'BEGIN { printf "%.0f", n / t / 1e6 }' || echo "-"; }
+per_s() { [[ -n ${wall[$2]:-} ]] && awk -v n="$1" -v t="${wall[$2]}" 'BEGIN { printf "%.0f", n / t }' || echo "-"; }
+mib() { [[ -n ${rss[$1]:-} ]] && echo "$((rss[$1] / 1024))" || echo "-"; }
+secs() { echo "${wall[$1]:--}"; }
+
+results=$work_dir/results.md
+{
+  echo "| workload | size | tshark + plugin (s) | tlsflags-check (s) | ratio | MB/s | handshakes/s | peak RSS check / tshark (MiB) | libpcap loop (s, MB/s) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| W1 handshakes | $w1_connections_made conn, $((w1_bytes >> 20)) MiB | $(secs w1.tshark) | $(secs w1.check) | $(ratio w1.tshark w1.check) | $(mbps "$w1_bytes" w1.check) | $(per_s "$w1_connections_made" w1.check) (tshark $(per_s "$w1_connections_made" w1.tshark)) | $(mib w1.check) / $(mib w1.tshark) | - |"
+  echo "| W2 bulk | $w2_connections conn, $((w2_bytes_file >> 20)) MiB | $(secs w2.tshark) | $(secs w2.check) | $(ratio w2.tshark w2.check) | $(mbps "$w2_bytes_file" w2.check) (tshark $(mbps "$w2_bytes_file" w2.tshark)) | - | $(mib w2.check) / $(mib w2.tshark) | $(secs w2.libpcap), $(mbps "$w2_bytes_file" w2.libpcap) |"
+  echo "| W3 files, -j 1 | ${#w3_captures[@]} files, $((w3_bytes >> 20)) MiB | $(secs w3.tshark) | $(secs w3.check-j1) | $(ratio w3.tshark w3.check-j1) | $(mbps "$w3_bytes" w3.check-j1) | $(per_s "$w1_connections_made" w3.check-j1) | $(mib w3.check-j1) / $(mib w3.tshark) | - |"
+  echo "| W3 files, -j 2 | same | - | $(secs w3.check-j2) | $(ratio w3.check-j1 w3.check-j2) vs -j 1 | $(mbps "$w3_bytes" w3.check-j2) | $(per_s "$w1_connections_made" w3.check-j2) | $(mib w3.check-j2) | - |"
+} >"$results"
+
+target() {  # target TEXT MET(0/1)
+  if [[ $2 == 1 ]]; then echo "  met:    $1"; else echo "  MISSED: $1"; fi
+}
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }' && echo 1 || echo 0; }
+{
+  echo "targets:"
+  [[ -n ${wall[w1.tshark]:-} ]] &&
+    target "W1 tlsflags-check >= 20x tshark ($(ratio w1.tshark w1.check))" "$(at_least "$(awk -v a="${wall[w1.tshark]}" -v b="${wall[w1.check]}" 'BEGIN { print a / b }')" 20)"
+  target "W1 >= 50,000 handshakes/s on one core ($(per_s "$w1_connections_made" w1.check))" "$(at_least "$(per_s "$w1_connections_made" w1.check)" 50000)"
+  [[ -n ${wall[w2.tshark]:-} ]] &&
+    target "W2 tlsflags-check >= 100x tshark ($(ratio w2.tshark w2.check))" "$(at_least "$(awk -v a="${wall[w2.tshark]}" -v b="${wall[w2.check]}" 'BEGIN { print a / b }')" 100)"
+  target "W2 >= 50% of the libpcap loop's bytes/s ($(awk -v a="${wall[w2.libpcap]}" -v b="${wall[w2.check]}" 'BEGIN { printf "%.0f%%", 100 * a / b }'))" "$(at_least "$(awk -v a="${wall[w2.libpcap]}" -v b="${wall[w2.check]}" 'BEGIN { print a / b }')" 0.5)"
+  target "W2 peak RSS <= 64 MiB ($(mib w2.check) MiB)" "$(at_least 65536 "${rss[w2.check]}")"
+  target "W3 -j 2 >= 1.8x -j 1 ($(ratio w3.check-j1 w3.check-j2))" "$(at_least "$(awk -v a="${wall[w3.check-j1]}" -v b="${wall[w3.check-j2]}" 'BEGIN { print a / b }')" 1.8)"
+} >>"$results"
+
+echo
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(tshark --version 2>/dev/null | head -1 || echo 'no tshark')"
+echo "runs: best of $runs (tshark: $tshark_runs); W1 peak open connections: $(info "$work_dir/w1.info" peak_open)"
+cat "$results"
+echo "verdict checks: passed (W1, W2, W3); W3 -j 2 output identical to -j 1"
