@@ -1,5 +1,6 @@
 #include "conversation.hpp"
 
+#include "rewrite.hpp"
 #include "wire_rewrite.hpp"
 
 #include <openssl/err.h>
@@ -161,6 +162,8 @@ Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, 
   Peer server(make_endpoint(server_ctx.get(), server_state), server_state);
   std::optional<Side> first_to_close;
   bool sent[2] = {false, false};
+  std::optional<ClientFlightRewriter> flight_rewriter;  // rewrites protected records (rewrite.hpp)
+  if (knobs.wire.drop_client_certificate) flight_rewriter.emplace(options.cipher, keylog);
 
   for (bool progress = true; progress;) {
     progress = false;
@@ -174,6 +177,7 @@ Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, 
       progress = true;
       bool& first_of_side = sent[chunk.from == Side::client ? 0 : 1];
       rewrite_on_the_wire(chunk, knobs, options, !first_of_side);
+      if (flight_rewriter) flight_rewriter->process(chunk);
       first_of_side = true;
       if (chunk.from == Side::client && carries_client_certificate(chunk))
         chunk.delay_ms = knobs.client.certificate_delay_ms;
