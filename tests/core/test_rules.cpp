@@ -211,15 +211,28 @@ TEST_CASE("rca.server.flag-in-forbidden-message and rca.client.flag-outside-cr-a
     CHECK(rules_found(judge_rfc(s)) ==
           std::set<std::string>{"rca.server.flag-in-forbidden-message", "rca.client.flag-outside-cr-accepted"});
   }
-  SECTION("request_client_auth in a NewSessionTicket, the client carries on") {
+  SECTION("request_client_auth in a NewSessionTicket, the client carries on and closes normally") {
     Story s;
-    s.ch({80}).sh().ee().cr({80}).server_flight().client_cert(1).cfin().nst(flags_of({80})).app(Party::client).end();
+    s.ch({80}).sh().ee().cr({80}).server_flight().client_cert(1).cfin().nst(flags_of({80})).app(Party::client)
+        .alert(Party::client, alert_close_notify, kAlertLevelWarning).end();
     CHECK(rules_found(judge_rfc(s)) ==
           std::set<std::string>{"rca.server.flag-in-forbidden-message", "rca.client.flag-outside-cr-accepted"});
   }
+  SECTION("request_client_auth in a NewSessionTicket that crossed the client's request, then rejected") {
+    Story s;
+    s.ch({80}).sh().ee().cr({80}).server_flight().client_cert(1).cfin().nst(flags_of({80})).app(Party::client)
+        .alert(Party::client, illegal_parameter).end();
+    CHECK(rules_found(judge_rfc(s)) == std::set<std::string>{"rca.server.flag-in-forbidden-message"});
+  }
+  SECTION("a NewSessionTicket with the flag and nothing after it: the client's answer is undecided") {
+    Story s;
+    s.ch({80}).sh().ee().cr({80}).server_flight().client_cert(1).cfin().nst(flags_of({80})).app(Party::client).end();
+    CHECK(rules_undecided(judge_rfc(s)).count("rca.client.flag-outside-cr-accepted") == 1);
+  }
   SECTION("flag 8 in a NewSessionTicket is allowed (a server-proposed flag)") {
     Story s;
-    s.ch({80}).sh().ee().cr({80}).server_flight().client_cert(1).cfin().nst(flags_of({8})).app(Party::client).end();
+    s.ch({80}).sh().ee().cr({80}).server_flight().client_cert(1).cfin().nst(flags_of({8})).app(Party::client)
+        .alert(Party::client, alert_close_notify, kAlertLevelWarning).end();
     CHECK(judge_rfc(s).findings.empty());
   }
 }
@@ -232,7 +245,7 @@ TEST_CASE("rca.server.flag-outside-ch-accepted", "[rules]") {
   }
   SECTION("the server accepts it") {
     Story s;
-    s.ch({80}).sh().ee().cr({80}).server_flight().client_cert(1, flags_of({80})).cfin().app(Party::server).end();
+    s.ch({80}).sh().ee().cr({80}).server_flight().client_cert(1, flags_of({80})).cfin().nst().end();
     CHECK(rules_found(judge_rfc(s)) == std::set<std::string>{"rca.server.flag-outside-ch-accepted"});
   }
 }

@@ -100,7 +100,11 @@ Reaction reaction_of(const Timeline& t, Party receiver, const Event* received) {
       return {is_closure_alert(e) ? ReactionKind::closed : ReactionKind::fatal_alert, &e};
     if (e.type == EventType::fin || e.type == EventType::rst) return {ReactionKind::closed, &e};
     if (e.type == EventType::unreadable || e.type == EventType::gap) return {ReactionKind::unknown, &e};
-    return {ReactionKind::continued, &e};  // a handshake message or application data
+    // Application data proves nothing: after the handshake it may have been written before the message
+    // arrived (a NewSessionTicket crosses the client's first request), and during the handshake the
+    // party's Finished comes before any of it anyway.
+    if (e.type == EventType::application_data) continue;
+    return {ReactionKind::continued, &e};  // a handshake message
   }
   return {};  // nothing yet: the capture (or the plugin's first pass) has not shown the answer
 }
