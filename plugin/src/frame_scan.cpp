@@ -63,6 +63,8 @@ class Scanner {
       case TlsField::alert_level: alert_level(fi); return;
       case TlsField::alert_description: alert_description(fi); return;
       case TlsField::quic_tls_alert: quic_alert(fi); return;
+      case TlsField::record_opaque_type: protected_record_ = true; inner_type_known_ = false; return;
+      case TlsField::record_content_type: inner_type_known_ = true; return;
       case TlsField::app_data: app_data(fi); return;
       case TlsField::tcp_fin: if (field_uint(fi)) add_item(ItemKind::fin); return;
       case TlsField::tcp_rst: if (field_uint(fi)) add_item(ItemKind::rst); return;
@@ -197,13 +199,17 @@ class Scanner {
     item->alert_complete = true;
   }
 
-  // Wireshark shows "Encrypted Application Data" over the protected record when it could not
-  // decrypt it; decrypted data lives in a data source of its own.
+  // Wireshark shows "Encrypted Application Data" over a TLS 1.3 protected record whether or not it
+  // decrypted it; only a decrypted one also gets the generated inner content type (RFC 8446 §5.2).
+  // Records without an opaque_type (TLS 1.2, plaintext) keep the data-source test.
   void app_data(field_info* fi) {
-    add_item(fi->ds_tvb == frame_tvb_ || fi->ds_tvb == tvb_get_ds_tvb(frame_tvb_) ? ItemKind::protected_data
-                                                                               : ItemKind::decrypted_data);
+    bool in_frame = fi->ds_tvb == frame_tvb_ || fi->ds_tvb == tvb_get_ds_tvb(frame_tvb_);
+    bool undecrypted = protected_record_ ? !inner_type_known_ : in_frame;
+    add_item(undecrypted ? ItemKind::protected_data : ItemKind::decrypted_data);
   }
 
+  bool protected_record_ = false;   // the record being visited has an opaque_type
+  bool inner_type_known_ = false;   // ... and Wireshark recovered its inner content type
   FrameScan* out_;
   tvbuff_t* frame_tvb_;
   packet_info* pinfo_;

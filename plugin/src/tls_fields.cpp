@@ -23,6 +23,8 @@ constexpr std::array kFields = {
     NamedField{"tls.alert_message.level", TlsField::alert_level},
     NamedField{"tls.alert_message.desc", TlsField::alert_description},
     NamedField{"quic.cc.error_code.tls_alert", TlsField::quic_tls_alert},
+    NamedField{"tls.record.opaque_type", TlsField::record_opaque_type},
+    NamedField{"tls.record.content_type", TlsField::record_content_type},
     NamedField{"tls.app_data", TlsField::app_data},
     NamedField{"tcp.flags.fin", TlsField::tcp_fin},
     NamedField{"tcp.flags.reset", TlsField::tcp_rst},

@@ -22,6 +22,8 @@ enum class TlsField : uint8_t {
   alert_level,
   alert_description,
   quic_tls_alert,       // QUIC CONNECTION_CLOSE carrying a TLS alert (RFC 9001 §4.8)
+  record_opaque_type,   // a TLS 1.3 protected record starts (RFC 8446 §5.2 opaque_type)
+  record_content_type,  // tls.record.content_type: in a protected record, only once decrypted
   app_data,             // tls.app_data: protected data Wireshark could not decrypt, or app data
   tcp_fin,
   tcp_rst,
