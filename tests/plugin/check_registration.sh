@@ -7,18 +7,8 @@
 set -euo pipefail
 plugin=$1 version=$2
 
-work=$(mktemp -d /tmp/tlsflags-plugin-reg.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/home" "$work/plugins/4.0/epan"
-cp "$plugin" "$work/plugins/4.0/epan/tlsflags.so"
-chmod -R a+rwX "$work"
-
-run_tshark() {  # as root tshark ignores WIRESHARK_PLUGIN_DIR: run it as nobody (see tshark_golden.sh)
-  local env_vars=(HOME="$work/home" WIRESHARK_PLUGIN_DIR="$work/plugins" LC_ALL=C.UTF-8 PATH="$PATH")
-  if [[ $(id -u) -ne 0 ]]; then env -i "${env_vars[@]}" tshark "$@"
-  elif command -v setpriv >/dev/null; then setpriv --reuid=65534 --regid=65534 --clear-groups env -i "${env_vars[@]}" tshark "$@"
-  else unshare -U env -i "${env_vars[@]}" tshark "$@"; fi
-}
+source "$(dirname "$0")/../lib/tshark_as_user.sh"
+stage_tshark_workdir "$plugin"
 
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }

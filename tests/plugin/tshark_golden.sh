@@ -21,32 +21,15 @@ if [[ ! -r $capture ]]; then
   exit 77
 fi
 
-work=$(mktemp -d /tmp/tlsflags-plugin-test.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/home" "$work/plugins/4.0/epan"
-cp "$plugin" "$work/plugins/4.0/epan/tlsflags.so"
-cp "$capture" "$work/"
-capture_copy=$work/$(basename "$capture")
+source "$(dirname "$0")/../lib/tshark_as_user.sh"
+stage_tshark_workdir "$plugin"
+capture_copy=$(stage_input "$capture")
 keylog_options=()
 keys=${capture%.*}.keys
 if [[ -r $keys ]]; then
-  cp "$keys" "$work/"
-  keylog_options=(-o "tls.keylog_file:$work/$(basename "$keys")")
+  keylog_options=(-o "tls.keylog_file:$(stage_input "$keys")")
 fi
-chmod -R a+rwX "$work"
 
-run_tshark() {
-  local env_vars=(HOME="$work/home" WIRESHARK_PLUGIN_DIR="$work/plugins" LC_ALL=C.UTF-8 TZ=UTC PATH="$PATH")
-  if [[ $(id -u) -ne 0 ]]; then
-    env -i "${env_vars[@]}" tshark "$@"
-  elif command -v setpriv >/dev/null; then
-    setpriv --reuid=65534 --regid=65534 --clear-groups env -i "${env_vars[@]}" tshark "$@"
-  else
-    unshare -U env -i "${env_vars[@]}" tshark "$@"
-  fi
-}
-
-# Fields every structured mode prints. _ws.expert.message carries the expert infos' texts.
 field_options=(-e frame.number -e tlsflags.message -e tlsflags.length -e tlsflags.flags -e tlsflags.flag
                -e tlsflags.request_client_auth -e tlsflags.request_in -e tlsflags.ack_in
                -e tlsflags.certificate_in -e _ws.expert.message)
