@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libwireshark-dev wireshark-dev tshark
   libpcap-dev libglib2.0-dev libssl-dev zlib1g-dev
-  catch2 nlohmann-json3-dev libcli11-dev
+  catch2 nlohmann-json3-dev libcli11-dev libxml2-dev jq
   openssl util-linux man-db
 )
 missing=()
