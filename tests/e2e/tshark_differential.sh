@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Differential test (issue 4): the handshake messages and alerts tlsflags-check decrypts from a capture,
+# in frame order, equal what tshark decrypts from the same capture and keys. tshark's side comes from
+# captures/check-catalogue.sh --print (the catalogue's own tshark reading, with the capture's key log and
+# preferences); the analyser's from --events. TLS 1.2 connections are compared up to the ServerHello:
+# the analyser stops there by design (TLS Flags is a TLS 1.3 extension).
+#
+#   tshark_differential.sh CLI CAPTURES_DIR FILE CHECK_OPTIONS
+set -euo pipefail
+cli=$1 captures=$2 file=$3 check_options=$4
+cd "$captures"
+name=${file%.*}
+args=(--format jsonl --events)
+if [[ $check_options != - ]]; then
+  read -ra extra <<<"$check_options"
+  args+=("${extra[@]}")
+fi
+[[ -r $name.keys ]] && args+=(--keylog "$name.keys")
+
+tshark_sequence=$(bash ./check-catalogue.sh --print "$file" | cut -f2)
+analyser_output=$(env -u SSLKEYLOGFILE "$cli" "${args[@]}" "$file") || true  # exit 1 = a failing connection
+# The same notation as the catalogue: c/s for the sender, the RFC 8446 HandshakeType number, !N for alerts.
+analyser_sequence=$(jq -r --slurp '
+  def alert_code: {close_notify: 0, unexpected_message: 10, bad_record_mac: 20, record_overflow: 22,
+                   handshake_failure: 40, bad_certificate: 42, unsupported_certificate: 43,
+                   certificate_revoked: 44, certificate_expired: 45, certificate_unknown: 46,
+                   illegal_parameter: 47, unknown_ca: 48, access_denied: 49, decode_error: 50,
+                   decrypt_error: 51, protocol_version: 70, insufficient_security: 71, internal_error: 80,
+                   inappropriate_fallback: 86, user_canceled: 90, missing_extension: 109,
+                   unsupported_extension: 110, unrecognized_name: 112, bad_certificate_status_response: 113,
+                   unknown_psk_identity: 115, certificate_required: 116, no_application_protocol: 120}[.description]
+                  // (.description | ltrimstr("unknown_") | tonumber);
+  def number: {client_hello: 1, server_hello: 2, hello_retry_request: 2, new_session_ticket: 4,
+               end_of_early_data: 5, encrypted_extensions: 8, certificate: 11, certificate_request: 13,
+               certificate_verify: 15, finished: 20, key_update: 24}[.type];
+  [ .[] | select(.type == "connection") | .events[]
+        | select(.type != "fin" and .type != "rst" and .type != "capture_end")
+        | {frame, alert: (.type == "alert"),
+           token: ((if .from == "client" then "c" else "s" end) +
+                   (if .type == "alert" then "!" + (alert_code | tostring) else (number | tostring) end))} ]
+  | to_entries | sort_by(.value.frame, .value.alert, .key) | map(.value.token) | join(" ")' <<<"$analyser_output")
+tls12=$(jq -r 'select(.type == "connection" and .tls_version == "1.2") | .client' <<<"$analyser_output")
+if [[ -n $tls12 ]]; then
+  # Compare only what precedes the first client Certificate/Finished of the TLS 1.2 flight.
+  tshark_sequence=$(awk '{ out = ""; for (i = 1; i <= NF; i++) { if ($i == "s2") { out = out " " $i; break } out = out " " $i } sub(/^ /, "", out); print out }' <<<"$tshark_sequence")
+  analyser_sequence=$(awk '{ out = ""; for (i = 1; i <= NF; i++) { if ($i == "s2") { out = out " " $i; break } out = out " " $i } sub(/^ /, "", out); print out }' <<<"$analyser_sequence")
+fi
+if [[ $tshark_sequence != "$analyser_sequence" ]]; then
+  echo "FAIL: $file"
+  echo "  tshark:         $tshark_sequence"
+  echo "  tlsflags-check: $analyser_sequence"
+  exit 1
+fi
+echo "PASS: $file: $tshark_sequence"
