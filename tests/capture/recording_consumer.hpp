@@ -23,6 +23,7 @@ class RecordingConsumer : public StreamConsumer {
   std::map<ConnectionId, std::pair<Endpoint, Endpoint>> endpoints;
   std::map<ConnectionId, bool> saw_syn;
   double last_time = -1;  // the time of the last call's position
+  std::vector<double> capture_starts;  // every on_capture_start
   // What on_data returns (how many following bytes to skip); 0 when unset.
   std::function<size_t(ConnectionId, Party, std::span<const uint8_t>)> skip_after;
 
@@ -40,6 +41,7 @@ class RecordingConsumer : public StreamConsumer {
     secrets.emplace_back(text);
     if (endpoints.empty()) secrets_before_first_open = secrets.size();
   }
+  void on_capture_start(double epoch_seconds) override { capture_starts.push_back(epoch_seconds); }
   void on_open(ConnectionId id, const Endpoint& client, const Endpoint& server, bool syn, StreamPosition at) override {
     endpoints[id] = {client, server};
     saw_syn[id] = syn;

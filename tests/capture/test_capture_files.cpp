@@ -77,6 +77,9 @@ TEST_CASE("pcap over Ethernet: streams, endpoints, frame numbers and times", "[f
   REQUIRE(consumer.data_times.size() == 2);
   CHECK(consumer.data_times[0] == Approx(0.004));  // seconds since the first frame (the ARP one)
   CHECK(consumer.data_times[1] == Approx(0.005));
+  // The first frame's absolute time, once (1'700'000'000 s after the epoch, in timed()).
+  REQUIRE(consumer.capture_starts.size() == 1);
+  CHECK(consumer.capture_starts[0] == Approx(1'700'000'000.0));
 }
 
 TEST_CASE("pcap variants: big-endian, nanosecond, and records across read buffers", "[file]") {
@@ -92,6 +95,8 @@ TEST_CASE("pcap variants: big-endian, nanosecond, and records across read buffer
         CHECK(result.frames == 8);
         check_conversation(consumer, "10.0.0.1:50000", "10.0.0.2:443");
         CHECK(consumer.last_time == Approx(0.006));  // the close, at frame 7
+        REQUIRE(consumer.capture_starts.size() == 1);
+        CHECK(consumer.capture_starts[0] == Approx(5.000123));
       }
     }
   }
@@ -212,6 +217,7 @@ TEST_CASE("pcapng: Decryption Secrets Blocks at the start and at the end come be
     CHECK(consumer.secrets == std::vector<std::string>{first, last});
     CHECK(consumer.secrets_before_first_open == 2);
     check_conversation(consumer, "10.0.0.1:50000", "10.0.0.2:443");
+    CHECK(consumer.capture_starts == std::vector<double>{1'700'000'000.0});
   }
   SECTION("gzip-compressed") {
     RecordingConsumer consumer;
@@ -262,6 +268,7 @@ TEST_CASE("pcapng with interfaces of different link types (which libpcap refuses
   CHECK(result.tcp_segments == 8);
   CHECK(consumer.secrets.size() == 1);
   check_conversation(consumer, "10.0.0.1:50000", "10.0.0.2:443");
+  CHECK(consumer.capture_starts == std::vector<double>{1.0});
 }
 
 TEST_CASE("gzip-compressed pcap", "[file]") {

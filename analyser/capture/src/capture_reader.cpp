@@ -19,7 +19,7 @@ namespace {
 class FrameProcessor : public PacketSink {
  public:
   FrameProcessor(StreamConsumer& consumer, const CaptureOptions& options, ReadResult& result)
-      : table_(consumer, options.limits, result.diagnostics), result_(result) {}
+      : consumer_(consumer), table_(consumer, options.limits, result.diagnostics), result_(result) {}
 
   void packet(int link_type, int64_t timestamp_ns, std::span<const uint8_t> data) override {
     const StreamPosition at{++result_.frames, seconds_since_first(timestamp_ns)};
@@ -53,10 +53,12 @@ class FrameProcessor : public PacketSink {
     if (!have_first_) {
       first_ns_ = timestamp_ns;
       have_first_ = true;
+      consumer_.on_capture_start(static_cast<double>(timestamp_ns) / 1e9);
     }
     return static_cast<double>(timestamp_ns - first_ns_) / 1e9;
   }
 
+  StreamConsumer& consumer_;
   TcpFlowTable table_;
   ReadResult& result_;
   DecodedFrame frame_;

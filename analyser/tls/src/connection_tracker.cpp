@@ -33,6 +33,7 @@ void ConnectionTracker::on_open(capture::ConnectionId id, const Endpoint& client
   timeline.first_frame = at.frame;
   timeline.last_frame = at.frame;
   timeline.saw_connection_start = saw_syn;
+  timeline.capture_start_epoch = capture_start_epoch_;
   connections_[id] = std::make_unique<TlsConnection>(*this, std::move(timeline));
 }
 

@@ -29,6 +29,10 @@ class StreamConsumer {
   // capture layer delivers every DSB of a file before the first packet, wherever it stands in the file.
   virtual void on_secrets(std::string_view nss_key_log_text) = 0;
 
+  // The absolute time of the capture's first packet, in seconds since the Unix epoch (StreamPosition
+  // times are relative to it). Called once, before that packet is processed.
+  virtual void on_capture_start(double /*epoch_seconds*/) {}
+
   // A TCP connection was first seen. `client` sent the SYN; without a SYN (the capture began
   // mid-connection) the capture layer guesses and says so with saw_syn = false.
   virtual void on_open(ConnectionId id, const Endpoint& client, const Endpoint& server, bool saw_syn,

@@ -111,6 +111,9 @@ struct Timeline {
   uint64_t last_frame = 0;
   bool saw_connection_start = true;  // false when the capture began mid-connection
   bool keys_found = false;           // secrets for this client random were available
+  // Seconds since the Unix epoch of the capture's first packet (Event::time is relative to it);
+  // 0 = unknown. Certificate validity is judged at this time.
+  double capture_start_epoch = 0;
   std::vector<Event> events;
 
   const Event* first(EventType type, Party from) const;

@@ -62,6 +62,7 @@ class ConnectionTracker final : public capture::StreamConsumer {
   ConnectionTracker& operator=(const ConnectionTracker&) = delete;
 
   void on_secrets(std::string_view nss_key_log_text) override;
+  void on_capture_start(double epoch_seconds) override { capture_start_epoch_ = epoch_seconds; }
   void on_open(capture::ConnectionId id, const Endpoint& client, const Endpoint& server, bool saw_syn,
                capture::StreamPosition at) override;
   size_t on_data(capture::ConnectionId id, Party from, std::span<const uint8_t> data,
@@ -88,6 +89,7 @@ class ConnectionTracker final : public capture::StreamConsumer {
   const KeyLog* shared_keys_;
   KeyLog capture_keys_;
   TrackerStats stats_;
+  double capture_start_epoch_ = 0;  // Timeline::capture_start_epoch of every connection
   std::vector<uint8_t> scratch_;  // decrypted records; one record at a time, so one buffer for all
   std::unordered_map<capture::ConnectionId, std::unique_ptr<TlsConnection>> connections_;
 
