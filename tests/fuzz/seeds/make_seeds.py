@@ -3,9 +3,9 @@
 
 rules: connection stories in the layout of timeline_from_bytes.hpp (the compliant request_client_auth
 handshake, its violations, HRR, TLS 1.2, hidden flights); flags_codec: the draft's examples and each
-problem class. libFuzzer grows the corpus from these; docs/reliability.md says how to merge it.
+problem class; tls_stream: a whole request_client_auth handshake, encrypted by the harness, and variants. libFuzzer grows the corpus from these; docs/reliability.md says how to merge it.
 
-    python3 tests/fuzz/seeds/make_seeds.py OUTPUT_DIR   # writes OUTPUT_DIR/rules, OUTPUT_DIR/flags_codec
+    python3 tests/fuzz/seeds/make_seeds.py OUTPUT_DIR   # writes OUTPUT_DIR/<harness>
 """
 import hashlib
 import os
@@ -122,6 +122,64 @@ def flags_codec_seeds():
     }
 
 
+def u16(v):
+    return bytes([v >> 8 & 255, v & 255])
+
+
+def vec8(b):
+    return bytes([len(b)]) + b
+
+
+def vec16(b):
+    return u16(len(b)) + b
+
+
+def vec24(b):
+    return bytes([len(b) >> 16 & 255, len(b) >> 8 & 255, len(b) & 255]) + b
+
+
+def ext(kind, body):
+    return u16(kind) + vec16(body)
+
+
+def tls_op(what, server, body, type_byte=None, split=0):
+    """One tls_stream operation (see read_operation in tls_stream_fuzz.cpp)."""
+    out = bytes([(1 if server else 0) | what << 1 | split << 4])
+    if type_byte is not None:
+        out += bytes([type_byte])
+    return out + vec16(body)
+
+
+def tls_stream_seeds():
+    rca = flags_body([80])
+    client_hello = u16(0x0303) + bytes(32) + vec8(bytes(32)) + vec16(u16(0x1301)) + vec8(b"\0") + \
+        vec16(ext(43, vec8(u16(0x0304))) + ext(62, rca))
+    server_hello = u16(0x0303) + bytes([0x22] * 32) + vec8(bytes(32)) + u16(0x1301) + b"\0" + \
+        vec16(ext(43, u16(0x0304)))
+    encrypted_extensions = vec16(b"")
+    certificate_request = vec8(b"") + vec16(ext(13, vec16(u16(0x0403))) + ext(62, rca))
+    certificate = vec8(b"") + vec24(vec24(b"\x30\x03\x02\x01\x01") + vec16(b""))
+    certificate_verify = u16(0x0403) + vec16(bytes(8))
+    finished = bytes(32)
+    server_flight = [tls_op(2, True, encrypted_extensions, 8), tls_op(2, True, certificate_request, 13),
+                     tls_op(2, True, certificate, 11), tls_op(2, True, certificate_verify, 15),
+                     tls_op(2, True, finished, 20)]
+    client_flight = [tls_op(2, False, certificate, 11), tls_op(2, False, certificate_verify, 15),
+                     tls_op(2, False, finished, 20)]
+    hello = [tls_op(1, False, client_hello, 1, split=3), tls_op(1, True, server_hello, 2)]
+    ticket = bytes(4) + bytes(4) + vec8(b"\1") + vec16(b"\2") + vec16(b"")
+    close = [bytes([7 << 1, 0]), bytes([1 | 7 << 1, 1])]
+    full = hello + server_flight + client_flight + [tls_op(3, True, ticket, 4)] + close
+    return {
+        "accepted-keylog": bytes([1]) + b"".join(full),
+        "accepted-dsb": bytes([3]) + b"".join(full),
+        "no-keys": bytes([0]) + b"".join(full),
+        "no-certificate": bytes([1]) + b"".join(hello + server_flight + client_flight[2:] + close),
+        "alert": bytes([1]) + b"".join(hello + server_flight[:2] + [tls_op(4, False, b"\2\x2f", 21)]),
+        "gap": bytes([1]) + b"".join(hello + [bytes([1 | 6 << 1, 9])] + client_flight),
+    }
+
+
 def write(directory, seeds):
     os.makedirs(directory, exist_ok=True)
     for data in seeds.values():
@@ -134,3 +192,4 @@ if __name__ == "__main__":
     out = sys.argv[1]
     write(os.path.join(out, "rules"), rules_seeds())
     write(os.path.join(out, "flags_codec"), flags_codec_seeds())
+    write(os.path.join(out, "tls_stream"), tls_stream_seeds())
