@@ -1,10 +1,7 @@
 #include "tlsflags/tls/record_protection.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #include <algorithm>
 
@@ -22,7 +19,6 @@ constexpr CipherSuite kSuites[] = {
 struct Algorithms {
   EVP_CIPHER* aead[3] = {};
   EVP_CIPHER* keystream[3] = {};  // the counter-mode cipher inside each AEAD
-  EVP_KDF* tls13_kdf = nullptr;
 
   Algorithms() {
     aead[0] = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
@@ -31,7 +27,6 @@ struct Algorithms {
     keystream[0] = EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr);
     keystream[1] = EVP_CIPHER_fetch(nullptr, "AES-256-CTR", nullptr);
     keystream[2] = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
-    tls13_kdf = EVP_KDF_fetch(nullptr, "TLS13-KDF", nullptr);
   }
 };
 
@@ -48,75 +43,6 @@ const CipherSuite* tls13_cipher_suite(uint16_t id) {
   for (const CipherSuite& suite : kSuites)
     if (suite.id == id) return &suite;
   return nullptr;
-}
-
-namespace {
-
-// A TLS13-KDF context per hash, set up once per thread (digest, mode, prefix): fetching the digest by
-// name on every derivation dominated the cost of a handshake. Each derivation then passes only its
-// key, label and context.
-class Tls13Kdf {
- public:
-  explicit Tls13Kdf(const char* digest) {
-    if (!algorithms().tls13_kdf) return;
-    ctx_ = EVP_KDF_CTX_new(algorithms().tls13_kdf);
-    static const unsigned char kPrefix[] = "tls13 ";
-    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(digest), 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, const_cast<unsigned char*>(kPrefix), 6),
-        OSSL_PARAM_construct_end(),
-    };
-    if (ctx_ && EVP_KDF_CTX_set_params(ctx_, params) != 1) {
-      EVP_KDF_CTX_free(ctx_);
-      ctx_ = nullptr;
-    }
-  }
-  ~Tls13Kdf() { EVP_KDF_CTX_free(ctx_); }
-  Tls13Kdf(const Tls13Kdf&) = delete;
-  Tls13Kdf& operator=(const Tls13Kdf&) = delete;
-
-  bool expand(std::span<const uint8_t> secret, std::string_view label, std::span<const uint8_t> context,
-              std::span<uint8_t> out) {
-    if (!ctx_) return false;
-    static const unsigned char kEmpty[1] = {0};
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(secret.data()), secret.size()),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, const_cast<char*>(label.data()), label.size()),
-        OSSL_PARAM_construct_octet_string(
-            OSSL_KDF_PARAM_DATA, const_cast<uint8_t*>(context.empty() ? kEmpty : context.data()), context.size()),
-        OSSL_PARAM_construct_end(),
-    };
-    return EVP_KDF_derive(ctx_, out.data(), out.size(), params) == 1;
-  }
-
- private:
-  EVP_KDF_CTX* ctx_ = nullptr;
-};
-
-Tls13Kdf& kdf_for(const CipherSuite& suite) {
-  thread_local Tls13Kdf sha256("SHA256"), sha384("SHA384");
-  return suite.hash_size == 48 ? sha384 : sha256;
-}
-
-}  // namespace
-
-bool hkdf_expand_label(const CipherSuite& suite, std::span<const uint8_t> secret, std::string_view label,
-                       std::span<const uint8_t> context, std::span<uint8_t> out) {
-  // OpenSSL's TLS13-KDF in expand-only mode builds the HkdfLabel of §7.1 itself:
-  //   struct { uint16 length; opaque label<7..255> = "tls13 " + Label; opaque context<0..255>; }
-  // and runs HKDF-Expand(secret, HkdfLabel, length).
-  if (label.size() > 249 || context.size() > 255) return false;
-  return kdf_for(suite).expand(secret, label, context, out);
-}
-
-bool derive_traffic_keys(const CipherSuite& suite, std::span<const uint8_t> secret, TrafficKeys& keys) {
-  // §7.3: [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
-  //       [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length)
-  keys.key_size = suite.key_size;
-  return hkdf_expand_label(suite, secret, "key", {}, std::span<uint8_t>(keys.key.data(), suite.key_size)) &&
-         hkdf_expand_label(suite, secret, "iv", {}, keys.iv);
 }
 
 // ---- RecordProtection ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // TLS 1.3 record protection (RFC 8446 §5.2-§5.4, §7.1-§7.3) for reading one direction of a captured
-// connection. All cryptography is OpenSSL's: HKDF-Expand-Label through the TLS13-KDF of OpenSSL 3,
-// the AEADs through EVP. EVP_CIPHER objects are fetched once per process; each RecordProtection keeps
+// connection. All cryptography is OpenSSL's: HKDF-Expand-Label as HMAC over its low-level SHA-256/384
+// (src/hkdf.cpp says why), the AEADs through EVP. EVP_CIPHER objects are fetched once per process; each RecordProtection keeps
 // its EVP_CIPHER_CTX for the life of the direction, so opening a record allocates nothing.
 #pragma once
 
