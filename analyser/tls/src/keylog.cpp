@@ -3,9 +3,11 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <string>
 
 namespace tlsflags::tls {
 
@@ -46,21 +48,27 @@ size_t KeyLog::RandomHash::operator()(const ClientRandom& random) const {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values, -1 for anything else: a table lookup per digit keeps loading a key log of 100,000
+// lines (a busy capture) a small part of the run.
+constexpr std::array<int8_t, 256> kHexValues = [] {
+  std::array<int8_t, 256> values{};
+  values.fill(-1);
+  for (int c = '0'; c <= '9'; ++c) values[c] = static_cast<int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) values[c] = static_cast<int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) values[c] = static_cast<int8_t>(c - 'A' + 10);
+  return values;
+}();
 
 // Decodes hex into `out`; false on odd length, a non-hex digit, or more bytes than `out` holds.
 bool decode_hex(std::string_view hex, std::span<uint8_t> out, size_t& written) {
   if (hex.size() % 2 != 0 || hex.size() / 2 > out.size()) return false;
+  int bad = 0;
   for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
+    const int hi = kHexValues[static_cast<uint8_t>(hex[i])], lo = kHexValues[static_cast<uint8_t>(hex[i + 1])];
+    bad |= hi | lo;  // any -1 sets the sign bit
     out[i / 2] = static_cast<uint8_t>(hi << 4 | lo);
   }
+  if (bad < 0) return false;
   written = hex.size() / 2;
   return true;
 }
@@ -101,6 +109,22 @@ bool is_ignored_label(std::string_view label) {
   // Early data and exporters are not needed to see the handshake; TLS 1.2 is never decrypted.
   return label == "CLIENT_EARLY_TRAFFIC_SECRET" || label == "EARLY_EXPORTER_SECRET" ||
          label == "EXPORTER_SECRET" || label == "CLIENT_RANDOM";
+}
+
+// The whole stream in large reads (a character at a time cost more than parsing the lines). The size
+// is reserved when the stream can tell it, so that no reallocation leaves copies of secrets behind;
+// a pipe or FIFO is read in chunks all the same.
+std::string read_all(std::ifstream& in) {
+  std::string text;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  in.clear();
+  if (size > 0) text.reserve(static_cast<size_t>(size));
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) text.append(buffer, static_cast<size_t>(in.gcount()));
+  OPENSSL_cleanse(buffer, sizeof buffer);
+  return text;
 }
 
 }  // namespace
@@ -169,7 +193,7 @@ bool KeyLog::add_file(const std::string& path, std::string* error) {
     if (error) *error = "cannot open key log " + path;
     return false;
   }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text = read_all(in);
   if (in.bad()) {
     OPENSSL_cleanse(text.data(), text.size());
     if (error) *error = "cannot read key log " + path;
