@@ -1,5 +1,5 @@
 // A StreamConsumer that checks the capture layer keeps the seam's contract (stream_consumer.hpp) while
-// the fuzzer drives it: secrets come before the first connection; an id is opened once, used only while
+// the fuzzer drives it: secrets come before the first connection, the capture start once before it; an id is opened once, used only while
 // open, and closed exactly once; positions never go back; gaps are never empty. It reads every delivered
 // byte, so ASan checks each span handed over. A harness may add its own checks through the hooks.
 #pragma once
@@ -33,6 +33,10 @@ class CheckingConsumer : public capture::StreamConsumer {
   void on_secrets(std::string_view text) override {
     FUZZ_CHECK(connections_.empty());  // every DSB comes before the first packet
     secrets_bytes_ += text.size();
+  }
+  void on_capture_start(double) override {
+    FUZZ_CHECK(!capture_started_ && connections_.empty());  // once, before the first packet
+    capture_started_ = true;
   }
   void on_open(ConnectionId id, const Endpoint& client, const Endpoint& server, bool saw_syn,
                StreamPosition at) override {
@@ -95,6 +99,7 @@ class CheckingConsumer : public capture::StreamConsumer {
   uint64_t gap_bytes_ = 0;
   uint64_t last_frame_ = 0;
   size_t secrets_bytes_ = 0;
+  bool capture_started_ = false;
   uint8_t checksum_ = 0;
 };
 

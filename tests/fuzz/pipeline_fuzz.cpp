@@ -38,6 +38,10 @@ class CheckedTracker : public CheckingConsumer {
     CheckingConsumer::on_secrets(text);
     tracker_.on_secrets(text);
   }
+  void on_capture_start(double epoch_seconds) override {
+    CheckingConsumer::on_capture_start(epoch_seconds);
+    tracker_.on_capture_start(epoch_seconds);
+  }
   void on_open(ConnectionId id, const Endpoint& client, const Endpoint& server, bool saw_syn,
                StreamPosition at) override {
     CheckingConsumer::on_open(id, client, server, saw_syn, at);

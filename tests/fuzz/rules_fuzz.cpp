@@ -5,7 +5,7 @@
 // Invariants: no crash; judging is deterministic; the verdict is `fail` exactly when there is an error
 // finding and otherwise follows verdict_from(); a finding's severity is its rule's; its frames are
 // ascending, distinct and frames of the timeline's events; a connection without a TLS Flags extension is
-// not-applicable with nothing found.
+// not-applicable with nothing found; hiding what follows the last event keeps every error finding.
 #include <algorithm>
 #include <set>
 #include <span>
@@ -38,6 +38,28 @@ void check_cross_connection(std::span<const Timeline> timelines, const RuleConfi
   }
 }
 
+// design.md "Verdicts": a violation that is visible is `fail` even when other parts were not visible. So
+// losing sight of everything after the last event (a gap or an undecryptable record of either party, then
+// the end of the capture) must keep every error finding, with the same evidence.
+void check_visible_violations_stay(const Timeline& t, const Judgement& before, const RuleConfig& config) {
+  Timeline hidden = t;
+  uint64_t frame = t.events.empty() ? 1 : t.events.back().frame;
+  for (EventType type : {EventType::gap, EventType::unreadable, EventType::capture_end}) {
+    Event e;
+    e.type = type;
+    e.from = type == EventType::gap ? Party::server : Party::client;
+    e.frame = frame;
+    e.time = t.events.empty() ? 0 : t.events.back().time;
+    hidden.events.push_back(e);
+  }
+  Judgement after = judge(hidden, config);
+  for (const Finding& f : before.findings) {
+    if (f.severity != Severity::error) continue;
+    bool kept = std::ranges::any_of(after.findings, [&](const Finding& g) { return g.rule == f.rule && g.frames == f.frames; });
+    FUZZ_CHECK(kept);
+  }
+}
+
 // The plugin judges again as events arrive: every prefix must be judged without trouble too.
 void check_prefixes(const Timeline& t, const RuleConfig& config) {
   Timeline prefix = t;
@@ -57,7 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RuleConfig config = read_config(in);
   std::vector<Timeline> timelines = read_timelines(in);
   for (const Timeline& t : timelines) {
-    judge_and_check(t, config);
+    Judgement judgement = judge_and_check(t, config);
+    check_visible_violations_stay(t, judgement, config);
     (void)t.tls_version();
     (void)t.decrypted();
   }
