@@ -33,8 +33,12 @@ std::string message_name(const Event& e) {
 }
 
 std::string flag_list(const FlagSet& flags) {
+  // Appended piece by piece: GCC 12 at -O3 misreads `sep + std::to_string(f)` as an overlapping copy.
   std::string out;
-  flags.for_each([&out](uint16_t f) { out += (out.empty() ? "" : ",") + std::to_string(f); });
+  flags.for_each([&out](uint16_t f) {
+    if (!out.empty()) out.push_back(',');
+    out.append(std::to_string(f));
+  });
   return out;
 }
 

@@ -1,93 +1,80 @@
-// HKDF-Expand-Label (RFC 8446 §7.1) over HMAC (RFC 2104) with OpenSSL's low-level SHA-256/SHA-384.
+// HKDF-Expand-Label (RFC 8446 §7.1) over OpenSSL's HMAC (EVP_MAC "HMAC").
 //
-// Why not EVP_KDF "TLS13-KDF" or EVP_MAC: every derivation then goes through the provider layer
-// (parameter parsing, context allocation and freeing, digest dispatch), about 17,000 instructions
-// for what is two 64-byte compressions of real work. A handshake needs eight derivations, which made
-// key derivation ~40% of the analyser's time per handshake (callgrind, docs/performance.md). The
-// low-level digest functions are the same assembly without the dispatch, and their contexts are plain
-// structs, so the HMAC pads are hashed once per secret and copied for each label.
-//
-// They are deprecated in OpenSSL 3.0 (not removed); this file alone asks for the 1.1.1 API.
-#define OPENSSL_API_COMPAT 10101
+// Why not EVP_KDF "TLS13-KDF" per derivation: each call fetches, allocates and frees a context and parses
+// parameters, about 17,000 instructions for two 64-byte compressions of real work; with eight
+// derivations per handshake that was ~40% of the analyser's time (callgrind, docs/performance.md).
+// Here one HMAC context per digest and thread is kept; its key is set once per secret (OpenSSL hashes the
+// pads then), and every HMAC block after that re-initialises it with a NULL key, which OpenSSL 3.0's HMAC
+// provider answers by restoring its stored pad states. All of HMAC is OpenSSL's; only the HkdfLabel
+// structure and the RFC 5869 block chaining are built here.
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <array>
+#include <memory>
 
 #include "tlsflags/tls/record_protection.hpp"
 
 namespace tlsflags::tls {
 namespace {
 
+struct MacContextFree {
+  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+using MacContext = std::unique_ptr<EVP_MAC_CTX, MacContextFree>;
+
 struct Sha256 {
-  using Context = SHA256_CTX;
-  static constexpr size_t kBlockSize = 64, kSize = 32;
-  static void init(Context& c) { SHA256_Init(&c); }
-  static void update(Context& c, const void* data, size_t size) { SHA256_Update(&c, data, size); }
-  static void final(Context& c, uint8_t* out) { SHA256_Final(out, &c); }
+  static constexpr size_t kSize = 32;
+  static constexpr const char* kName = "SHA256";
 };
-
 struct Sha384 {
-  using Context = SHA512_CTX;
-  static constexpr size_t kBlockSize = 128, kSize = 48;
-  static void init(Context& c) { SHA384_Init(&c); }
-  static void update(Context& c, const void* data, size_t size) { SHA384_Update(&c, data, size); }
-  static void final(Context& c, uint8_t* out) { SHA384_Final(out, &c); }
+  static constexpr size_t kSize = 48;
+  static constexpr const char* kName = "SHA384";
 };
 
-// HMAC with its key already absorbed: the inner and outer hash states after the padded key blocks.
+// The calling thread's HMAC context for Hash (fetched once; -j runs captures on several threads).
+template <typename Hash>
+EVP_MAC_CTX* thread_hmac_context() {
+  thread_local MacContext context = [] {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    MacContext c(mac ? EVP_MAC_CTX_new(mac) : nullptr);
+    EVP_MAC_free(mac);  // the context keeps its own reference
+    if (c) {
+      OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(Hash::kName), 0),
+          OSSL_PARAM_construct_end()};
+      if (!EVP_MAC_CTX_set_params(c.get(), params)) c.reset();
+    }
+    return c;
+  }();
+  return context.get();
+}
+
+// HMAC keyed with one secret: OpenSSL absorbs the key once, each mac() restarts from that state.
 template <typename Hash>
 class HmacKey {
  public:
-  explicit HmacKey(std::span<const uint8_t> key) {
-    std::array<uint8_t, Hash::kBlockSize> block{};
-    if (key.size() > Hash::kBlockSize) {  // RFC 2104 §2: longer keys are hashed first
-      typename Hash::Context c;
-      Hash::init(c);
-      Hash::update(c, key.data(), key.size());
-      Hash::final(c, block.data());
-      OPENSSL_cleanse(&c, sizeof c);
-    } else {
-      std::copy(key.begin(), key.end(), block.begin());
-    }
-    absorb_padded(inner_, block, 0x36);
-    absorb_padded(outer_, block, 0x5c);
-    OPENSSL_cleanse(block.data(), block.size());
-  }
-  ~HmacKey() {
-    OPENSSL_cleanse(&inner_, sizeof inner_);
-    OPENSSL_cleanse(&outer_, sizeof outer_);
+  explicit HmacKey(std::span<const uint8_t> key) : context_(thread_hmac_context<Hash>()) {
+    ok_ = context_ && EVP_MAC_init(context_, key.data(), key.size(), nullptr) == 1;
   }
   HmacKey(const HmacKey&) = delete;
   HmacKey& operator=(const HmacKey&) = delete;
+  bool ok() const { return ok_; }
 
   // HMAC(key, a || b || c) into out (Hash::kSize bytes).
-  void mac(std::span<const uint8_t> a, std::span<const uint8_t> b, std::span<const uint8_t> c, uint8_t* out) const {
-    typename Hash::Context context = inner_;
-    Hash::update(context, a.data(), a.size());
-    Hash::update(context, b.data(), b.size());
-    Hash::update(context, c.data(), c.size());
-    std::array<uint8_t, Hash::kSize> inner_hash;
-    Hash::final(context, inner_hash.data());
-    context = outer_;
-    Hash::update(context, inner_hash.data(), inner_hash.size());
-    Hash::final(context, out);
-    OPENSSL_cleanse(&context, sizeof context);
-    OPENSSL_cleanse(inner_hash.data(), inner_hash.size());
+  bool mac(std::span<const uint8_t> a, std::span<const uint8_t> b, std::span<const uint8_t> c, uint8_t* out) const {
+    size_t written = 0;
+    return EVP_MAC_init(context_, nullptr, 0, nullptr) == 1 && EVP_MAC_update(context_, a.data(), a.size()) == 1 &&
+           EVP_MAC_update(context_, b.data(), b.size()) == 1 && EVP_MAC_update(context_, c.data(), c.size()) == 1 &&
+           EVP_MAC_final(context_, out, &written, Hash::kSize) == 1 && written == Hash::kSize;
   }
 
  private:
-  static void absorb_padded(typename Hash::Context& context, const std::array<uint8_t, Hash::kBlockSize>& block,
-                            uint8_t pad) {
-    std::array<uint8_t, Hash::kBlockSize> padded;
-    for (size_t i = 0; i < padded.size(); ++i) padded[i] = block[i] ^ pad;
-    Hash::init(context);
-    Hash::update(context, padded.data(), padded.size());
-    OPENSSL_cleanse(padded.data(), padded.size());
-  }
-
-  typename Hash::Context inner_, outer_;
+  EVP_MAC_CTX* context_;
+  bool ok_ = false;
 };
 
 // §7.1: struct { uint16 length; opaque label<7..255> = "tls13 " + Label; opaque context<0..255>; }
@@ -109,14 +96,17 @@ size_t build_hkdf_label(std::string_view label, std::span<const uint8_t> context
 template <typename Hash>
 bool expand_label(const HmacKey<Hash>& prk, std::string_view label, std::span<const uint8_t> context,
                   std::span<uint8_t> out) {
-  if (label.size() > 249 || context.size() > 255 || out.size() > 255 * Hash::kSize) return false;
+  if (!prk.ok() || label.size() > 249 || context.size() > 255 || out.size() > 255 * Hash::kSize) return false;
   std::array<uint8_t, 2 + 1 + 255 + 1 + 255> info;
   const size_t info_size = build_hkdf_label(label, context, out.size(), info);
   std::array<uint8_t, Hash::kSize> block;
   size_t previous = 0;
   for (size_t done = 0, i = 1; done < out.size(); ++i) {
     const uint8_t counter = static_cast<uint8_t>(i);
-    prk.mac({block.data(), previous}, {info.data(), info_size}, {&counter, 1}, block.data());
+    if (!prk.mac({block.data(), previous}, {info.data(), info_size}, {&counter, 1}, block.data())) {
+      OPENSSL_cleanse(block.data(), block.size());
+      return false;
+    }
     previous = block.size();
     const size_t n = std::min(block.size(), out.size() - done);
     std::copy_n(block.begin(), n, out.begin() + done);
