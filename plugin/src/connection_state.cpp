@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <new>
 
+#include "tlsflags/inspect/certificate.hpp"
+#include "tlsflags/inspect/server_reaction.hpp"
 #include "tlsflags_protocol.hpp"
 
 namespace tlsflags::plugin {
@@ -71,7 +73,10 @@ class FrameRecorder {
     record->extensions = decode_extensions(record->extension_count);
     size_t events_before = c_.timeline.events.size();
     for (int i = 0; i < scan_.item_count; ++i) append_item(scan_.items[i], *record);
-    if (c_.timeline.events.size() != events_before) judge_connection();
+    if (c_.timeline.events.size() != events_before) {
+      judge_connection();
+      record_server_reaction(*record);
+    }
     return record;
   }
 
@@ -207,6 +212,7 @@ class FrameRecorder {
     Event& e = append(*type, sender_of_message(index));
     e.flags = flags_of_message(index);
     describe_message(m, e);
+    if (*type == EventType::certificate) describe_client_certificate(m, e, record);
     // Reading the protected flight at all means the connection's secrets were found.
     if (*type == EventType::encrypted_extensions) c_.timeline.keys_found = true;
     update_links(e, record);
@@ -266,6 +272,42 @@ class FrameRecorder {
       record.client_certificate = true;
       if (!links.client_certificate) links.client_certificate = frame();
     }
+  }
+
+  // The client's leaf answering a CertificateRequest: kept in the timeline (inspect reads it from there)
+  // and described with OpenSSL (no Wireshark call in between), then copied into wmem strings.
+  void describe_client_certificate(const ScannedMessage& m, Event& e, FrameRecord& record) {
+    if (e.from != Party::client || !c_.saw_cr || !m.leaf_der || record.certificate_details) return;
+    e.certificate_chain_der.emplace_back(m.leaf_der, m.leaf_der + m.leaf_der_length);
+    const auto details = inspect::describe_certificate(e.certificate_chain_der.front());
+    if (details) record.certificate_details = copy_details(details.value());
+  }
+
+  static const char* copy_text(const std::string& text) { return wmem_strdup(wmem_file_scope(), text.c_str()); }
+
+  static const CertificateDetailsRecord* copy_details(const inspect::CertificateDetails& d) {
+    auto* r = wmem_new0(wmem_file_scope(), CertificateDetailsRecord);
+    r->subject = copy_text(d.subject);
+    r->issuer = copy_text(d.issuer);
+    auto* san = wmem_alloc0_array(wmem_file_scope(), const char*, d.san.size() + 1);
+    for (size_t i = 0; i < d.san.size(); ++i) san[i] = copy_text(d.san[i]);
+    r->san = san;
+    r->san_count = static_cast<uint32_t>(d.san.size());
+    r->not_before = copy_text(d.not_before);
+    r->not_after = copy_text(d.not_after);
+    r->key_type = copy_text(d.key_type);
+    r->sha256 = copy_text(d.sha256);
+    return r;
+  }
+
+  // rca.server_reaction (docs/debugging.md) on the frame whose event decided it. An acceptance inferred
+  // from the end of the capture has no such frame, and the plugin never sees the capture end: not shown.
+  void record_server_reaction(FrameRecord& record) {
+    if (c_.reaction_shown) return;
+    const auto reaction = inspect::classify_server_reaction(c_.timeline);
+    if (!reaction || reaction->frame != frame() || reaction->inferred) return;
+    record.server_reaction = copy_text(reaction->to_string());
+    c_.reaction_shown = true;
   }
 
   void judge_connection() {

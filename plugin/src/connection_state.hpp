@@ -45,6 +45,18 @@ struct ConnectionLinks {
   uint32_t client_certificate;     // the client's Certificate answering a CertificateRequest
 };
 
+// The client certificate's details (design.md `rca.client_certificate_details`), as wmem strings.
+struct CertificateDetailsRecord {
+  const char* subject;
+  const char* issuer;
+  const char* const* san;  // one string per subjectAltName entry
+  uint32_t san_count;
+  const char* not_before;
+  const char* not_after;
+  const char* key_type;
+  const char* sha256;
+};
+
 struct ConnectionState;
 
 // What a frame shows on every pass.
@@ -54,6 +66,8 @@ struct FrameRecord {
   int extension_count;
   bool certificate_request;  // holds the server's CertificateRequest
   bool client_certificate;   // holds the client's Certificate
+  const CertificateDetailsRecord* certificate_details;  // the client's leaf, when this frame holds it
+  const char* server_reaction;  // rca.server_reaction, on the frame that decided it; NULL otherwise
 };
 
 struct ConnectionState {
@@ -62,6 +76,7 @@ struct ConnectionState {
   uint32_t client_port = 0;
   ConnectionLinks links{};
   bool saw_cr = false;
+  bool reaction_shown = false;  // the server's reaction was recorded on the frame that decided it
   bool sent_protected[2] = {false, false};   // per Party: an unreadable marker was appended
   bool sent_app_data[2] = {false, false};    // per Party: an application_data marker was appended
   FindingRecord* findings = nullptr;          // wmem_file_scope

@@ -144,6 +144,30 @@ void add_findings(proto_item* anchor, packet_info* pinfo, const ConnectionState&
   }
 }
 
+void add_generated_string(proto_tree* tree, tvbuff_t* tvb, int hf, const char* value) {
+  proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, 0, 0, value));
+}
+
+// The client's certificate, under the frame's TLS Flags node (design.md `rca.client_certificate_details`).
+void add_certificate_details(proto_tree* sub, tvbuff_t* tvb, const CertificateDetailsRecord& d) {
+  add_generated_string(sub, tvb, g_ids.certificate_subject, d.subject);
+  add_generated_string(sub, tvb, g_ids.certificate_issuer, d.issuer);
+  for (uint32_t i = 0; i < d.san_count; ++i) add_generated_string(sub, tvb, g_ids.certificate_san, d.san[i]);
+  add_generated_string(sub, tvb, g_ids.certificate_not_before, d.not_before);
+  add_generated_string(sub, tvb, g_ids.certificate_not_after, d.not_after);
+  add_generated_string(sub, tvb, g_ids.certificate_key_type, d.key_type);
+  add_generated_string(sub, tvb, g_ids.certificate_sha256, d.sha256);
+}
+
+bool has_deployment_fields(const FrameRecord& record) {
+  return record.certificate_details != nullptr || record.server_reaction != nullptr;
+}
+
+void add_deployment_fields(proto_tree* sub, tvbuff_t* tvb, const FrameRecord& record) {
+  if (record.certificate_details) add_certificate_details(sub, tvb, *record.certificate_details);
+  if (record.server_reaction) add_generated_string(sub, tvb, g_ids.server_reaction, record.server_reaction);
+}
+
 }  // namespace
 
 void show_frame(const FrameRecord& record, const FrameScan* scan, proto_tree* tree, tvbuff_t* tvb,
@@ -158,15 +182,17 @@ void show_frame(const FrameRecord& record, const FrameScan* scan, proto_tree* tr
   }
   bool role_links = has_role_links(record) && !links_shown;
   bool findings = has_findings_to_show(c, pinfo->num, visited);
-  if (!role_links && !(findings && !anchor)) {
+  bool deployment = has_deployment_fields(record);
+  if (!role_links && !deployment && !(findings && !anchor)) {
     if (findings) add_findings(anchor, pinfo, c, visited);
     return;
   }
-  // Links and findings of a frame without a TLS Flags extension (the client's Certificate, a
-  // reaction) hang under a "TLS Flags" node of their own.
+  // Links, certificate details and findings of a frame without a TLS Flags extension (the client's
+  // Certificate, a reaction) hang under a "TLS Flags" node of their own.
   proto_item* top = proto_tree_add_item(tree, g_ids.proto, tvb, 0, 0, ENC_NA);
   proto_tree* sub = proto_item_add_subtree(top, g_ids.ett_extension);
   if (role_links) add_links_for_roles(sub, tvb, record, c.links);
+  if (deployment) add_deployment_fields(sub, tvb, record);
   add_findings(anchor ? anchor : top, pinfo, c, visited);
 }
 

@@ -154,8 +154,15 @@ class Scanner {
     }
   }
 
+  // tls.handshake.certificate covers one entry's cert_data (the DER). The leaf, entry 0, is copied
+  // when it is wholly present, for the certificate details (analyser/inspect).
   void certificate(field_info* fi) {
-    if (ScannedMessage* m = owner(fi)) ++m->certificate_entries;
+    ScannedMessage* m = owner(fi);
+    if (!m) return;
+    if (m->certificate_entries++ > 0 || fi->length <= 0 || fi->length > kMaxCertificateCopy) return;
+    if (!tvb_bytes_exist(fi->ds_tvb, fi->start, fi->length)) return;
+    m->leaf_der = static_cast<const uint8_t*>(tvb_memdup(pinfo_->pool, fi->ds_tvb, fi->start, fi->length));
+    m->leaf_der_length = static_cast<uint32_t>(fi->length);
   }
 
   void distinguished_name(field_info* fi) {

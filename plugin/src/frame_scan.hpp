@@ -15,6 +15,8 @@ namespace tlsflags::plugin {
 inline constexpr size_t kMaxBodyCopy = 1 + kMaxFlagsOctets + 1;
 inline constexpr size_t kMaxDistinguishedNameCopy = 512;
 inline constexpr uint8_t kMaxDistinguishedNames = 8;
+// A leaf certificate larger than this is not copied (its details are then not shown).
+inline constexpr int kMaxCertificateCopy = 64 * 1024;
 
 // One TLS Flags extension, located in its data source (the frame, a reassembled or a decrypted
 // record: notes "decrypted data sources").
@@ -44,6 +46,8 @@ struct ScannedMessage {
   uint32_t certificate_entries;
   uint8_t distinguished_names;
   const char* distinguished_name_hex[kMaxDistinguishedNames];
+  const uint8_t* leaf_der;  // Certificate: the first entry's cert_data (RFC 8446 §4.4.2), pinfo->pool
+  uint32_t leaf_der_length;
 };
 
 enum class ItemKind : uint8_t { message, alert, fin, rst, protected_data, decrypted_data };

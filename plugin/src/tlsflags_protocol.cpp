@@ -15,7 +15,8 @@ FieldIds g_ids;
 
 namespace {
 
-constexpr size_t kRuleCount = static_cast<size_t>(RuleId::rca_tls12_negotiated) + 1;
+// The last RuleId of the catalogue (new rules are appended to the enum, so this is always the last one).
+constexpr size_t kRuleCount = static_cast<size_t>(RuleId::deploy_client_certificate_unfit) + 1;
 expert_field g_expert[kRuleCount];
 
 // Preferences (registered as tlsflags.rca_flag, tlsflags.extension_type, tlsflags.profile).
@@ -85,6 +86,30 @@ void register_fields() {
                                FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0,
                                "Frame of the client's Certificate message answering the CertificateRequest",
                                HFILL}},
+      {&g_ids.certificate_subject, {"Client certificate subject", "tlsflags.client_certificate.subject", FT_STRING,
+                                    BASE_NONE, nullptr, 0,
+                                    "Subject of the client's leaf certificate, RFC 2253, most specific first", HFILL}},
+      {&g_ids.certificate_issuer, {"Client certificate issuer", "tlsflags.client_certificate.issuer", FT_STRING,
+                                   BASE_NONE, nullptr, 0, "Issuer of the client's leaf certificate, RFC 2253", HFILL}},
+      {&g_ids.certificate_san, {"Client certificate subjectAltName", "tlsflags.client_certificate.san", FT_STRING,
+                                BASE_NONE, nullptr, 0,
+                                "One subjectAltName entry of the client's leaf (DNS:, IP:, URI:, email:, ...)", HFILL}},
+      {&g_ids.certificate_not_before, {"Client certificate not before", "tlsflags.client_certificate.not_before",
+                                       FT_STRING, BASE_NONE, nullptr, 0,
+                                       "Start of the client leaf's validity, ISO 8601 UTC", HFILL}},
+      {&g_ids.certificate_not_after, {"Client certificate not after", "tlsflags.client_certificate.not_after",
+                                      FT_STRING, BASE_NONE, nullptr, 0,
+                                      "End of the client leaf's validity, ISO 8601 UTC", HFILL}},
+      {&g_ids.certificate_key_type, {"Client certificate key", "tlsflags.client_certificate.key_type", FT_STRING,
+                                     BASE_NONE, nullptr, 0,
+                                     "Public key of the client's leaf: EC P-256, RSA 2048, Ed25519, ...", HFILL}},
+      {&g_ids.certificate_sha256, {"Client certificate SHA-256", "tlsflags.client_certificate.sha256", FT_STRING,
+                                   BASE_NONE, nullptr, 0,
+                                   "SHA-256 of the client leaf's DER, lower-case hex without colons", HFILL}},
+      {&g_ids.server_reaction, {"Server reaction", "tlsflags.server_reaction", FT_STRING, BASE_NONE, nullptr, 0,
+                                "What the server did after the client's answer to its CertificateRequest: accepted, "
+                                "certificate_required, bad_certificate, unknown_ca, alert:<name>, closed, unknown",
+                                HFILL}},
   };
   proto_register_field_array(g_ids.proto, fields, G_N_ELEMENTS(fields));
   static gint* subtrees[] = {&g_ids.ett_extension};

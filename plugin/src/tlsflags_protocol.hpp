@@ -19,6 +19,15 @@ struct FieldIds {
   int request_in = -1;           // tlsflags.request_in
   int ack_in = -1;               // tlsflags.ack_in
   int certificate_in = -1;       // tlsflags.certificate_in
+  // The client's certificate and the server's reaction (docs/debugging.md, analyser/inspect).
+  int certificate_subject = -1;     // tlsflags.client_certificate.subject
+  int certificate_issuer = -1;      // tlsflags.client_certificate.issuer
+  int certificate_san = -1;         // tlsflags.client_certificate.san, one per entry
+  int certificate_not_before = -1;  // tlsflags.client_certificate.not_before
+  int certificate_not_after = -1;   // tlsflags.client_certificate.not_after
+  int certificate_key_type = -1;    // tlsflags.client_certificate.key_type
+  int certificate_sha256 = -1;      // tlsflags.client_certificate.sha256
+  int server_reaction = -1;         // tlsflags.server_reaction
   int ett_extension = -1;
 };
 extern FieldIds g_ids;

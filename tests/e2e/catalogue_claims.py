@@ -2,7 +2,8 @@
 """The capture table of captures/README.md says, per capture, which rules hold (✓) and which are broken
 (✗). This checks those claims against the captures' golden analyser output (NAME.expected.jsonl, itself
 checked against the real tlsflags-check by e2e.analyser.*), requires every error and warning rule of the
-catalogue to have at least one capture that passes it and one that fails it, and keeps the per-rule
+catalogue to have at least one capture that passes it and one that fails it (except the deploy.* findings,
+which depend on the user's --trust-anchors / --pinned files and are tested in tests/cli), and keeps the per-rule
 capture table of docs/rules.md in step.
 
     catalogue_claims.py REPO_DIR [--write]   (--write regenerates the table in docs/rules.md)
@@ -90,7 +91,7 @@ def main():
             elif not holds and rule not in found:
                 problems.append(f"{file}: the table says {rule} is broken, the analyser does not find it")
     for rule, sev in rules.items():
-        if sev in "EW":
+        if sev in "EW" and not rule.startswith("deploy."):
             for want, word in ((True, "passes"), (False, "fails")):
                 if not any(r["claims"].get(rule) is want for r in rows.values()):
                     problems.append(f"{rule}: no capture in captures/README.md {word} it")

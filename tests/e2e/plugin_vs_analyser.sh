@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The two event sources must agree: for every connection of a capture, the rule ids the plugin reports
 # as expert info (tshark -2, so later frames' verdicts are known) equal the rule ids of tlsflags-check's
-# findings. Excepted: rca.server.trust-anchors-shared, which compares connections and files and is the
-# analyser's alone.
+# findings. Excepted: rca.server.trust-anchors-shared, which compares connections and files, and the
+# deploy.* findings, which tlsflags-check computes from the certificates and its --trust-anchors /
+# --pinned files (docs/rules.md "Deployment findings"): both are the analyser's alone.
 #
 #   plugin_vs_analyser.sh PLUGIN CLI CAPTURES_DIR FILE CHECK_OPTIONS TSHARK_PREFS
 set -euo pipefail
@@ -40,7 +41,8 @@ rule_pattern='(flags|tls13|rca)\.[a-z0-9.-]+'
 # One line per connection: "INDEX rule,rule" (sorted), connections in order of their first frame.
 analyser_output=$(env -u SSLKEYLOGFILE "$cli" "${analyser_args[@]}" "$file") || true  # exit 1 = a failing connection
 analyser_rules=$(grep '"type":"connection"' <<<"$analyser_output" |
-  jq -r '[.findings[].rule | select(. != "rca.server.trust-anchors-shared")] | unique | join(",")' |
+  jq -r '[.findings[].rule | select(. != "rca.server.trust-anchors-shared" and (startswith("deploy.") | not))]
+         | unique | join(",")' |
   awk '{ print NR - 1, $0 }')
 # "STREAM RULE" pairs from the expert messages (each starts with its rule id), then one line per stream.
 plugin_pairs=$(run_tshark -2 -r "$capture_copy" "${tshark_args[@]}" -T fields -e tcp.stream -e _ws.expert.message |

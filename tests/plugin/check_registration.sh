@@ -18,19 +18,23 @@ grep -P "^tlsflags\.so *\t\Q$version\E\tdissector\t" <<<"$plugins" || fail "tsha
 
 fields=$(run_tshark -G fields | awk -F'\t' '$1 == "F" && $5 == "tlsflags"')
 for name in message length flags flag request_client_auth request_in ack_in certificate_in \
+            client_certificate.subject client_certificate.issuer client_certificate.san \
+            client_certificate.not_before client_certificate.not_after client_certificate.key_type \
+            client_certificate.sha256 server_reaction \
             flags.malformed flags.empty flags.non-minimal-encoding flags.invalid-not-rejected \
             flags.duplicate-extension flags.unsolicited-ack flags.unsolicited-not-rejected \
             tls13.ch2-flags-changed tls13.client-certificate-missing rca.server.ack-without-request \
             rca.client.unsolicited-ack-accepted rca.server.flag-in-forbidden-message \
             rca.client.flag-outside-cr-accepted rca.server.flag-outside-ch-accepted rca.client.no-certificate \
             rca.client.flag-without-certificate rca.server.cr-without-ack rca.client.slow-certificate \
-            rca.server.trust-anchors-shared rca.tls12-negotiated; do
+            rca.server.trust-anchors-shared rca.tls12-negotiated \
+            deploy.client-certificate-not-trusted deploy.server-identity-mismatch deploy.client-certificate-unfit; do
   row=$(awk -F'\t' -v abbrev="tlsflags.$name" '$3 == abbrev' <<<"$fields")
   [[ -n $row ]] || { fail "field tlsflags.$name is not registered"; continue; }
   [[ -n $(cut -f8 <<<"$row") ]] || fail "field tlsflags.$name has no description"
 done
 count=$(wc -l <<<"$fields")
-[[ $count -eq 28 ]] || fail "expected 28 tlsflags fields (8 + 20 rules), tshark lists $count"
+[[ $count -eq 39 ]] || fail "expected 39 tlsflags fields (16 + 23 rules), tshark lists $count"
 echo "$count tlsflags fields registered, each with a description"
 
 prefs=$(run_tshark -G defaultprefs)

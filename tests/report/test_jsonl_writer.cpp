@@ -105,9 +105,84 @@ TEST_CASE("jsonl --by-server: one server object per server before the summary", 
         R"({"type":"server","server":"10.0.0.2:443","connections":2,)"
         R"("verdicts":{"pass":1,"fail":1,"warn":0,"undecidable":0,"not-applicable":0},)"
         R"("rca":{"client_offered":1,"server_acknowledged":1},)"
-        R"("findings":{"rca.server.ack-without-request":1,"rca.server.cr-without-ack":1}})");
+        R"("findings":{"rca.server.ack-without-request":1,"rca.server.cr-without-ack":1},)"
+        R"("server_names":["example.com"],"client_certificates":[],"server_reactions":{}})");
   CHECK_THAT(lines[4], Catch::StartsWith(R"({"type":"server","server":"[2001:db8::2]:8443","connections":1,)"));
   CHECK(lines[5] == kSummary);
+}
+
+namespace {
+
+Deployment crawler_deployment() {
+  Deployment d;
+  d.client_certificate = ClientCertificateDetails{"CN=crawler.example,O=Bots", "CN=Bots CA",
+                                                  {"DNS:crawler.example", "URI:https://bots.example/id/7"},
+                                                  "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z", "EC P-256",
+                                                  std::string(64, 'a')};
+  d.server_reaction = "unknown_ca";
+  d.certificate_request_fit = CertificateRequestFit{{"does-not-fit", "issuer CN=Bots CA is not among ..."},
+                                                    {"fits", "ecdsa_secp256r1_sha256"},
+                                                    {"fits", "EC P-256"}};
+  d.server_identity = ServerIdentity{"example.com", std::nullopt, false, "none", "", {"DNS:www.example.com"},
+                                     "mismatch"};
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("jsonl: client_certificate_details, server_reaction, the fit and the server identity", "[jsonl]") {
+  ConnectionResult r = samples::result(samples::passing_timeline(), samples::passing_judgement(), false);
+  r.deployment = crawler_deployment();
+  const auto line = nlohmann::json::parse(lines_of(samples::render(Format::jsonl, {{"a.pcap", std::nullopt, {r}}}))[0]);
+  const auto& rca = line["rca"];
+  CHECK(rca["client_certificate"] == "non-empty");
+  const auto& details = rca["client_certificate_details"];
+  CHECK(details["subject"] == "CN=crawler.example,O=Bots");
+  CHECK(details["issuer"] == "CN=Bots CA");
+  CHECK(details["san"] == nlohmann::json::array({"DNS:crawler.example", "URI:https://bots.example/id/7"}));
+  CHECK(details["not_before"] == "2026-01-01T00:00:00Z");
+  CHECK(details["not_after"] == "2027-01-01T00:00:00Z");
+  CHECK(details["key_type"] == "EC P-256");
+  CHECK(details["sha256"] == std::string(64, 'a'));
+  CHECK(rca["server_reaction"] == "unknown_ca");
+  CHECK_FALSE(rca.contains("server_reaction_inferred"));
+  CHECK(rca["certificate_request_fit"]["certificate_authorities"]["fit"] == "does-not-fit");
+  CHECK(rca["certificate_request_fit"]["key"]["fit"] == "fits");
+  CHECK(line["server_identity"] == nlohmann::json::parse(
+                                       R"({"sni":"example.com","matched":false,"rule":"none","presented":["DNS:www.example.com"]})"));
+}
+
+TEST_CASE("jsonl: no deployment keys when nothing was seen", "[jsonl]") {
+  auto lines = lines_of(samples::render(Format::jsonl, samples::two_files()));
+  for (size_t i = 0; i < 3; ++i) {
+    const auto line = nlohmann::json::parse(lines[i]);
+    CHECK_FALSE(line["rca"].contains("client_certificate_details"));
+    CHECK_FALSE(line["rca"].contains("server_reaction"));
+    CHECK_FALSE(line.contains("server_identity"));
+  }
+}
+
+TEST_CASE("jsonl --by-server: SNIs, certificates by sha256 and server reactions are counted", "[jsonl]") {
+  ConnectionResult first = samples::result(samples::passing_timeline(), samples::passing_judgement(), false);
+  first.deployment = crawler_deployment();
+  ConnectionResult second = first;
+  second.first_frame = 40;
+  second.server_name = "www.example.com";
+  second.deployment.server_reaction = "accepted";
+  second.deployment.server_reaction_inferred = true;
+  WriterOptions options;
+  options.by_server = true;
+  auto lines = lines_of(samples::render(Format::jsonl, {{"a.pcap", std::nullopt, {first, second}}}, options));
+  REQUIRE(lines.size() == 4);
+  CHECK(nlohmann::json::parse(lines[1])["rca"]["server_reaction_inferred"] == true);
+  const auto server = nlohmann::json::parse(lines[2]);
+  CHECK(server["type"] == "server");
+  CHECK(server["connections"] == 2);
+  CHECK(server["server_names"] == nlohmann::json::array({"example.com", "www.example.com"}));
+  CHECK(server["client_certificates"] ==
+        nlohmann::json::parse(R"([{"sha256":")" + std::string(64, 'a') +
+                              R"(","subject":"CN=crawler.example,O=Bots","connections":2}])"));
+  CHECK(server["server_reactions"] == nlohmann::json::parse(R"({"accepted":1,"unknown_ca":1})"));
 }
 
 TEST_CASE("jsonl: an empty run still has its summary", "[jsonl]") {

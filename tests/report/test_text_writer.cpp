@@ -112,6 +112,27 @@ TEST_CASE("text --by-server: a per-server table", "[text]") {
   CHECK_THAT(out, Catch::Matches(R"([\s\S]*10\.0\.0\.2:443 +2 +1 +1 +1 pass, 1 fail, 0 warn[\s\S]*)"));
 }
 
+TEST_CASE("text --by-server: SNIs, client certificates and server reactions under each server", "[text]") {
+  ConnectionResult r = samples::result(samples::passing_timeline(), samples::passing_judgement(), false);
+  r.deployment.client_certificate = ClientCertificateDetails{"CN=crawler", "CN=CA", {}, "", "", "EC P-256", "ab12"};
+  r.deployment.server_reaction = "accepted";
+  WriterOptions options;
+  options.by_server = true;
+  std::string out = samples::render(Format::text, {{"a.pcap", std::nullopt, {r}}}, options);
+  CHECK_THAT(out, Catch::Contains("      SNI: example.com\n"));
+  CHECK_THAT(out, Catch::Contains("      client certificate ab12 (1 connection): CN=crawler\n"));
+  CHECK_THAT(out, Catch::Contains("      server reactions: accepted 1\n"));
+}
+
+TEST_CASE("text --explain: the inspection's lines under the connection's timeline", "[text]") {
+  ConnectionResult r = samples::result(samples::passing_timeline(), samples::passing_judgement());
+  r.deployment.explain_lines = {"client certificate: subject CN=crawler", "  issuer CN=\x1b[2JCA"};
+  WriterOptions options;
+  options.explain = true;
+  std::string out = samples::render(Format::text, {{"a.pcap", std::nullopt, {r}}}, options);
+  CHECK_THAT(out, Catch::Contains("\n  client certificate: subject CN=crawler\n    issuer CN=\\x1b[2JCA\n  no rule was broken"));
+}
+
 TEST_CASE("text: rules undecided for the same reason share one line", "[text]") {
   Judgement j = samples::undecidable_judgement();
   j.undecided.push_back({RuleId::flags_unsolicited_ack, "no keys for this connection"});

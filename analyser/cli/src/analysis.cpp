@@ -80,15 +80,25 @@ std::optional<std::string> read_into(const std::string& path, tls::ConnectionTra
 
 }  // namespace
 
+report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings) {
+  static const DeploymentInputs kNoInputs;
+  const DeploymentInputs& inputs = settings.deployment ? *settings.deployment : kNoInputs;
+  report::ConnectionResult result =
+      report::make_connection_result(timeline, judge(timeline, settings.rules), settings.keep_events);
+  const inspect::ConnectionInspection inspection = inspect_timeline(timeline, inputs);
+  result.deployment = to_report(timeline, inspection, settings.keep_explain);
+  for (Finding& finding : deployment_findings(timeline, inspection))
+    report::add_deployment_finding(result, std::move(finding));
+  return result;
+}
+
 FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& settings) {
   FileAnalysis analysis;
   analysis.result.file = path;
   std::vector<JudgedConnection> judged;
   auto judge_one = [&](Timeline&& timeline) {
     timeline.file = path;  // the name as the user gave it, which is what the reports show
-    Judgement judgement = judge(timeline, settings.rules);
-    judged.push_back({report::make_connection_result(timeline, std::move(judgement), settings.keep_events),
-                      cross_connection_input(timeline)});
+    judged.push_back({judge_connection(timeline, settings), cross_connection_input(timeline)});
   };
   try {
     tls::TrackerOptions options;

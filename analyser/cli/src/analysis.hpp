@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "deployment.hpp"
 #include "tlsflags/core/rules.hpp"
 #include "tlsflags/report/result.hpp"
 #include "tlsflags/tls/keylog.hpp"
@@ -14,6 +15,8 @@ struct AnalysisSettings {
   RuleConfig rules;
   uint16_t flags_extension = kTlsFlagsExtensionType;
   bool keep_events = false;  // the output shows timelines (--events, --explain)
+  bool keep_explain = false;  // --explain in text output: keep the inspection's explanation lines
+  const DeploymentInputs* deployment = nullptr;  // --trust-anchors, --pinned; read-only, shared by all jobs
   const tls::KeyLog* keys = nullptr;  // -k files and SSLKEYLOGFILE; read-only, shared by all jobs
 };
 
@@ -27,6 +30,10 @@ struct FileAnalysis {
 };
 
 FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& settings);
+
+// One closed connection, judged: the rules, then the inspection of its certificates (while the timeline
+// still holds their DER) and the deploy.* findings it gives. Live mode reports these one by one.
+report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings);
 
 // Judges rca.server.trust-anchors-shared over every connection of every file, in input order, and adds
 // its findings to the connections they belong to.

@@ -20,10 +20,14 @@ struct RawOptions {
   std::string profile = "rfc";
   std::string format = "text";
   std::string output;
+  std::string trust_anchors;
+  std::string pinned;
+  std::string interface;
+  std::string bpf;
 };
 
 void add_options(CLI::App& app, CheckOptions& o, RawOptions& raw) {
-  app.add_option("CAPTURE", o.captures, "pcap or pcapng capture files, plain or gzip")->required();
+  app.add_option("CAPTURE", o.captures, "pcap or pcapng capture files, plain or gzip (required unless -i)");
   // One file per -k: a vector option must not swallow the captures that follow it.
   app.add_option("-k,--keylog", o.keylogs, "NSS key log file, repeatable (an empty one is valid); "
                                            "SSLKEYLOGFILE is read too; DSBs always")
@@ -49,6 +53,19 @@ void add_options(CLI::App& app, CheckOptions& o, RawOptions& raw) {
                  "rca.client.slow-certificate threshold: seconds between the flagged CertificateRequest "
                  "and the client's Certificate")
       ->type_name("X")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--trust-anchors", raw.trust_anchors,
+                 "PEM bundle of the trust anchors the server should verify client certificates against "
+                 "(at capture time); warns when the server accepted one that does not chain to them")
+      ->type_name("FILE");
+  app.add_option("--pinned", raw.pinned,
+                 "PEM certificates registered with the server (pinned self-signed method); warns when "
+                 "the server accepted a client certificate that is none of them")
+      ->type_name("FILE");
+  app.add_option("-i,--interface", raw.interface,
+                 "capture live on IFACE (libpcap; needs capture rights) instead of reading CAPTURE files; "
+                 "each connection is reported when it ends, SIGINT/SIGTERM ends the capture with the summary")
+      ->type_name("IFACE");
+  app.add_option("--bpf", raw.bpf, "libpcap filter for -i, e.g. 'tcp port 443'")->type_name("FILTER");
   app.set_version_flag("--version", "tlsflags-check " + tool_version());
 }
 
@@ -56,6 +73,18 @@ void apply_raw(CheckOptions& o, const RawOptions& raw) {
   o.profile = *profile_from_name(raw.profile);  // IsMember checked the name
   o.format = *report::format_from_name(raw.format);
   if (!raw.output.empty()) o.output = raw.output;
+  if (!raw.trust_anchors.empty()) o.trust_anchors = raw.trust_anchors;
+  if (!raw.pinned.empty()) o.pinned = raw.pinned;
+  if (!raw.interface.empty()) o.interface = raw.interface;
+  if (!raw.bpf.empty()) o.bpf = raw.bpf;
+}
+
+// Either capture files or a live interface (-i), and --bpf only with -i.
+const char* input_problem(const CheckOptions& o) {
+  if (o.interface && !o.captures.empty()) return "give either CAPTURE files or -i IFACE, not both";
+  if (!o.interface && o.captures.empty()) return "CAPTURE is required (or -i IFACE for a live capture)";
+  if (o.bpf && !o.interface) return "--bpf only applies to a live capture (-i IFACE)";
+  return nullptr;
 }
 
 }  // namespace
@@ -78,6 +107,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     return {std::nullopt, kExitTrouble};
   }
   apply_raw(options, raw);
+  if (const char* problem = input_problem(options)) {
+    std::cerr << "tlsflags-check: " << problem << "\nRun with --help for more information.\n";
+    return {std::nullopt, kExitTrouble};
+  }
   return {options, kExitNoFailure};
 }
 

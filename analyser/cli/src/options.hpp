@@ -28,6 +28,10 @@ struct CheckOptions {
   bool events = false;
   bool by_server = false;
   double slow_certificate_seconds = RuleConfig{}.slow_certificate_seconds;
+  std::optional<std::string> trust_anchors;  // --trust-anchors FILE: PEM bundle the client chain is verified against
+  std::optional<std::string> pinned;         // --pinned FILE: PEM certificates the client leaf must be one of
+  std::optional<std::string> interface;      // -i IFACE: live capture instead of CAPTURE files
+  std::optional<std::string> bpf;            // --bpf FILTER: libpcap filter for -i
 };
 
 // Either options to run with, or the exit status to leave with at once (after --help, --version or a

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "analysis.hpp"
+#include "live.hpp"
 #include "progress.hpp"
 #include "tlsflags/report/escape.hpp"
 
@@ -71,7 +72,8 @@ void load_keys(const CheckOptions& options, tls::KeyLog& keys, Diagnostics& say)
   for (const tls::KeyLogWarning& warning : keys.warnings()) say.say("key log " + warning.to_string());
 }
 
-AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys) {
+AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,
+                              const DeploymentInputs& deployment) {
   AnalysisSettings settings;
   settings.rules.request_client_auth_flag = options.rca_flag;
   settings.rules.profile = options.profile;
@@ -79,7 +81,9 @@ AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& ke
   settings.flags_extension = options.flags_extension;
   settings.keep_events = (options.events && options.format == report::Format::jsonl) ||
                          (options.explain && options.format == report::Format::text);
+  settings.keep_explain = options.explain && options.format == report::Format::text;
   settings.keys = &keys;
+  settings.deployment = &deployment;
   return settings;
 }
 
@@ -155,15 +159,21 @@ int exit_status(const report::RunSummary& summary, bool trouble) {
 }  // namespace
 
 int run(const CheckOptions& options) {
+  if (options.interface) return run_live(options);
   Progress progress(is_terminal(STDERR_FILENO));
   Diagnostics say(progress);
   Output output;
   if (!output.open(options, say)) return kExitTrouble;
   warn_about_ignored_flags(options, say);
 
+  DeploymentInputs deployment;
+  if (auto error = load_deployment_inputs(options.trust_anchors, options.pinned, deployment)) {
+    say.trouble(*error);  // the user asked for a verification that cannot be done: stop at once
+    return kExitTrouble;
+  }
   tls::KeyLog keys;
   load_keys(options, keys, say);
-  AnalysisSettings settings = settings_for(options, keys);
+  AnalysisSettings settings = settings_for(options, keys, deployment);
   std::vector<FileAnalysis> analyses = analyse_all(options, settings, progress, say);
   judge_across_files(analyses, settings.rules);
 

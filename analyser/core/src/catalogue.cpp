@@ -91,6 +91,24 @@ constexpr RuleInfo kCatalogue[] = {
     {RuleId::rca_tls12_negotiated, "rca.tls12-negotiated", I, "TF §1 (TLS 1.3 only)",
      "the client sent the flag and the connection fell back to TLS 1.2",
      "This document defines a flags extension for TLS 1.3 ..."},
+    {RuleId::deploy_client_certificate_not_trusted, "deploy.client-certificate-not-trusted", W,
+     "RCA §4, RFC 5280 §6",
+     "the server accepted a client certificate that does not chain to the given --trust-anchors (at "
+     "capture time) or is not among the --pinned certificates",
+     "When the server accepts the request_client_auth flag, it SHOULD verify the certificate against a "
+     "set of trust anchors that is disjoint from the set of trust anchors it uses when the flag is "
+     "ignored or rejected."},
+    {RuleId::deploy_server_identity_mismatch, "deploy.server-identity-mismatch", W, "RFC 9525 §6.3",
+     "the server certificate's DNS-IDs do not match the SNI the client asked for",
+     "If the client has constructed a list of reference identifiers, it compares them to the presented "
+     "identifiers; the service identity check succeeds if any reference identifier matches one of the "
+     "presented identifiers."},
+    {RuleId::deploy_client_certificate_unfit, "deploy.client-certificate-unfit", I, "RFC 8446 §4.4.2.3",
+     "the client's certificate was not issued by one of the CertificateRequest's certificate_authorities, "
+     "or is signed with an algorithm outside its signature_algorithms(_cert)",
+     "If the certificate_authorities extension in the CertificateRequest message was present, at least "
+     "one of the certificates in the certificate chain SHOULD be issued by one of the listed CAs. The "
+     "certificates MUST be signed using an acceptable signature algorithm."},
 };
 
 }  // namespace

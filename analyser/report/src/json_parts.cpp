@@ -51,6 +51,49 @@ Json rca(const RcaSummary& rca) {
           {"client_certificate", rca.client_certificate}};
 }
 
+namespace {
+
+Json certificate_details(const ClientCertificateDetails& d) {
+  return {{"subject", d.subject}, {"issuer", d.issuer},     {"san", d.san},
+          {"not_before", d.not_before}, {"not_after", d.not_after}, {"key_type", d.key_type},
+          {"sha256", d.sha256}};
+}
+
+Json fit_part(const FitPart& part) { return {{"fit", part.fit}, {"explanation", part.explanation}}; }
+
+Json certificate_request_fit(const CertificateRequestFit& fit) {
+  return {{"certificate_authorities", fit_part(fit.certificate_authorities)},
+          {"certificate_signature", fit_part(fit.certificate_signature)},
+          {"key", fit_part(fit.key)}};
+}
+
+}  // namespace
+
+Json rca(const RcaSummary& summary, const Deployment& deployment) {
+  Json out = rca(summary);
+  if (deployment.client_certificate) out["client_certificate_details"] = certificate_details(*deployment.client_certificate);
+  if (deployment.server_reaction) {
+    out["server_reaction"] = *deployment.server_reaction;
+    if (deployment.server_reaction_inferred) out["server_reaction_inferred"] = true;
+  }
+  if (deployment.certificate_request_fit)
+    out["certificate_request_fit"] = certificate_request_fit(*deployment.certificate_request_fit);
+  return out;
+}
+
+Json server_identity(const ServerIdentity& identity) {
+  Json out = {{"sni", identity.sni}};
+  if (identity.error) {
+    out["error"] = *identity.error;
+    return out;
+  }
+  out["matched"] = identity.matched;
+  out["rule"] = identity.rule;
+  if (identity.matched) out["matched_identifier"] = identity.matched_identifier;
+  out["presented"] = identity.presented;
+  return out;
+}
+
 Json verdict_counts(const VerdictCounts& counts) {
   Json out = Json::object();
   for (size_t i = 0; i < kVerdictCount; ++i) out[std::string(to_string(static_cast<Verdict>(i)))] = counts[i];
@@ -81,10 +124,11 @@ Json connection(const ConnectionResult& connection, bool with_events) {
               {"last_frame", connection.last_frame},
               {"tls_version", nullable_string(connection.tls_version)},
               {"decrypted", connection.decrypted},
-              {"rca", rca(judgement.rca)},
+              {"rca", rca(judgement.rca, connection.deployment)},
               {"verdict", to_string(judgement.verdict)},
               {"findings", findings(judgement.findings)}};
   if (!judgement.undecided.empty()) out["undecidable"] = undecided(judgement.undecided);
+  if (connection.deployment.server_identity) out["server_identity"] = server_identity(*connection.deployment.server_identity);
   if (with_events) {
     Json events = Json::array();
     for (const Event& e : connection.events)

@@ -17,6 +17,12 @@ class JsonLinesWriter final : public Writer {
       line(json_parts::connection(connection, options_.events));
   }
 
+  bool live_connection(const ConnectionResult& connection) override {
+    line(json_parts::connection(connection, options_.events));
+    out_.flush();
+    return true;
+  }
+
   void finish(const RunSummary& summary) override {
     if (options_.by_server)
       for (const ServerSummary& server : summary.servers) line(server_object(server));
@@ -30,6 +36,8 @@ class JsonLinesWriter final : public Writer {
  private:
   void line(const Json& object) { out_ << json_parts::dump(object) << '\n'; }
 
+  // The keys of design.md first; then (additive) the SNIs, the client certificates presented and the
+  // server's reactions.
   static Json server_object(const ServerSummary& server) {
     return {{"type", "server"},
             {"server", server.server},
@@ -37,7 +45,17 @@ class JsonLinesWriter final : public Writer {
             {"verdicts", json_parts::verdict_counts(server.verdicts)},
             {"rca", {{"client_offered", server.client_offered},
                      {"server_acknowledged", server.server_acknowledged}}},
-            {"findings", server.findings}};
+            {"findings", server.findings},
+            {"server_names", server.server_names},
+            {"client_certificates", certificates(server)},
+            {"server_reactions", server.server_reactions}};
+  }
+
+  static Json certificates(const ServerSummary& server) {
+    Json out = Json::array();
+    for (const auto& [sha256, seen] : server.certificates)
+      out.push_back({{"sha256", sha256}, {"subject", seen.subject}, {"connections", seen.connections}});
+    return out;
   }
 
   std::ostream& out_;

@@ -27,9 +27,26 @@ ServerSummary& server_entry(std::map<std::string, ServerSummary>& servers, const
   return entry;
 }
 
+void add_server_name(ServerSummary& server, const std::string& name) {
+  if (name.empty()) return;
+  auto at = std::lower_bound(server.server_names.begin(), server.server_names.end(), name);
+  if (at == server.server_names.end() || *at != name) server.server_names.insert(at, name);
+}
+
+void add_deployment_to_server(ServerSummary& server, const Deployment& deployment) {
+  if (const auto& certificate = deployment.client_certificate) {
+    PresentedCertificate& seen = server.certificates[certificate->sha256];
+    seen.subject = certificate->subject;
+    ++seen.connections;
+  }
+  if (deployment.server_reaction) ++server.server_reactions[*deployment.server_reaction];
+}
+
 void add_to_server(ServerSummary& server, const ConnectionResult& connection) {
   const Judgement& judgement = connection.judgement;
   ++server.connections;
+  add_server_name(server, connection.server_name);
+  add_deployment_to_server(server, connection.deployment);
   ++server.verdicts[static_cast<size_t>(judgement.verdict)];
   if (judgement.rca.client_offered) ++server.client_offered;
   if (judgement.rca.client_offered && judgement.rca.server_acknowledged.value_or(false))
@@ -60,6 +77,10 @@ void add_cross_connection_finding(ConnectionResult& result, Finding finding) {
   judgement.findings.push_back(std::move(finding));
   judgement.verdict =
       verdict_from(judgement.findings, judgement.undecided, result.flags_seen, result.tls_version == "1.2");
+}
+
+void add_deployment_finding(ConnectionResult& result, Finding finding) {
+  add_cross_connection_finding(result, std::move(finding));
 }
 
 bool comes_before(const ConnectionResult& a, const ConnectionResult& b) {

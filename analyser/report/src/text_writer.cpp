@@ -240,7 +240,23 @@ class TextWriter final : public Writer {
       for (const ConnectionResult& c : file.connections) write_explanation(c);
   }
 
+  // Live: the column widths cannot wait for the last connection, so they are fixed (longer cells push
+  // the rest of their row right); the header comes with the first row.
+  bool live_connection(const ConnectionResult& c) override {
+    static constexpr size_t kWidths[] = {22, 22, 24, 12, 4, 10, 9, 11, 12};
+    if (!live_header_written_) {
+      write_live_row(connection_header(), kWidths);
+      live_header_written_ = true;
+    }
+    write_live_row(connection_row(c), kWidths);
+    write_findings(c.judgement, "      ");
+    if (options_.explain) write_explanation(c);
+    out_.flush();
+    return true;
+  }
+
   void finish(const RunSummary& summary) override {
+    if (live_header_written_) out_ << "\n";
     if (options_.by_server) write_servers(summary);
     out_ << paint("Total", kBold) << ": " << plural(summary.files, "file");
     if (summary.unreadable_files) out_ << " (" << summary.unreadable_files << " could not be read)";
@@ -251,6 +267,26 @@ class TextWriter final : public Writer {
  private:
   std::string paint(std::string_view text, std::string_view colour) const {
     return options_.colour ? Table::paint(text, colour) : std::string(text);
+  }
+
+  static std::vector<Cell> connection_header() {
+    std::vector<Cell> cells;
+    for (const char* h : {"CLIENT", "SERVER", "SNI", "FRAMES", "TLS", "DECRYPTED", "RCA SENT", "RCA ECHOED",
+                          "CLIENT CERT", "VERDICT"})
+      cells.push_back({h, kBold});
+    return cells;
+  }
+
+  template <size_t N>
+  void write_live_row(const std::vector<Cell>& cells, const size_t (&widths)[N]) {
+    std::string line = "  ";
+    for (size_t i = 0; i < cells.size(); ++i) {
+      std::string text = cells[i].text;
+      if (i < N) text += std::string(widths[i] > display_width(text) ? widths[i] - display_width(text) : 1, ' ');
+      line += options_.colour && !cells[i].colour.empty() ? Table::paint(text, cells[i].colour) : text;
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out_ << line << "\n";
   }
 
   void write_table(const FileResult& file) {
@@ -283,6 +319,7 @@ class TextWriter final : public Writer {
          << (c.decrypted ? "decrypted" : "not fully decrypted") << ": "
          << paint(to_string(c.judgement.verdict), verdict_colour(c.judgement.verdict)) << "\n";
     write_events(c.events);
+    for (const std::string& line : c.deployment.explain_lines) out_ << "  " << terminal_safe(line) << "\n";
     if (!c.judgement.findings.empty() || !c.judgement.undecided.empty()) {
       out_ << "  what the rules found:\n";
       write_findings(c.judgement, "    ");
@@ -318,12 +355,37 @@ class TextWriter final : public Writer {
                  {std::to_string(s.server_acknowledged), {}},
                  {verdict_tally(s.verdicts), {}}});
     out_ << table.header_line(options_.colour) << "\n";
-    for (size_t i = 0; i < table.size(); ++i) out_ << table.row_line(i, options_.colour) << "\n";
+    for (size_t i = 0; i < table.size(); ++i) {
+      out_ << table.row_line(i, options_.colour) << "\n";
+      write_server_details(summary.servers[i]);
+    }
     out_ << "\n";
+  }
+
+  // Under each server row: the names clients asked for, the client certificates presented, and how the
+  // server reacted to them.
+  void write_server_details(const ServerSummary& s) {
+    const std::string indent = "      ";
+    if (!s.server_names.empty()) out_ << indent << "SNI: " << terminal_safe(joined(s.server_names)) << "\n";
+    for (const auto& [sha256, seen] : s.certificates)
+      out_ << indent << "client certificate " << sha256 << " (" << plural(seen.connections, "connection")
+           << "): " << terminal_safe(seen.subject) << "\n";
+    if (!s.server_reactions.empty()) {
+      std::vector<std::string> counts;
+      for (const auto& [reaction, n] : s.server_reactions) counts.push_back(reaction + " " + std::to_string(n));
+      out_ << indent << "server reactions: " << terminal_safe(joined(counts)) << "\n";
+    }
+  }
+
+  static std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
   }
 
   std::ostream& out_;
   WriterOptions options_;
+  bool live_header_written_ = false;
 };
 
 }  // namespace

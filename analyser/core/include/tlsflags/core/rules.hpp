@@ -38,6 +38,12 @@ enum class RuleId : uint8_t {
   rca_client_slow_certificate,
   rca_server_trust_anchors_shared,
   rca_tls12_negotiated,
+  // Deployment findings (issue 8): not judged by judge(), which stays a pure function of the timeline,
+  // but by tlsflags-check from the certificates on the wire and the user's --trust-anchors / --pinned.
+  // Appended so that the ids above keep their numbers.
+  deploy_client_certificate_not_trusted,
+  deploy_server_identity_mismatch,
+  deploy_client_certificate_unfit,
 };
 
 struct RuleInfo {

@@ -15,6 +15,50 @@
 
 namespace tlsflags::report {
 
+// What tlsflags-check learnt from the certificates on the wire (analyser/inspect), as the plain text the
+// writers show: the report library needs no X.509 code. Field names follow design.md's JSON Lines
+// contract (`rca.client_certificate_details`, `rca.server_reaction`).
+struct ClientCertificateDetails {
+  std::string subject;  // RFC 2253, most specific first
+  std::string issuer;
+  std::vector<std::string> san;  // "DNS:x", "IP:y", "URI:z", ...
+  std::string not_before;        // ISO 8601 UTC
+  std::string not_after;
+  std::string key_type;          // "EC P-256", "RSA 2048", ...
+  std::string sha256;            // of the DER, lower-case hex
+};
+
+// One part of the fit between the client's certificate and the CertificateRequest (RFC 8446 §4.4.2.3).
+struct FitPart {
+  std::string fit;  // "fits", "does-not-fit", "unconstrained", "undecidable"
+  std::string explanation;
+};
+struct CertificateRequestFit {
+  FitPart certificate_authorities;
+  FitPart certificate_signature;
+  FitPart key;
+};
+
+// The server's certificate against the SNI (RFC 9525 by default).
+struct ServerIdentity {
+  std::string sni;
+  std::optional<std::string> error;  // set when it could not be checked (no SNI, unreadable certificate)
+  bool matched = false;
+  std::string rule;                   // "dns-id", "dns-wildcard", "cn-fallback", "ip-address", "none"
+  std::string matched_identifier;
+  std::vector<std::string> presented;  // "DNS:x", "IP:y", "CN:z"
+  std::string explanation;
+};
+
+struct Deployment {
+  std::optional<ClientCertificateDetails> client_certificate;  // the leaf the client presented, when readable
+  std::optional<std::string> server_reaction;  // contract value: "accepted", "unknown_ca", "alert:<name>", ...
+  bool server_reaction_inferred = false;       // accepted only because nothing went wrong before the end
+  std::optional<CertificateRequestFit> certificate_request_fit;  // when the client answered a CR
+  std::optional<ServerIdentity> server_identity;  // when the server's leaf and the ClientHello were seen
+  std::vector<std::string> explain_lines;  // for --explain; kept only when an output shows them
+};
+
 struct ConnectionResult {
   std::string file;
   Endpoint client;
@@ -26,6 +70,7 @@ struct ConnectionResult {
   bool flags_seen = false;   // a TLS Flags extension was in some readable message
   std::string server_name;   // SNI of the first ClientHello, as sent (not yet made safe)
   Judgement judgement;
+  Deployment deployment;
   // The timeline, kept only when an output shows it (--events, --explain); visibility markers included
   // (the text explanation shows them, JSON Lines leaves them out). Certificate DER is never kept.
   std::vector<Event> events;
@@ -37,6 +82,8 @@ ConnectionResult make_connection_result(const Timeline& timeline, Judgement judg
 // Adds a finding that only many connections together reveal (rca.server.trust-anchors-shared) and
 // recomputes the verdict as design.md "Verdicts" says.
 void add_cross_connection_finding(ConnectionResult& result, Finding finding);
+// The same for the deployment findings (deploy.*), which tlsflags-check computes outside judge().
+void add_deployment_finding(ConnectionResult& result, Finding finding);
 
 struct FileResult {
   std::string file;
@@ -52,13 +99,22 @@ void sort_connections(FileResult& file);  // stable sort by comes_before
 inline constexpr size_t kVerdictCount = 5;
 using VerdictCounts = std::array<size_t, kVerdictCount>;  // indexed by Verdict
 
+// A client certificate seen at one server, for --by-server.
+struct PresentedCertificate {
+  std::string subject;
+  size_t connections = 0;
+};
+
 struct ServerSummary {
   std::string server;  // "IP:port"
+  std::vector<std::string> server_names;  // the SNIs clients asked this server for, sorted, no duplicates
   size_t connections = 0;
   VerdictCounts verdicts{};
   size_t client_offered = 0;       // connections whose client sent request_client_auth
   size_t server_acknowledged = 0;  // ... and whose server echoed it in CertificateRequest
   std::map<std::string, size_t> findings;  // rule id -> number of findings
+  std::map<std::string, PresentedCertificate> certificates;  // by sha256: the client certificates presented
+  std::map<std::string, size_t> server_reactions;            // rca.server_reaction value -> connections
 };
 
 struct RunSummary {

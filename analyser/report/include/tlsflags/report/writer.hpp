@@ -33,6 +33,9 @@ class Writer {
   virtual ~Writer() = default;
   virtual void file(const FileResult& file) = 0;         // called per capture, in input order
   virtual void finish(const RunSummary& summary) = 0;    // called once, last
+  // Live capture (tlsflags-check -i): one connection, written as soon as it ended (and flushed). Returns
+  // false when the format cannot stream (SARIF, JUnit): the caller then writes the whole report at the end.
+  virtual bool live_connection(const ConnectionResult&) { return false; }
 };
 
 std::unique_ptr<Writer> make_writer(Format format, std::ostream& out, const WriterOptions& options);

@@ -1,0 +1,212 @@
+#include "live.hpp"
+
+#include <pcap/pcap.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string_view>
+
+#include "analysis.hpp"
+#include "key_log_follower.hpp"
+#include "tlsflags/capture/live_capture.hpp"
+#include "tlsflags/report/escape.hpp"
+#include "tlsflags/tls/connection_tracker.hpp"
+
+namespace tlsflags::cli {
+namespace {
+
+// Large enough for any TCP segment with offloads (libpcap's own maximum).
+constexpr int kSnapLength = 262144;
+// The kernel's buffer timeout; read_live polls on its own, so this only bounds batching.
+constexpr int kReadTimeoutMs = 100;
+// A client writes a connection's secrets after it has seen the ServerHello: packets wait this long
+// before they are read, so the key log has them by then (see key_log_follower.hpp).
+constexpr double kKeyLogGraceSeconds = 1.0;
+
+std::atomic<bool> g_stop{false};
+std::atomic<pcap_t*> g_pcap{nullptr};
+
+// SIGINT / SIGTERM: only async-signal-safe work (an atomic store; pcap_breakloop sets a flag and, on
+// Linux, wakes the poll() through an eventfd).
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+  if (pcap_t* pcap = g_pcap.load()) pcap_breakloop(pcap);
+}
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocking read returns at once
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+void say(std::string_view text) { std::cerr << "tlsflags-check: " << report::terminal_safe(text) << std::endl; }
+
+struct PcapCloser {
+  void operator()(pcap_t* pcap) const { pcap_close(pcap); }
+};
+using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
+
+// pcap_create + options + pcap_activate, then the BPF filter. Returns null with `error` set.
+PcapHandle open_interface(const std::string& interface, const std::string& bpf, std::string& error) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  PcapHandle pcap(pcap_create(interface.c_str(), errbuf));
+  if (!pcap) {
+    error = errbuf;
+    return nullptr;
+  }
+  pcap_set_snaplen(pcap.get(), kSnapLength);
+  pcap_set_immediate_mode(pcap.get(), 1);  // deliver each packet at once, not when a buffer fills
+  pcap_set_timeout(pcap.get(), kReadTimeoutMs);
+  pcap_set_tstamp_precision(pcap.get(), PCAP_TSTAMP_PRECISION_NANO);  // falls back to micro if refused
+  const int status = pcap_activate(pcap.get());
+  if (status < 0) {
+    error = std::string(pcap_statustostr(status)) + ": " + pcap_geterr(pcap.get());
+    return nullptr;
+  }
+  if (bpf.empty()) return pcap;
+  struct bpf_program program {};
+  if (pcap_compile(pcap.get(), &program, bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    error = "--bpf: " + std::string(pcap_geterr(pcap.get()));
+    return nullptr;
+  }
+  const int set = pcap_setfilter(pcap.get(), &program);
+  pcap_freecode(&program);
+  if (set != 0) {
+    error = "--bpf: " + std::string(pcap_geterr(pcap.get()));
+    return nullptr;
+  }
+  return pcap;
+}
+
+AnalysisSettings live_settings(const CheckOptions& options, const tls::KeyLog& keys, const DeploymentInputs& inputs) {
+  AnalysisSettings settings;
+  settings.rules.request_client_auth_flag = options.rca_flag;
+  settings.rules.profile = options.profile;
+  settings.rules.slow_certificate_seconds = options.slow_certificate_seconds;
+  settings.flags_extension = options.flags_extension;
+  settings.keep_events = (options.events && options.format == report::Format::jsonl) ||
+                         (options.explain && options.format == report::Format::text);
+  settings.keep_explain = options.explain && options.format == report::Format::text;
+  settings.keys = &keys;
+  settings.deployment = &inputs;
+  return settings;
+}
+
+report::WriterOptions writer_options_for(const CheckOptions& options) {
+  report::WriterOptions w;
+  w.events = options.events;
+  w.explain = options.explain;
+  w.by_server = options.by_server;
+  w.request_client_auth_flag = options.rca_flag;
+  w.tool_version = tool_version();
+  return w;
+}
+
+// The -k files and SSLKEYLOGFILE, followed as they grow.
+void follow_key_logs(const CheckOptions& options, KeyLogFollower& follower) {
+  for (const std::string& path : options.keylogs) follower.follow(path);
+  const char* environment = std::getenv("SSLKEYLOGFILE");
+  if (environment && *environment) follower.follow(environment);
+}
+
+// Everything one live run holds: the key log, the writer, the judged connections (for the summary).
+class LiveRun {
+ public:
+  LiveRun(const CheckOptions& options, std::ostream& out, const DeploymentInputs& inputs)
+      : options_(options),
+        follower_(keys_),
+        settings_(live_settings(options, keys_, inputs)),
+        writer_(report::make_writer(options.format, out, writer_options_for(options))) {
+    file_.file = "live:" + *options.interface;
+    follow_key_logs(options, follower_);
+    follower_.poll();
+  }
+
+  int capture(pcap_t* pcap) {
+    tls::TrackerOptions tracker_options;
+    tracker_options.file = file_.file;
+    tracker_options.flags_extension_type = options_.flags_extension;
+    tls::ConnectionTracker tracker(tracker_options, [this](Timeline&& t) { report(std::move(t)); }, &keys_);
+    capture::LiveOptions live;
+    live.delay_seconds = kKeyLogGraceSeconds;
+    live.on_tick = [this] { follower_.poll(); };
+    const capture::LiveResult result = capture::read_live(pcap, tracker, live, g_stop);
+    if (!result.ok) file_.read_error = result.error;
+    return finish();
+  }
+
+ private:
+  void report(Timeline&& timeline) {
+    timeline.file = file_.file;
+    report::ConnectionResult result = judge_connection(timeline, settings_);
+    streamed_ = writer_->live_connection(result) || streamed_;
+    file_.connections.push_back(std::move(result));
+  }
+
+  int finish() {
+    if (file_.read_error) say("capture on " + *options_.interface + " failed: " + *file_.read_error);
+    for (const tls::KeyLogWarning& warning : keys_.warnings()) say("key log " + warning.to_string());
+    report::sort_connections(file_);
+    std::vector<report::FileResult> files{file_};
+    report::RunSummary summary;
+    if (streamed_ || file_.connections.empty()) {
+      summary = report::summarise(files);
+      writer_->finish(summary);
+    } else {
+      summary = report::write_report(*writer_, files);  // SARIF, JUnit: the whole report at the end
+    }
+    if (file_.read_error) return kExitTrouble;
+    return report::any_failed(summary) ? kExitFailure : kExitNoFailure;
+  }
+
+  const CheckOptions& options_;
+  tls::KeyLog keys_;
+  KeyLogFollower follower_;
+  AnalysisSettings settings_;
+  std::unique_ptr<report::Writer> writer_;
+  report::FileResult file_;
+  bool streamed_ = false;
+};
+
+}  // namespace
+
+int run_live(const CheckOptions& options) {
+  DeploymentInputs inputs;
+  if (auto error = load_deployment_inputs(options.trust_anchors, options.pinned, inputs)) {
+    say(*error);
+    return kExitTrouble;
+  }
+  std::ofstream file;
+  if (options.output) {
+    file.open(*options.output, std::ios::out | std::ios::trunc | std::ios::binary);
+    if (!file) {
+      say("cannot write " + *options.output + ": " + std::strerror(errno));
+      return kExitTrouble;
+    }
+  }
+  std::string error;
+  PcapHandle pcap = open_interface(*options.interface, options.bpf.value_or(""), error);
+  if (!pcap) {
+    say("cannot capture on " + *options.interface + ": " + error);
+    return kExitTrouble;
+  }
+  g_pcap.store(pcap.get());
+  install_stop_handlers();
+  say("capturing on " + *options.interface + (options.bpf ? " (" + *options.bpf + ")" : "") +
+      "; Ctrl-C or SIGTERM ends the capture and prints the summary");
+  LiveRun run(options, options.output ? static_cast<std::ostream&>(file) : std::cout, inputs);
+  const int status = run.capture(pcap.get());
+  g_pcap.store(nullptr);
+  return status;
+}
+
+}  // namespace tlsflags::cli

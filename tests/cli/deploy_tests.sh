@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Deployment debugging options of tlsflags-check over the catalogue captures: --trust-anchors, --pinned,
+# --explain's inspection lines, --by-server's certificate and reaction counts, and the deploy.* findings.
+#   deploy_tests.sh CASE TLSFLAGS_CHECK CAPTURES_DIR WORK_DIR
+set -uo pipefail
+unset SSLKEYLOGFILE
+case_name=$1 check=$2 captures=$3 work=$4/$1
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+
+fail() { echo "FAIL: $*" >&2; echo "--- stdout" >&2; cat out 2>/dev/null >&2; echo "--- stderr" >&2; cat err 2>/dev/null >&2; exit 1; }
+run() { "$check" "$@" >out 2>err; status=$?; }
+expect_status() { [[ $status -eq $1 ]] || fail "exit status $status, expected $1"; }
+expect_in() { grep -qF -- "$2" "$1" || fail "$1 lacks: $2"; }
+accepted=$captures/rca-echo-pass.pcap  # the server accepts the client's certificate
+keys=(-k "$captures/rca-echo-pass.keys")
+# A certificate nobody in the capture uses: as a trust anchor or a pin, it must not match.
+stranger() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout stranger.key -out stranger.pem \
+    -days 1 -subj /CN=stranger -batch >/dev/null 2>&1 || { echo "openssl cannot make a certificate: skipped"; exit 77; }
+}
+
+case $case_name in
+trust-anchors-bad-file)
+  echo "not a certificate" >junk.pem
+  run --trust-anchors junk.pem "${keys[@]}" "$accepted"; expect_status 2; expect_in err "--trust-anchors"
+  expect_in err "junk.pem"
+  run --trust-anchors missing.pem "${keys[@]}" "$accepted"; expect_status 2; expect_in err "missing.pem"
+  [[ ! -s out ]] || fail "a report was written although the anchors could not be read" ;;
+pinned-bad-file)
+  echo "not a certificate" >junk.pem
+  run --pinned junk.pem "${keys[@]}" "$accepted"; expect_status 2; expect_in err "--pinned" ;;
+not-trusted)
+  stranger
+  run -f jsonl --trust-anchors stranger.pem "${keys[@]}" "$accepted"; expect_status 0
+  expect_in out '"rule":"deploy.client-certificate-not-trusted","severity":"warning"'
+  expect_in out '"verdict":"warn"'
+  expect_in out '"server_reaction":"accepted"' ;;
+not-pinned)
+  stranger
+  run -f jsonl --pinned stranger.pem "${keys[@]}" "$accepted"; expect_status 0
+  expect_in out '"rule":"deploy.client-certificate-not-trusted"'
+  expect_in out 'matches none of the pinned certificates' ;;
+details)
+  run -f jsonl "${keys[@]}" "$accepted"; expect_status 0
+  line=$(grep '"type":"connection"' out)
+  for key in subject issuer san not_before not_after key_type sha256; do
+    jq -e ".rca.client_certificate_details | has(\"$key\")" <<<"$line" >/dev/null || fail "no $key in client_certificate_details"
+  done
+  jq -e '.rca.client_certificate_details.san | type == "array"' <<<"$line" >/dev/null || fail "san is not a list"
+  jq -e '.rca.client_certificate_details.sha256 | test("^[0-9a-f]{64}$")' <<<"$line" >/dev/null || fail "sha256 not hex"
+  jq -e '.server_identity.matched == true' <<<"$line" >/dev/null || fail "server identity not matched" ;;
+explain)
+  stranger
+  run --explain --trust-anchors stranger.pem "${keys[@]}" "$accepted"; expect_status 0
+  for text in "client certificate: subject" "fit with the CertificateRequest:" "server reaction: accepted" \
+              "trust anchors: " "server identity: match" "warning deploy.client-certificate-not-trusted"; do
+    expect_in out "$text"
+  done ;;
+by-server)
+  run -f jsonl --by-server "${keys[@]}" "$accepted"; expect_status 0
+  server=$(grep '"type":"server"' out)
+  jq -e '.server_names == ["server.example"] and (.client_certificates | length) == 1 and .server_reactions.accepted == 1
+         and .rca.client_offered == 1 and .connections == 1' <<<"$server" >/dev/null || fail "server object: $server"
+  run --by-server "${keys[@]}" "$accepted"; expect_status 0
+  expect_in out "SNI: server.example"; expect_in out "server reactions: accepted 1" ;;
+*)
+  echo "unknown case $case_name" >&2; exit 1 ;;
+esac
+echo PASS
+exit 0

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# tlsflags-check -i on the loopback interface with real OpenSSL peers (127.0.0.1 only): the connection is
+# decrypted with the key log the client appends to while the capture runs, and SIGINT ends the capture
+# with the summary. Needs capture rights (root): skipped (77) otherwise.
+#   live_test.sh TLSFLAGS_CHECK WORK_DIR
+set -uo pipefail
+unset SSLKEYLOGFILE
+check=$1 work=$2/live
+[[ $(id -u) -eq 0 ]] || { echo "not root: live capture skipped"; exit 77; }
+command -v openssl >/dev/null || { echo "no openssl: skipped"; exit 77; }
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; for f in out err server.log client.log; do echo "--- $f" >&2; cat $f >&2; done; exit 1; }
+
+certificate() {  # NAME CN: a self-signed EC P-256 certificate with the CN as its DNS SAN
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.pem" -days 1 \
+    -subj "/CN=$2" -addext "subjectAltName=DNS:$2" -batch >/dev/null 2>&1 || fail "cannot make $1"
+}
+certificate server localhost
+certificate client crawler.example
+port=$((20000 + RANDOM % 30000))
+: >keys.log
+
+timeout 20 "$check" -i lo --bpf "tcp port $port and host 127.0.0.1" -k keys.log -f jsonl >out 2>err &
+checker=$!; pids+=("$checker")
+sleep 1.5  # the capture is open once it says so on stderr
+grep -q "capturing on lo" err || fail "the capture did not start"
+timeout 15 openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -Verify 1 -CAfile client.pem \
+  -naccept 1 -quiet >server.log 2>&1 &
+pids+=("$!")
+sleep 0.5
+echo hello | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername localhost -keylogfile keys.log \
+  -cert client.pem -key client.key -CAfile server.pem -quiet >client.log 2>&1
+# Reported as soon as it ended (both FINs), after the analyser's one-second key log grace time.
+for _ in $(seq 50); do grep -q '"type":"connection"' out && break; sleep 0.2; done
+grep -q '"type":"connection"' out ||
+  fail "the connection was not reported while the capture ran (live mode must close a connection when it ends)"
+kill -INT "$checker"
+wait "$checker"; status=$?
+[[ $status -eq 0 ]] || fail "exit status $status, expected 0 (no connection failed)"
+connection=$(grep '"type":"connection"' out) || fail "no connection line"
+[[ $(wc -l <<<"$connection") -eq 1 ]] || fail "expected one connection"
+jq -e --arg server "127.0.0.1:$port" '.server == $server and .file == "live:lo" and .decrypted == true
+  and .tls_version == "1.3" and .verdict == "not-applicable" and .rca.client_certificate == "non-empty"
+  and .rca.client_certificate_details.subject == "CN=crawler.example" and .rca.server_reaction == "accepted"
+  and .server_identity.matched == true' <<<"$connection" >/dev/null || fail "unexpected connection: $connection"
+tail -n 1 out | jq -e '.type == "summary" and .connections == 1 and .verdicts["not-applicable"] == 1' >/dev/null ||
+  fail "no summary as the last line"
+echo PASS
