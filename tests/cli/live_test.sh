@@ -2,10 +2,19 @@
 # tlsflags-check -i on the loopback interface with real OpenSSL peers (127.0.0.1 only): the connection is
 # decrypted with the key log the client appends to while the capture runs, and SIGINT ends the capture
 # with the summary. Needs capture rights (root): skipped (77) otherwise.
-#   live_test.sh TLSFLAGS_CHECK WORK_DIR
+#   live_test.sh usage|loopback TLSFLAGS_CHECK WORK_DIR   (usage: the -i command line, no capture rights needed)
 set -uo pipefail
 unset SSLKEYLOGFILE
-check=$1 work=$2/live
+mode=$1 check=$2 work=$3/live-$1
+if [[ $mode == usage ]]; then
+  for args in "-i lo x.pcap" "--bpf tcp x.pcap" "-i no-such-interface0" "-i lo --bpf tcp-port-x"; do
+    # shellcheck disable=SC2086  # the words are the options
+    "$check" $args >/dev/null 2>err; status=$?
+    [[ $status -eq 2 ]] || { echo "FAIL: '$args' gave exit status $status, expected 2"; cat err; exit 1; }
+    [[ -s err ]] || { echo "FAIL: '$args' said nothing on stderr"; exit 1; }
+  done
+  echo PASS; exit 0
+fi
 [[ $(id -u) -eq 0 ]] || { echo "not root: live capture skipped"; exit 77; }
 command -v openssl >/dev/null || { echo "no openssl: skipped"; exit 77; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1

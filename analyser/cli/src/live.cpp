@@ -69,7 +69,8 @@ PcapHandle open_interface(const std::string& interface, const std::string& bpf, 
   pcap_set_tstamp_precision(pcap.get(), PCAP_TSTAMP_PRECISION_NANO);  // falls back to micro if refused
   const int status = pcap_activate(pcap.get());
   if (status < 0) {
-    error = std::string(pcap_statustostr(status)) + ": " + pcap_geterr(pcap.get());
+    const std::string detail = pcap_geterr(pcap.get());  // often more precise; empty for some statuses
+    error = detail.empty() ? pcap_statustostr(status) : detail;
     return nullptr;
   }
   if (bpf.empty()) return pcap;
