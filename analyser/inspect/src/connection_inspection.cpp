@@ -1,11 +1,69 @@
 #include "tlsflags/inspect/connection_inspection.hpp"
 
 #include <cmath>
+#include <string>
+#include <unordered_map>
 
 namespace tlsflags::inspect {
 namespace {
 
 using Events = std::vector<Event>;
+
+// A day of traffic presents the same few certificates thousands of times, and parsing one (d2i_X509,
+// public key decoding) costs far more than the rest of a connection's analysis (docs/performance.md).
+// Results depend only on their inputs, so each thread remembers them by the exact input bytes; the
+// bound keeps memory flat whatever the capture holds.
+template <typename Value>
+class Memo {
+ public:
+  template <typename Compute>
+  const Value& get(std::string key, Compute&& compute) {
+    if (values_.size() >= kMaxEntries) values_.clear();
+    auto it = values_.find(key);
+    if (it == values_.end()) it = values_.emplace(std::move(key), compute()).first;
+    return it->second;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  std::unordered_map<std::string, Value> values_;
+};
+
+void append_bytes(std::string& key, std::span<const uint8_t> bytes) {
+  key += std::to_string(bytes.size());  // length-prefixed, so adjacent fields cannot run together
+  key += ':';
+  key.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+std::string certificate_key(std::span<const uint8_t> der) {
+  std::string key;
+  append_bytes(key, der);
+  return key;
+}
+
+Outcome<CertificateDetails> described(std::span<const uint8_t> der) {
+  thread_local Memo<Outcome<CertificateDetails>> memo;
+  return memo.get(certificate_key(der), [&] { return describe_certificate(der); });
+}
+
+Outcome<IdentityCheck> identity_of(std::span<const uint8_t> der, const std::string& sni, IdentityRules rules) {
+  thread_local Memo<Outcome<IdentityCheck>> memo;
+  std::string key = certificate_key(der) + sni + '|' + std::to_string(static_cast<int>(rules));
+  return memo.get(std::move(key), [&] { return check_server_identity(der, sni, rules); });
+}
+
+CertificateRequestFit fit_of(const Event& request, const Event& answer) {
+  thread_local Memo<CertificateRequestFit> memo;
+  std::string key;
+  for (const std::string& ca : request.certificate_authorities) key += ca + ',';
+  key += '|';
+  for (uint16_t scheme : request.signature_algorithms) key += std::to_string(scheme) + ',';
+  key += '|';
+  for (uint16_t scheme : request.signature_algorithms_cert) key += std::to_string(scheme) + ',';
+  key += '|' + std::to_string(answer.certificate_entries) + '|';
+  for (const auto& der : answer.certificate_chain_der) append_bytes(key, der);
+  return memo.get(std::move(key), [&] { return check_certificate_request_fit(request, answer); });
+}
 
 const Event* first_after(const Events& events, const Event* after, EventType type, Party from) {
   bool started = after == nullptr;
@@ -39,7 +97,7 @@ void verify_against_anchors(ConnectionInspection& out, const Event& certificate,
 
 void judge_client_certificate(ConnectionInspection& out, const Event& certificate, const InspectOptions& options) {
   const Der& leaf = certificate.certificate_chain_der.front();
-  out.client_certificate = describe_certificate(leaf);
+  out.client_certificate = described(leaf);
   if (options.trust_anchors) verify_against_anchors(out, certificate, options);
   if (options.pinned) out.pin = match_pinned(leaf, *options.pinned);
   if (!out.server_reaction || !out.client_certificate->ok()) return;
@@ -57,8 +115,8 @@ void judge_server_identity(ConnectionInspection& out, const Timeline& timeline, 
     out.notes.push_back("the ClientHello uses ECH: the real server name is hidden, so the server identity was not checked");
     return;
   }
-  out.server_identity = check_server_identity(certificate->certificate_chain_der.front(), hello->server_name,
-                                              options.identity_rules);
+  out.server_identity = identity_of(certificate->certificate_chain_der.front(), hello->server_name,
+                                    options.identity_rules);
 }
 
 }  // namespace
@@ -69,7 +127,7 @@ ConnectionInspection inspect_connection(const Timeline& timeline, const InspectO
   const Event* request = first_after(events, nullptr, EventType::certificate_request, Party::server);
   const Event* answer = request ? first_after(events, request, EventType::certificate, Party::client) : nullptr;
   out.server_reaction = classify_server_reaction(timeline);
-  if (request && answer) out.fit = check_certificate_request_fit(*request, *answer);
+  if (request && answer) out.fit = fit_of(*request, *answer);
   if (has_der(answer)) {
     judge_client_certificate(out, *answer, options);
   } else if (answer && answer->certificate_entries > 0) {
