@@ -22,6 +22,7 @@ class RecordingConsumer : public StreamConsumer {
   size_t secrets_before_first_open = 0;
   std::map<ConnectionId, std::pair<Endpoint, Endpoint>> endpoints;
   std::map<ConnectionId, bool> saw_syn;
+  std::map<ConnectionId, uint64_t> last_segment;  // on_last_segment's frame
   double last_time = -1;  // the time of the last call's position
   std::vector<double> capture_starts;  // every on_capture_start
   // What on_data returns (how many following bytes to skip); 0 when unset.
@@ -63,6 +64,7 @@ class RecordingConsumer : public StreamConsumer {
   void on_rst(ConnectionId id, Party from, StreamPosition at) override {
     log.push_back("rst " + head(id, from) + at_text(at));
   }
+  void on_last_segment(ConnectionId id, StreamPosition last) override { last_segment[id] = last.frame; }
   void on_close(ConnectionId id, bool capture_ended, StreamPosition at) override {
     log.push_back("close " + std::to_string(id) + (capture_ended ? " ended" : "") + at_text(at));
   }

@@ -72,7 +72,7 @@ TEST_CASE("pcap over Ethernet: streams, endpoints, frame numbers and times", "[f
                            "data 1 server 12 @6",
                            "fin 1 client @7",
                            "fin 1 server @8",
-                           "close 1 @8",
+                           "close 1 @9",  // at the capture end (the last ACK): it lingered for it
                        });
   REQUIRE(consumer.data_times.size() == 2);
   CHECK(consumer.data_times[0] == Approx(0.004));  // seconds since the first frame (the ARP one)
@@ -94,7 +94,7 @@ TEST_CASE("pcap variants: big-endian, nanosecond, and records across read buffer
         REQUIRE(result.ok);
         CHECK(result.frames == 8);
         check_conversation(consumer, "10.0.0.1:50000", "10.0.0.2:443");
-        CHECK(consumer.last_time == Approx(0.006));  // the close, at frame 7
+        CHECK(consumer.last_time == Approx(0.007));  // the close, at the capture end (the last ACK, frame 8)
         REQUIRE(consumer.capture_starts.size() == 1);
         CHECK(consumer.capture_starts[0] == Approx(5.000123));
       }

@@ -87,12 +87,48 @@ TEST_CASE("in-order connection: open, data both ways, FIN both ways, close", "[t
                               "data 1 server 6 @5",
                               "fin 1 client @6",
                               "fin 1 server @7",
-                              "close 1 @7",
+                              "close 1 @8",  // lingered for the last ACK, then the capture ended (frame 8)
                           });
   CHECK(w.consumer.stream(1, Party::client) == "hello");
   CHECK(w.consumer.stream(1, Party::server) == "world!");
   CHECK(w.table().open_connections() == 0);
-  CHECK(w.diagnostics.segments_after_close.count == 1);  // the last ACK
+  CHECK(w.consumer.last_segment[1] == 8);  // the last ACK is the connection's, as in tcp.stream
+  CHECK(w.diagnostics.segments_after_close.count == 0);
+}
+
+TEST_CASE("segments trailing a RST are the connection's: last segment, the peer's FIN, one RST per party", "[tcp]") {
+  Wire w;  // the shape of the real Cloudflare capture's end (frames 16-20)
+  w.handshake(C, S);
+  w.client(C + 1, ACK | PSH, "hello", S + 1);
+  w.client(C + 6, ACK | FIN, "", S + 1);       // 5: client FIN
+  w.server(S + 1, ACK | PSH, "late", C + 7);   // 6
+  w.client(C + 7, RST);                        // 7: the client's stack answers with a RST
+  w.server(S + 5, ACK | FIN, "", C + 7);       // 8: the server closes too
+  w.client(C + 7, RST);                        // 9: and is reset again
+  CHECK(w.consumer.count("close") == 0);       // still lingering
+  CHECK(w.table().ending_connections() == 1);
+  w.end();
+  const std::vector<std::string> tail(w.consumer.log.end() - 4, w.consumer.log.end());
+  CHECK(tail == std::vector<std::string>{"data 1 server 4 @6", "rst 1 client @7", "fin 1 server @8", "close 1 @9"});
+  CHECK(w.consumer.last_segment[1] == 9);
+  CHECK(w.consumer.count("rst") == 1);
+}
+
+TEST_CASE("a lingering connection is closed after the linger time or by a new SYN", "[tcp]") {
+  CaptureLimits limits;
+  limits.ending_linger_seconds = 0.0015;  // Wire's frames are 1 ms apart
+  Wire w(limits);
+  w.handshake(C, S);
+  w.client(C + 1, RST);                   // 4
+  w.client_port = 50001;
+  w.handshake(C, S);                      // 5-7: 4 is idle for 2 ms by 6
+  CHECK(w.consumer.count("close 1 @6") == 1);
+  CHECK(w.consumer.last_segment[1] == 4);
+  w.client(C + 1, RST);                   // 8: connection 2 ends
+  w.client(C + 700, SYN);                 // 9: the port reused at once
+  CHECK(w.consumer.count("close 2 @9") == 1);
+  CHECK(w.consumer.last_segment[2] == 8);
+  CHECK(w.diagnostics.port_reuses.count == 0);  // 2 had ended: not a reuse of an open connection
 }
 
 TEST_CASE("a retransmitted ClientHello is delivered once", "[tcp]") {
@@ -257,6 +293,7 @@ TEST_CASE("sequence numbers wrap around 2^32", "[tcp]") {
   w.server(0xfffffff1u, ACK | PSH, std::string(40, 's'), c + 10);
   w.client(c + 10, ACK | FIN, "", 0xfffffff1u + 40);
   w.server(0xfffffff1u + 40, ACK | FIN, "", c + 11);
+  w.end();
   CHECK(w.consumer.stream(1, Party::client) == "abcdefghi");
   CHECK(w.consumer.stream(1, Party::server) == std::string(40, 's'));
   CHECK(w.consumer.log.back() == "close 1 @9");
@@ -347,9 +384,11 @@ TEST_CASE("RST: buffered data is flushed around its holes, then on_rst and on_cl
   w.client(C + 6, ACK, "fg", S + 1);   // "de" lost
   w.server(S + 1, RST | ACK, "", C + 4);
   CHECK(w.consumer.stream(1, Party::client) == "abc<gap 2>fg");
-  const std::vector<std::string> tail(w.consumer.log.end() - 2, w.consumer.log.end());
-  CHECK(tail == std::vector<std::string>{"rst 1 server @6", "close 1 @6"});
+  CHECK(w.consumer.log.back() == "rst 1 server @6");
   CHECK(w.table().open_connections() == 0);
+  CHECK(w.table().buffered_bytes() == 0);
+  w.end();
+  CHECK(w.consumer.log.back() == "close 1 @6");
 }
 
 TEST_CASE("keepalives and zero-window probes", "[tcp]") {
@@ -374,7 +413,7 @@ TEST_CASE("the snap length cut a segment: the missing bytes are a gap", "[tcp]")
 
 TEST_CASE("the out-of-order cap gives up the oldest hole, reported", "[tcp]") {
   CaptureLimits limits;
-  limits.max_out_of_order_bytes_per_direction = 8;
+  limits.max_out_of_order_bytes_per_direction = 8 + 3 * kBufferedPieceOverhead;  // 8 bytes in 3 pieces
   Wire w(limits);
   w.handshake(C, S);
   w.client(C + 3, ACK, "cdef", S + 1);     // hole of 2, 4 buffered
@@ -384,10 +423,21 @@ TEST_CASE("the out-of-order cap gives up the oldest hole, reported", "[tcp]") {
   CHECK(w.diagnostics.out_of_order_cap_hits.first_frame == 6);
   CHECK(w.consumer.stream(1, Party::client) == "<gap 2>cdef");  // only as many holes as needed
   w.client(C + 13, ACK, "mn", S + 1);
-  CHECK(w.table().buffered_bytes() == 8);
+  CHECK(w.table().buffered_bytes() == 8 + 3 * kBufferedPieceOverhead);
   w.end();
   CHECK(w.consumer.stream(1, Party::client) == "<gap 2>cdef<gap 2>ijklmnop");
   CHECK(w.table().buffered_bytes() == 0);
+}
+
+TEST_CASE("a flood of 1-byte out-of-order segments: the cap counts each piece's bookkeeping", "[tcp]") {
+  CaptureLimits limits;
+  limits.max_out_of_order_bytes_per_direction = 100 * (1 + kBufferedPieceOverhead);
+  Wire w(limits);
+  w.handshake(C, S);
+  for (uint32_t k = 1000; k > 0; --k) w.client(C + 1 + k, ACK, "y", S + 1);  // byte 0 never comes
+  CHECK(w.diagnostics.out_of_order_cap_hits.count > 0);
+  CHECK(w.table().buffered_bytes() <= limits.max_out_of_order_bytes_per_direction);
+  CHECK(w.diagnostics.peak_buffered_bytes <= limits.max_out_of_order_bytes_per_direction);
 }
 
 TEST_CASE("a segment larger than the whole out-of-order cap is delivered after a gap", "[tcp]") {
@@ -442,6 +492,7 @@ TEST_CASE("IPv6 endpoints are written with brackets by the consumer's Endpoint",
 TEST_CASE("memory follows open connections: closed ones are forgotten", "[tcp]") {
   CaptureLimits limits;
   limits.max_closed_connections_remembered = 4;
+  limits.max_ending_connections = 3;
   Wire w(limits);
   for (uint16_t i = 0; i < 100; ++i) {
     w.client_port = static_cast<uint16_t>(20000 + i);
@@ -450,7 +501,8 @@ TEST_CASE("memory follows open connections: closed ones are forgotten", "[tcp]")
     w.client(C + 2, RST);
   }
   CHECK(w.table().open_connections() == 0);
-  CHECK(w.consumer.count("close") == 100);
+  CHECK(w.consumer.count("close") == 97);
+  CHECK(w.table().ending_connections() == 3);
   CHECK(w.diagnostics.peak_open_connections == 1);
   CHECK(w.table().closed_connections_remembered() <= 5);
 }

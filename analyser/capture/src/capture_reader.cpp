@@ -8,6 +8,7 @@
 #include "file_input.hpp"
 #include "direct_pcap.hpp"
 #include "pcapng_scan.hpp"
+#include "spooled_input.hpp"
 #include "tlsflags/capture/packet_decoder.hpp"
 #include "tlsflags/capture/tcp_flow_table.hpp"
 
@@ -153,13 +154,13 @@ ReadResult failed(ReadResult result, const std::string& path, const std::string&
   return result;
 }
 
-}  // namespace
-
-ReadResult read_capture(const std::string& path, StreamConsumer& consumer, const CaptureOptions& options) {
+// `path` as the user named it (for messages); `file` where its bytes are (the same, or a spooled copy).
+ReadResult read_file(const std::string& path, const std::string& file, StreamConsumer& consumer,
+                     const CaptureOptions& options) {
   ReadResult result;
   InputStream input;
   std::string error;
-  if (!open_input_stream(path, input, error)) return failed(std::move(result), path, error);
+  if (!open_input_stream(file, input, error)) return failed(std::move(result), path, error);
   if (is_empty(input)) {
     std::fclose(input.file);
     return failed(std::move(result), path, "the file is empty");
@@ -167,7 +168,7 @@ ReadResult read_capture(const std::string& path, StreamConsumer& consumer, const
   result.gzip = input.gzip;
 
   PcapngScan scan;
-  if (const auto source = open_byte_source(path)) scan = scan_pcapng(*source);
+  if (const auto source = open_byte_source(file)) scan = scan_pcapng(*source);
 
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   PcapHandle pcap(pcap_fopen_offline_with_tstamp_precision(input.file, PCAP_TSTAMP_PRECISION_NANO, errbuf));
@@ -190,8 +191,8 @@ ReadResult read_capture(const std::string& path, StreamConsumer& consumer, const
   FrameProcessor frames(consumer, options, result);
   bool read_ok = false;
   if (!refusal.empty()) {
-    read_ok = read_directly(path, frames, result);
-  } else if (scan.pcapng || input.gzip || !try_direct_pcap(path, result.link_type, frames, result, read_ok)) {
+    read_ok = read_directly(file, frames, result);
+  } else if (scan.pcapng || input.gzip || !try_direct_pcap(file, result.link_type, frames, result, read_ok)) {
     read_ok = read_with_libpcap(pcap.get(), input, frames, result);
   }
   frames.finish();
@@ -201,6 +202,16 @@ ReadResult read_capture(const std::string& path, StreamConsumer& consumer, const
   }
   result.ok = true;
   return result;
+}
+
+}  // namespace
+
+ReadResult read_capture(const std::string& path, StreamConsumer& consumer, const CaptureOptions& options) {
+  if (!needs_spooling(path)) return read_file(path, path, consumer, options);
+  SpooledInput spooled;
+  std::string error;
+  if (!spooled.spool(path, options.limits.max_spooled_bytes, error)) return failed(ReadResult{}, path, error);
+  return read_file(path, spooled.path(), consumer, options);
 }
 
 }  // namespace tlsflags::capture

@@ -24,6 +24,13 @@ int64_t now_ns() {
   return duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// Live, a connection is reported as soon as it ends (RST or both FINs): lingering for its trailing
+// segments (CaptureLimits::ending_linger_seconds) would hold the verdict until the next packet arrives.
+CaptureLimits without_lingering(CaptureLimits limits) {
+  limits.max_ending_connections = 0;
+  return limits;
+}
+
 // Packets in arrival order → (after the delay) TCP segments → the flow table. Frame numbers count every
 // packet the filter let through, as a capture file of the same session would.
 class LiveProcessor {
@@ -32,7 +39,8 @@ class LiveProcessor {
       : consumer_(consumer),
         options_(options),
         result_(result),
-        table_(consumer, options.limits, result.diagnostics),
+        limits_(without_lingering(options.limits)),
+        table_(consumer, limits_, result.diagnostics),
         link_type_(pcap_datalink(pcap)),
         fraction_to_ns_(pcap_get_tstamp_precision(pcap) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000) {}
 
@@ -82,6 +90,7 @@ class LiveProcessor {
   StreamConsumer& consumer_;
   const LiveOptions& options_;
   LiveResult& result_;
+  CaptureLimits limits_;
   TcpFlowTable table_;
   int link_type_;
   int64_t fraction_to_ns_;

@@ -39,6 +39,8 @@ bool is_registered_tls_port(uint16_t port) {
 
 bool is_server_like_port(uint16_t port) { return port < 1024 || is_registered_tls_port(port); }
 
+uint8_t party_bit(Party party) { return static_cast<uint8_t>(1u << static_cast<int>(party)); }
+
 }  // namespace
 
 size_t FlowKeyHash::operator()(const FlowKey& key) const noexcept {
@@ -82,6 +84,7 @@ DeliveryContext TcpFlowTable::context(Connection& connection, Party from, Stream
 }
 
 void TcpFlowTable::on_segment(const TcpSegment& segment, StreamPosition at) {
+  end_idle_lingering(at);
   forget_old_closed(at.time);
   const FlowKey key = flow_key_of(segment);
   const auto found = by_key_.find(key);
@@ -97,26 +100,34 @@ void TcpFlowTable::on_segment(const TcpSegment& segment, StreamPosition at) {
   } else {
     connection = found->second;
     if (starts_new_connection(*connection, segment)) {
-      if (!connection->closed) {
+      if (connection->state == State::open) {
         diagnostics_.port_reuses.note(at.frame);
         close(connection, false, at);
+      } else if (connection->state == State::ending) {
+        end_lingering(connection, at);
       }
       by_key_.erase(found);
       closed_.erase(connection);
       connection = open_connection(segment, key, at);
-    } else if (connection->closed) {
+    } else if (connection->state == State::closed) {
       diagnostics_.segments_after_close.note(at.frame);
       return;
     }
   }
-  touch(connection, at.time);
-  handle_segment(*connection, segment, at);
-  if (connection->closed) return;
-  if (segment.has(tcp_flag::rst)) {
-    close(connection, false, at);
-  } else if (connection->half[0].fin_delivered() && connection->half[1].fin_delivered()) {
-    close(connection, false, at);
+  touch(connection, at);
+  if (connection->state == State::ending) {
+    handle_trailing(*connection, segment, at);
+    return;
   }
+  handle_segment(*connection, segment, at);
+  if (segment.has(tcp_flag::rst) || (connection->half[0].fin_delivered() && connection->half[1].fin_delivered())) {
+    begin_ending(connection, at);
+  }
+}
+
+void TcpFlowTable::advance_to(StreamPosition now) {
+  end_idle_lingering(now);
+  forget_old_closed(now.time);
 }
 
 // RFC 9293 §3.5: a SYN without ACK opens a connection. The same ISN from the same client is that SYN
@@ -145,6 +156,7 @@ TcpFlowTable::Iterator TcpFlowTable::open_connection(const TcpSegment& segment, 
   connection.client_address = source_is_client ? segment.source : segment.destination;
   connection.client_port = source_is_client ? segment.source_port : segment.destination_port;
   connection.last_seen = at.time;
+  connection.last = at;
   by_key_.insert_or_assign(key, open_.begin());
   diagnostics_.peak_open_connections = std::max<uint64_t>(diagnostics_.peak_open_connections, open_.size());
 
@@ -171,6 +183,7 @@ void TcpFlowTable::handle_segment(Connection& connection, const TcpSegment& segm
       DeliveryContext ctx = context(connection, party, at);
       connection.half[static_cast<int>(party)].flush(ctx);
     }
+    connection.rsts |= party_bit(from);
     consumer_.on_rst(connection.id, from, at);
     return;
   }
@@ -196,21 +209,80 @@ void TcpFlowTable::handle_syn(Connection& connection, Party from, const TcpSegme
   if (!half.started()) half.start_at(segment.seq + 1);
 }
 
-void TcpFlowTable::close(Iterator connection, bool capture_ended, StreamPosition at) {
-  for (Party party : {Party::client, Party::server}) {
-    DeliveryContext ctx = context(*connection, party, at);
-    connection->half[static_cast<int>(party)].flush(ctx);
+// A segment after the connection ended. Wireshark's tcp.stream still counts it, and the FIN or RST it
+// may carry is how the peer answered the end (a server closing after the client's RST): one event per
+// party and kind, so a storm of resets cannot grow a timeline. Its data is not stream data: the
+// receiver had discarded the connection.
+void TcpFlowTable::handle_trailing(Connection& connection, const TcpSegment& segment, StreamPosition at) {
+  const Party from = sender_of(connection, segment);
+  const uint8_t bit = party_bit(from);
+  if (segment.payload_length > 0) diagnostics_.segments_after_close.note(at.frame);
+  const bool fin_known = connection.half[static_cast<int>(from)].fin_delivered() || (connection.trailing_fins & bit);
+  if (segment.has(tcp_flag::fin) && !fin_known) {
+    connection.trailing_fins |= bit;
+    consumer_.on_fin(connection.id, from, at);
   }
-  consumer_.on_close(connection->id, capture_ended, at);
-  for (TcpHalfStream& half : connection->half) half.release(total_buffered_);
-  connection->closed = true;
-  connection->last_seen = at.time;
-  closed_.splice(closed_.begin(), open_, connection);
+  if (segment.has(tcp_flag::rst) && !(connection.rsts & bit)) {
+    connection.rsts |= bit;
+    consumer_.on_rst(connection.id, from, at);
+  }
 }
 
-void TcpFlowTable::touch(Iterator connection, double time) {
-  connection->last_seen = time;
-  if (connection != open_.begin()) open_.splice(open_.begin(), open_, connection);
+void TcpFlowTable::flush_and_release(Connection& connection, StreamPosition at) {
+  for (Party party : {Party::client, Party::server}) {
+    DeliveryContext ctx = context(connection, party, at);
+    connection.half[static_cast<int>(party)].flush(ctx);
+  }
+  for (TcpHalfStream& half : connection.half) half.release(total_buffered_);
+}
+
+// on_close, and the connection joins the remembered closed ones.
+void TcpFlowTable::report_close(Iterator connection, bool capture_ended, StreamPosition at) {
+  ConnectionList& from = list_of(*connection);
+  consumer_.on_last_segment(connection->id, connection->last);
+  consumer_.on_close(connection->id, capture_ended, at);
+  connection->state = State::closed;
+  closed_.splice(closed_.begin(), from, connection);
+}
+
+// An open connection closed before it ended by itself (port reuse, eviction, capture end).
+void TcpFlowTable::close(Iterator connection, bool capture_ended, StreamPosition at) {
+  flush_and_release(*connection, at);
+  connection->last_seen = at.time;
+  report_close(connection, capture_ended, at);
+}
+
+// RST or both FINs: the buffers go now, on_close once the trailing segments had their chance.
+void TcpFlowTable::begin_ending(Iterator connection, StreamPosition at) {
+  flush_and_release(*connection, at);
+  connection->state = State::ending;
+  ending_.splice(ending_.begin(), open_, connection);
+  if (ending_.size() > limits_.max_ending_connections) end_lingering(std::prev(ending_.end()), at);
+}
+
+// `at` is now (positions handed to the consumer never go back); on_last_segment said where it ended.
+void TcpFlowTable::end_lingering(Iterator connection, StreamPosition at) { report_close(connection, false, at); }
+
+TcpFlowTable::ConnectionList& TcpFlowTable::list_of(const Connection& connection) {
+  switch (connection.state) {
+    case State::open: return open_;
+    case State::ending: return ending_;
+    case State::closed: break;
+  }
+  return closed_;
+}
+
+void TcpFlowTable::touch(Iterator connection, StreamPosition at) {
+  connection->last_seen = at.time;
+  connection->last = at;
+  ConnectionList& list = list_of(*connection);
+  if (connection != list.begin()) list.splice(list.begin(), list, connection);
+}
+
+void TcpFlowTable::end_idle_lingering(StreamPosition now) {
+  while (!ending_.empty() && ending_.back().last_seen + limits_.ending_linger_seconds < now.time) {
+    end_lingering(std::prev(ending_.end()), now);
+  }
 }
 
 void TcpFlowTable::evict_if_full(StreamPosition at) {
@@ -229,10 +301,18 @@ void TcpFlowTable::forget_old_closed(double now) {
 
 void TcpFlowTable::finish(StreamPosition last) {
   std::vector<Iterator> still_open;
-  still_open.reserve(open_.size());
+  still_open.reserve(open_.size() + ending_.size());
   for (auto it = open_.begin(); it != open_.end(); ++it) still_open.push_back(it);
+  for (auto it = ending_.begin(); it != ending_.end(); ++it) still_open.push_back(it);
   std::sort(still_open.begin(), still_open.end(), [](Iterator a, Iterator b) { return a->id < b->id; });
-  for (Iterator connection : still_open) close(connection, true, last);
+  for (Iterator connection : still_open) {
+    // A connection that ended by itself did not see the capture end.
+    if (connection->state == State::ending) {
+      end_lingering(connection, last);
+    } else {
+      close(connection, true, last);
+    }
+  }
   by_key_.clear();
   closed_.clear();
 }

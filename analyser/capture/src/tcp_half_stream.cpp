@@ -83,8 +83,10 @@ void TcpHalfStream::deliver_in_order(DeliveryContext& ctx, std::span<const uint8
 
 // Keeps the caps (per direction and in total) before buffering `incoming` bytes at `offset`. Returns
 // false when room could only be made by giving up every hole before `offset` (the data is in order now).
-bool TcpHalfStream::make_room(DeliveryContext& ctx, uint64_t offset, size_t incoming) {
+bool TcpHalfStream::make_room(DeliveryContext& ctx, uint64_t offset, size_t incoming_bytes) {
+  uint64_t incoming = 0;
   auto fits = [&] {
+    incoming = uncovered_cost(offset, incoming_bytes);
     return buffered_ + incoming <= ctx.limits.max_out_of_order_bytes_per_direction &&
            ctx.total_buffered + incoming <= ctx.limits.max_buffered_bytes_total;
   };
@@ -105,6 +107,22 @@ bool TcpHalfStream::make_room(DeliveryContext& ctx, uint64_t offset, size_t inco
   return true;
 }
 
+// What buffering [offset, offset + size) would add: the bytes no buffered piece covers yet, and the
+// bookkeeping of each piece they would be stored as (store_uncovered splits around buffered pieces).
+uint64_t TcpHalfStream::uncovered_cost(uint64_t offset, size_t size) const {
+  const uint64_t end = offset + size;
+  uint64_t cursor = offset, cost = 0;
+  auto it = pending_.upper_bound(offset);
+  if (it != pending_.begin() && std::prev(it)->first + std::prev(it)->second.size() > offset) --it;
+  for (; cursor < end; ++it) {
+    const uint64_t piece_end = (it == pending_.end() || it->first >= end) ? end : std::max(cursor, it->first);
+    if (piece_end > cursor) cost += piece_end - cursor + kBufferedPieceOverhead;
+    if (it == pending_.end() || it->first >= end) break;
+    cursor = std::max(piece_end, it->first + it->second.size());
+  }
+  return cost;
+}
+
 // Buffers the parts of [offset, offset + bytes.size()) that no buffered segment covers yet. Where they
 // overlap, the buffered (first received) bytes stay; differing bytes are counted as a conflict.
 void TcpHalfStream::store_uncovered(DeliveryContext& ctx, uint64_t offset, std::span<const uint8_t> bytes) {
@@ -119,8 +137,8 @@ void TcpHalfStream::store_uncovered(DeliveryContext& ctx, uint64_t offset, std::
   auto store = [&](uint64_t from, uint64_t to) {
     const auto piece = bytes.subspan(static_cast<size_t>(from - offset), static_cast<size_t>(to - from));
     pending_.emplace_hint(it, from, std::vector<uint8_t>(piece.begin(), piece.end()));
-    buffered_ += piece.size();
-    ctx.total_buffered += piece.size();
+    buffered_ += piece.size() + kBufferedPieceOverhead;
+    ctx.total_buffered += piece.size() + kBufferedPieceOverhead;
   };
   while (cursor < end) {
     if (it == pending_.end() || it->first >= end) {
@@ -183,8 +201,8 @@ bool TcpHalfStream::give_up_first_hole(DeliveryContext& ctx) {
 }
 
 void TcpHalfStream::erase_pending(DeliveryContext& ctx, std::map<uint64_t, std::vector<uint8_t>>::iterator it) {
-  buffered_ -= it->second.size();
-  ctx.total_buffered -= it->second.size();
+  buffered_ -= it->second.size() + kBufferedPieceOverhead;
+  ctx.total_buffered -= it->second.size() + kBufferedPieceOverhead;
   pending_.erase(it);
 }
 

@@ -68,6 +68,12 @@ void ConnectionTracker::on_rst(capture::ConnectionId id, Party from, capture::St
   if (TlsConnection* connection = find(id)) connection->on_fin_or_rst(EventType::rst, from, at);
 }
 
+// Timeline::last_frame is the connection's last frame as Wireshark's tcp.stream counts it (pure ACKs,
+// skipped application data and segments trailing a RST included), not only the last frame read here.
+void ConnectionTracker::on_last_segment(capture::ConnectionId id, capture::StreamPosition last) {
+  if (TlsConnection* connection = find(id)) connection->note_frame(last);
+}
+
 void ConnectionTracker::on_close(capture::ConnectionId id, bool capture_ended, capture::StreamPosition at) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;

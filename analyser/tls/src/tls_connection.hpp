@@ -2,6 +2,7 @@
 // schedule phases, and the Timeline being built. Internal to tlsflags_tls.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -56,6 +57,7 @@ class TlsConnection {
   size_t on_data(Party from, std::span<const uint8_t> data, StreamPosition at);
   void on_gap(Party from, StreamPosition at);
   void on_fin_or_rst(EventType type, Party from, StreamPosition at);
+  void note_frame(StreamPosition at) { timeline_.last_frame = std::max(timeline_.last_frame, at.frame); }
   Timeline finish(bool capture_ended, StreamPosition at);
   bool dropped() const { return dropped_; }
   // A ClientHello was read, or the client's first handshake message was one that could not be.

@@ -12,8 +12,11 @@ namespace tlsflags::capture {
 
 struct CaptureLimits {
   // TCP connections open at once. Beyond it the least recently active connection is closed (evicted).
-  size_t max_connections = 1'000'000;
-  // Out-of-order bytes buffered for one direction of one connection. Beyond it the reassembler gives up
+  // tlsflags-check holds about 1.3 KB per open connection (capture and TLS layers): 2^18 keep a SYN
+  // flood of a million half-open connections under 512 MiB (tests/hostile/limits.sh).
+  size_t max_connections = 262'144;
+  // Out-of-order bytes buffered for one direction of one connection, each buffered piece counted with
+  // its bookkeeping (kBufferedPieceOverhead, tcp_half_stream.hpp). Beyond it the reassembler gives up
   // on the oldest hole (reported with on_gap) instead of waiting for a retransmission.
   size_t max_out_of_order_bytes_per_direction = 4u << 20;
   // Out-of-order bytes buffered over all connections.
@@ -23,9 +26,19 @@ struct CaptureLimits {
   // same role for the endpoints). Kept for this many, and at most this long in capture time.
   size_t max_closed_connections_remembered = 65'536;
   double closed_connection_memory_seconds = 120;
+  // After a RST or both FINs a connection lingers before on_close, so that the segments trailing its end
+  // (the last ACK, the peer's FIN or RST answering a RST) still count as its own, as in Wireshark's
+  // tcp.stream: its last frame and its FIN/RST events include them. A new SYN on the 4-tuple, the
+  // capture's end, this much capture time without a segment, or more than max_ending_connections
+  // lingering at once (the one idle longest goes first) ends the lingering.
+  double ending_linger_seconds = 5;
+  size_t max_ending_connections = 8'192;
   // A segment starting further than this beyond the next expected byte is taken as not belonging to the
   // stream (a sequence number from another incarnation, or garbage) and ignored.
   uint32_t max_sequence_jump = 1u << 30;
+  // Input read from a pipe or standard input ("-") is first copied to a temporary file (it has to be
+  // read twice): at most this many bytes.
+  uint64_t max_spooled_bytes = uint64_t{16} << 30;
 };
 
 // How often something happened and the first frame it happened in (0 = never).

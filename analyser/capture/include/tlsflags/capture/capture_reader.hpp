@@ -7,6 +7,8 @@
 // are read block by block here, each packet with its own interface's link type.
 // pcapng Decryption Secrets Blocks carrying NSS key log text are collected in a pre-pass wherever they
 // stand and delivered with on_secrets before the first packet.
+// A named pipe, a socket or "-" (standard input) is read once, into an unlinked temporary file
+// (CaptureLimits::max_spooled_bytes at most), which is then read like a file: DSBs anywhere work there too.
 // Link types: Ethernet (802.1Q, QinQ 88a8/9100), Linux cooked v1 and v2, raw IP (DLT_RAW, LINKTYPE_IPV4,
 // LINKTYPE_IPV6), BSD loopback (NULL, LOOP; AF value in either byte order).
 #pragma once

@@ -50,8 +50,16 @@ class StreamConsumer {
   virtual void on_fin(ConnectionId id, Party from, StreamPosition at) = 0;
   virtual void on_rst(ConnectionId id, Party from, StreamPosition at) = 0;
 
+  // The last segment of the connection's 4-tuple the capture layer attributed to it (pure ACKs and the
+  // segments trailing its end included, as Wireshark's tcp.stream counts them). Called once, just
+  // before on_close.
+  virtual void on_last_segment(ConnectionId /*id*/, StreamPosition /*last*/) {}
+
   // The connection is over: both FINs seen, RST, a port reused by a new SYN, evicted by a resource cap,
-  // or the capture ended (capture_ended = true). After this the id is never used again.
+  // or the capture ended (capture_ended = true). After a RST or both FINs on_close comes once the
+  // connection stopped lingering (CaptureLimits::ending_linger_seconds), `at` the frame that ended the
+  // lingering (on_last_segment tells its last segment); trailing segments may bring on_fin / on_rst
+  // before it (once per party and kind). After this the id is never used again.
   virtual void on_close(ConnectionId id, bool capture_ended, StreamPosition at) = 0;
 };
 

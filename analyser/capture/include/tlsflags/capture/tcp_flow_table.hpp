@@ -10,8 +10,13 @@
 //   unknown flow open nothing (counted).
 // - A SYN with another ISN on a known 4-tuple starts a new connection (port reuse); an open old one is
 //   closed first. A SYN with the same ISN is a retransmission.
-// - on_close after both FINs were delivered, at a RST (after on_rst), on port reuse, on eviction (the
-//   least recently active connection, when max_connections are open), and at finish (capture_ended).
+// - A connection ends after both FINs were delivered or at a RST (after on_rst). It then lingers
+//   (CaptureLimits::ending_linger_seconds): its trailing segments still count as its own (its last frame;
+//   a FIN or RST answering the end becomes on_fin / on_rst, once per party), their data is not delivered
+//   (the receiver discarded it). on_close follows when the lingering ends: a new SYN on the 4-tuple, the
+//   linger time without a segment, too many lingering (max_ending_connections), or finish.
+// - on_close also on port reuse, on eviction (the least recently active connection, when
+//   max_connections are open), and at finish (capture_ended) for connections still open.
 // - Closed connections are remembered for a while (CaptureLimits) so late segments are not taken for new
 //   connections; their buffers are freed at close, so memory follows the connections open at once.
 #pragma once
@@ -52,22 +57,32 @@ class TcpFlowTable {
   TcpFlowTable& operator=(const TcpFlowTable&) = delete;
 
   void on_segment(const TcpSegment& segment, StreamPosition at);
+  // Capture time went on without a segment (a live capture's idle timeout): lingering connections idle
+  // for longer than ending_linger_seconds get their on_close now rather than at the next segment.
+  void advance_to(StreamPosition now);
   // The capture ended at `last` (its last frame): every open connection is flushed and closed with
   // capture_ended = true, in the order they were opened.
   void finish(StreamPosition last);
 
   size_t open_connections() const { return open_.size(); }
+  size_t ending_connections() const { return ending_.size(); }
   uint64_t connections_opened() const { return next_id_ - 1; }
   uint64_t buffered_bytes() const { return total_buffered_; }
   size_t closed_connections_remembered() const { return closed_.size(); }
 
  private:
+  // open: segments are reassembled. ending: after RST or both FINs, lingering for trailing segments.
+  // closed: on_close was called; remembered so that late segments open nothing.
+  enum class State : uint8_t { open, ending, closed };
   struct Connection {
     FlowKey key;
     ConnectionId id = 0;
     IpAddress client_address;
     uint16_t client_port = 0;
-    bool closed = false;
+    State state = State::open;
+    uint8_t trailing_fins = 0;  // bit per Party: a FIN reported from a trailing segment
+    uint8_t rsts = 0;           // bit per Party: a RST reported
+    StreamPosition last;        // the connection's last segment
     bool client_isn_known = false;
     uint32_t client_isn = 0;
     double last_seen = 0;
@@ -81,9 +96,16 @@ class TcpFlowTable {
   Party sender_of(const Connection& connection, const TcpSegment& segment) const;
   void handle_segment(Connection& connection, const TcpSegment& segment, StreamPosition at);
   void handle_syn(Connection& connection, Party from, const TcpSegment& segment);
+  void handle_trailing(Connection& connection, const TcpSegment& segment, StreamPosition at);
   void close(Iterator connection, bool capture_ended, StreamPosition at);
-  void touch(Iterator connection, double time);
+  void begin_ending(Iterator connection, StreamPosition at);
+  void end_lingering(Iterator connection, StreamPosition at);
+  void flush_and_release(Connection& connection, StreamPosition at);
+  void report_close(Iterator connection, bool capture_ended, StreamPosition at);
+  ConnectionList& list_of(const Connection& connection);
+  void touch(Iterator connection, StreamPosition at);
   void evict_if_full(StreamPosition at);
+  void end_idle_lingering(StreamPosition now);
   void forget_old_closed(double now);
   DeliveryContext context(Connection& connection, Party from, StreamPosition at);
 
@@ -91,6 +113,7 @@ class TcpFlowTable {
   const CaptureLimits& limits_;
   CaptureDiagnostics& diagnostics_;
   ConnectionList open_;    // most recently active first
+  ConnectionList ending_;  // most recently active first
   ConnectionList closed_;  // most recently closed first
   std::unordered_map<FlowKey, Iterator, FlowKeyHash> by_key_;
   ConnectionId next_id_ = 1;

@@ -18,6 +18,11 @@
 
 namespace tlsflags::capture {
 
+// What a buffered out-of-order piece costs beyond its bytes: its map node and its vector's heap block.
+// The caps and buffered_bytes() count it, so that a flood of 1-byte segments cannot hold a hundred times
+// the cap in bookkeeping (make_room charges a segment for every piece it would be split into).
+inline constexpr size_t kBufferedPieceOverhead = 128;
+
 // What a half stream needs to deliver and to account: passed per call so the stream itself stays small.
 struct DeliveryContext {
   StreamConsumer& consumer;
@@ -49,7 +54,7 @@ class TcpHalfStream {
 
   bool fin_delivered() const { return fin_delivered_; }
   uint64_t next_offset() const { return next_; }
-  uint64_t buffered_bytes() const { return buffered_; }
+  uint64_t buffered_bytes() const { return buffered_; }  // bytes + kBufferedPieceOverhead per piece
 
  private:
   int64_t offset_of(uint32_t seq) const;
@@ -57,6 +62,7 @@ class TcpHalfStream {
   void deliver_in_order(DeliveryContext& ctx, std::span<const uint8_t> bytes, uint64_t wire_end);
   void buffer_out_of_order(DeliveryContext& ctx, uint64_t offset, std::span<const uint8_t> bytes);
   bool make_room(DeliveryContext& ctx, uint64_t offset, size_t incoming);
+  uint64_t uncovered_cost(uint64_t offset, size_t size) const;
   void store_uncovered(DeliveryContext& ctx, uint64_t offset, std::span<const uint8_t> bytes);
   void emit(DeliveryContext& ctx, std::span<const uint8_t> bytes);
   void skip_to(uint64_t target);

@@ -70,6 +70,7 @@ class ConnectionTracker final : public capture::StreamConsumer {
   void on_gap(capture::ConnectionId id, Party from, uint64_t missing_bytes, capture::StreamPosition at) override;
   void on_fin(capture::ConnectionId id, Party from, capture::StreamPosition at) override;
   void on_rst(capture::ConnectionId id, Party from, capture::StreamPosition at) override;
+  void on_last_segment(capture::ConnectionId id, capture::StreamPosition last) override;
   void on_close(capture::ConnectionId id, bool capture_ended, capture::StreamPosition at) override;
 
   // Hands over every connection still open (for a producer that ends without on_close).
