@@ -60,6 +60,10 @@ void add_capture_warnings(const capture::ReadResult& read, std::vector<std::stri
   if (d.total_buffer_cap_hits.count)
     warnings.push_back(counted(d.total_buffer_cap_hits.count, "holes given up on: out-of-order buffer full",
                                d.total_buffer_cap_hits.first_frame));
+  if (d.segments_out_of_window.count)
+    warnings.push_back(counted(d.segments_out_of_window.count,
+                               "segments ignored: sequence number too far beyond the stream (max 1 GiB)",
+                               d.segments_out_of_window.first_frame));
 }
 
 void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& warnings) {
@@ -67,14 +71,15 @@ void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& war
 }
 
 // Reads the capture; returns the error that makes it unreadable, if any. A file cut short after its
-// first frame is not unreadable: what was read is analysed (as Wireshark does) and a warning says so.
+// first frame is not unreadable: what was read is analysed (as Wireshark does), and cut_short says so.
 std::optional<std::string> read_into(const std::string& path, tls::ConnectionTracker& tracker,
-                                     std::vector<std::string>& warnings) {
-  capture::ReadResult read = capture::read_capture(path, tracker);
-  add_capture_warnings(read, warnings);
+                                     const capture::CaptureLimits& limits, FileAnalysis& analysis) {
+  capture::ReadResult read = capture::read_capture(path, tracker, capture::CaptureOptions{limits});
+  add_capture_warnings(read, analysis.warnings);
   if (read.ok) return std::nullopt;
   if (read.frames == 0) return read.error;
-  warnings.push_back("read " + std::to_string(read.frames) + " frames, then: " + read.error);
+  analysis.cut_short = "read " + std::to_string(read.frames) + " frames, then: " + read.error +
+                       "; the connections read so far are reported";
   return std::nullopt;
 }
 
@@ -105,7 +110,7 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
     options.file = path;
     options.flags_extension_type = settings.flags_extension;
     tls::ConnectionTracker tracker(options, judge_one, settings.keys);
-    analysis.result.read_error = read_into(path, tracker, analysis.warnings);
+    analysis.result.read_error = read_into(path, tracker, settings.limits, analysis);
     tracker.close_all(true, {});  // whatever the reader left open (it should have closed everything)
     add_key_log_warnings(tracker.capture_secrets(), analysis.warnings);
   } catch (const std::exception& e) {

@@ -1,10 +1,12 @@
 // One capture file through the whole pipeline: capture layer -> TLS layer -> rules -> results.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "deployment.hpp"
+#include "tlsflags/capture/capture_limits.hpp"
 #include "tlsflags/core/rules.hpp"
 #include "tlsflags/report/result.hpp"
 #include "tlsflags/tls/keylog.hpp"
@@ -15,6 +17,7 @@ struct AnalysisSettings {
   RuleConfig rules;
   uint16_t flags_extension = kTlsFlagsExtensionType;
   bool keep_events = false;  // the output shows timelines (--events, --explain)
+  capture::CaptureLimits limits;  // --max-connections, --max-buffer-bytes
   bool keep_explain = false;  // --explain in text output: keep the inspection's explanation lines
   const DeploymentInputs* deployment = nullptr;  // --trust-anchors, --pinned; read-only, shared by all jobs
   const tls::KeyLog* keys = nullptr;  // -k files and SSLKEYLOGFILE; read-only, shared by all jobs
@@ -26,7 +29,10 @@ struct FileAnalysis {
   // endpoints and the ClientHello / CertificateRequest events), so that a run over many captures does
   // not keep every Timeline.
   std::vector<Timeline> cross_connection_inputs;
-  std::vector<std::string> warnings;  // for stderr: junk DSB lines, capture-layer caps hit, a cut file
+  std::vector<std::string> warnings;  // for stderr: junk DSB lines, capture-layer caps hit
+  // The file ended inside a record (cut short, a broken gzip stream): what was read before is analysed
+  // and reported, and this says what happened (exit status 2: the input could not be read whole).
+  std::optional<std::string> cut_short;
 };
 
 FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& settings);

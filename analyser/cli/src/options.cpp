@@ -53,6 +53,15 @@ void add_options(CLI::App& app, CheckOptions& o, RawOptions& raw) {
                  "rca.client.slow-certificate threshold: seconds between the flagged CertificateRequest "
                  "and the client's Certificate")
       ->type_name("X")->capture_default_str()->check(CLI::NonNegativeNumber);
+  // Resource caps (docs/reliability-limits.md): what is cut by them is reported on stderr.
+  app.add_option("--max-connections", o.max_connections,
+                 "TCP connections tracked at once; beyond it the least recently active is closed early "
+                 "(default 262144)")
+      ->type_name("N")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 32));
+  app.add_option("--max-buffer-bytes", o.max_buffer_bytes,
+                 "out-of-order TCP data buffered over all connections (and per direction at most 4 MiB); "
+                 "beyond it the oldest hole is given up (default 1073741824)")
+      ->type_name("N")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   app.add_option("--trust-anchors", raw.trust_anchors,
                  "PEM bundle of the trust anchors the server should verify client certificates against "
                  "(at capture time); warns when the server accepted one that does not chain to them")

@@ -28,6 +28,8 @@ struct CheckOptions {
   bool events = false;
   bool by_server = false;
   double slow_certificate_seconds = RuleConfig{}.slow_certificate_seconds;
+  uint64_t max_connections = 0;   // --max-connections: CaptureLimits::max_connections; 0 = its default
+  uint64_t max_buffer_bytes = 0;  // --max-buffer-bytes: out-of-order buffer over all connections; 0 = default
   std::optional<std::string> trust_anchors;  // --trust-anchors FILE: PEM bundle the client chain is verified against
   std::optional<std::string> pinned;         // --pinned FILE: PEM certificates the client leaf must be one of
   std::optional<std::string> interface;      // -i IFACE: live capture instead of CAPTURE files

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -9,8 +10,10 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -56,20 +59,49 @@ void warn_about_ignored_flags(const CheckOptions& options, Diagnostics& say) {
   if (options.explain && options.format != report::Format::text) say.say("--explain only changes -f text output");
 }
 
-// -k files are inputs: one that cannot be read is exit status 2 (the run goes on). SSLKEYLOGFILE is
-// ambient, often left over from another session: one that cannot be read is only a warning.
+// Per-line complaints about one key log beyond this many are summed up in one line.
+constexpr size_t kKeyLogWarningsShown = 10;
+
+// Adds one key log. A file with lines but not one key log line (a capture, a binary, a PEM file given
+// to -k by mistake) is "not an NSS key log": returns false, and its line-by-line complaints are left
+// out (they would only repeat it). Returns false with `error` set when it cannot be read.
+bool add_key_log(tls::KeyLog& keys, const std::string& path, std::string& error, std::set<std::string>& junk) {
+  const size_t warnings_before = keys.warnings().size();
+  size_t accepted = 0;
+  if (!keys.add_file(path, &error, &accepted)) return false;
+  const size_t rejected = keys.warnings().size() - warnings_before;
+  if (accepted > 0 || rejected == 0) return true;
+  junk.insert(path);
+  error = "not an NSS key log: none of its " + std::to_string(rejected) +
+          " lines has the form LABEL CLIENT_RANDOM SECRET (a capture or binary file given as --keylog?)";
+  return false;
+}
+
+void report_key_log_warnings(const tls::KeyLog& keys, const std::set<std::string>& junk, Diagnostics& say) {
+  std::map<std::string, size_t> per_source;
+  for (const tls::KeyLogWarning& warning : keys.warnings()) {
+    if (junk.count(warning.source)) continue;
+    if (++per_source[warning.source] <= kKeyLogWarningsShown) say.say("key log " + warning.to_string());
+  }
+  for (const auto& [source, count] : per_source)
+    if (count > kKeyLogWarningsShown)
+      say.say("key log " + source + ": " + std::to_string(count - kKeyLogWarningsShown) + " more lines skipped");
+}
+
+// -k files are inputs: one that cannot be read, or is no key log at all, is exit status 2 (the run goes
+// on). SSLKEYLOGFILE is ambient, often left over from another session: the same is only a warning.
 void load_keys(const CheckOptions& options, tls::KeyLog& keys, Diagnostics& say) {
+  std::set<std::string> junk;
   for (const std::string& path : options.keylogs) {
     std::string error;
-    if (!keys.add_file(path, &error)) say.trouble("cannot read key log " + path + ": " + error);
+    if (!add_key_log(keys, path, error, junk)) say.trouble("key log " + path + ": " + error);
   }
   const char* environment = std::getenv("SSLKEYLOGFILE");
   if (environment && *environment) {
     std::string error;
-    if (!keys.add_file(environment, &error))
-      say.say("SSLKEYLOGFILE: cannot read " + std::string(environment) + ": " + error);
+    if (!add_key_log(keys, environment, error, junk)) say.say("SSLKEYLOGFILE " + std::string(environment) + ": " + error);
   }
-  for (const tls::KeyLogWarning& warning : keys.warnings()) say.say("key log " + warning.to_string());
+  report_key_log_warnings(keys, junk, say);
 }
 
 AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,
@@ -79,6 +111,12 @@ AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& ke
   settings.rules.profile = options.profile;
   settings.rules.slow_certificate_seconds = options.slow_certificate_seconds;
   settings.flags_extension = options.flags_extension;
+  if (options.max_connections) settings.limits.max_connections = options.max_connections;
+  if (options.max_buffer_bytes) {
+    settings.limits.max_buffered_bytes_total = options.max_buffer_bytes;
+    settings.limits.max_out_of_order_bytes_per_direction =
+        std::min<uint64_t>(settings.limits.max_out_of_order_bytes_per_direction, options.max_buffer_bytes);
+  }
   settings.keep_events = (options.events && options.format == report::Format::jsonl) ||
                          (options.explain && options.format == report::Format::text);
   settings.keep_explain = options.explain && options.format == report::Format::text;
@@ -90,6 +128,7 @@ AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& ke
 void report_file_diagnostics(const FileAnalysis& analysis, Diagnostics& say) {
   const report::FileResult& result = analysis.result;
   for (const std::string& warning : analysis.warnings) say.say(result.file + ": " + warning);
+  if (analysis.cut_short) say.trouble(result.file + ": " + *analysis.cut_short);
   if (!result.read_error) return;
   // The capture layer's message usually names the file already; name it exactly once either way.
   const std::string& error = *result.read_error;

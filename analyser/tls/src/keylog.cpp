@@ -187,7 +187,7 @@ size_t KeyLog::add_text(std::string_view text, std::string_view source) {
   return accepted;
 }
 
-bool KeyLog::add_file(const std::string& path, std::string* error) {
+bool KeyLog::add_file(const std::string& path, std::string* error, size_t* accepted) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (error) *error = "cannot open key log " + path;
@@ -199,7 +199,8 @@ bool KeyLog::add_file(const std::string& path, std::string* error) {
     if (error) *error = "cannot read key log " + path;
     return false;
   }
-  add_text(text, path);
+  const size_t added = add_text(text, path);
+  if (accepted) *accepted = added;
   OPENSSL_cleanse(text.data(), text.size());
   return true;
 }

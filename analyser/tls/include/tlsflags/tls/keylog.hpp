@@ -64,7 +64,8 @@ class KeyLog {
   // early and exporter secrets are recognised, counted as accepted, and otherwise ignored).
   size_t add_text(std::string_view text, std::string_view source = "DSB");
   // Reads a key log file. False (with `error` set) when the file cannot be read; an empty file is valid.
-  bool add_file(const std::string& path, std::string* error = nullptr);
+  // `accepted` (optional) gets the number of secret lines accepted, as add_text returns it.
+  bool add_file(const std::string& path, std::string* error = nullptr, size_t* accepted = nullptr);
 
   const ConnectionSecrets* find(std::span<const uint8_t> client_random) const;
   size_t connections() const { return secrets_.size(); }

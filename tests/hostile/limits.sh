@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# tlsflags-check in bounded memory and time on captures built to exhaust it (make_hostile_capture), with
+# every cap hit reported on stderr (docs/reliability-limits.md "Resource caps").
+#   limits.sh CASE TLSFLAGS_CHECK MAKE_HOSTILE_CAPTURE WORK_DIR [long]
+# The ctest cases are small; `long` runs the sizes the bounds are documented for:
+#   half-open  1,000,000 SYNs, default caps          peak RSS <= 512 MiB   (ctest: 200,000, --max-connections 50000, <= 160 MiB)
+#   seq-gap    200,000 segments 3 GB / 700 MB apart  peak RSS <= 64 MiB    (ctest: 20,000)
+#   tiny-ooo   2,000,000 1-byte segments, reversed   peak RSS <= 64 MiB    (ctest: 300,000)
+set -uo pipefail
+case_name=$1 check=$2 generate=$3 work=$4/$1 size=${5:-ctest}
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+[[ -x /usr/bin/time ]] || { echo "/usr/bin/time (GNU time) not installed: skipped"; exit 77; }
+fail() { echo "FAIL: $*" >&2; echo "--- stderr" >&2; head -c 2000 err >&2; exit 1; }
+
+MiB=1024  # /usr/bin/time reports kB
+case $case_name:$size in
+half-open:ctest) count=200000 options=(--max-connections 50000) max_rss=$((160 * MiB)) max_seconds=60
+                 expect="150000 connections closed early: too many open at once" ;;
+half-open:long)  count=1000000 options=() max_rss=$((512 * MiB)) max_seconds=300
+                 expect="737856 connections closed early: too many open at once" ;;
+seq-gap:ctest)   count=20000 options=() max_rss=$((64 * MiB)) max_seconds=30 expect="holes given up on" ;;
+seq-gap:long)    count=200000 options=() max_rss=$((64 * MiB)) max_seconds=120 expect="holes given up on" ;;
+tiny-ooo:ctest)  count=300000 options=() max_rss=$((64 * MiB)) max_seconds=60
+                 expect="holes given up on: too much out-of-order data in one direction" ;;
+tiny-ooo:long)   count=2000000 options=() max_rss=$((64 * MiB)) max_seconds=300
+                 expect="holes given up on: too much out-of-order data in one direction" ;;
+*) echo "unknown case $case_name $size" >&2; exit 1 ;;
+esac
+
+"$generate" "$case_name" "$count" hostile.pcap || fail "make_hostile_capture failed"
+/usr/bin/time -f "%M %e" -o usage timeout "$max_seconds" "$check" -f jsonl "${options[@]}" hostile.pcap >out 2>err
+status=$?
+read -r rss_kb seconds <<<"$(tail -n 1 usage)"
+echo "$case_name ($count): exit status $status, peak RSS $((rss_kb / 1024)) MiB (bound $((max_rss / 1024)) MiB), $seconds s"
+cat err
+((status == 124)) && fail "no result within ${max_seconds}s"
+((status == 0 || status == 1)) || fail "exit status $status"
+((rss_kb <= max_rss)) || fail "peak RSS ${rss_kb} kB above the bound of ${max_rss} kB"
+grep -qF "$expect" err || fail "stderr does not report the cap: expected '$expect'"
+tail -n 1 out | grep -qF '"type":"summary"' || fail "no summary line"
+echo "PASS"

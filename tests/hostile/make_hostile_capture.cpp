@@ -1,0 +1,159 @@
+// make_hostile_capture: classic pcap files (raw IPv4, LINKTYPE_RAW) built to push the capture layer's
+// resource caps, for limits.sh. Written directly, a record at a time: no libpcap, any size.
+//
+//   make_hostile_capture half-open N OUT     N SYNs, each from its own address and port: N connections
+//                                            that never finish (CaptureLimits::max_connections)
+//   make_hostile_capture seq-gap N OUT       one connection, then N 1000-byte client segments, each
+//                                            alternately 3 GB and 700 MB beyond the previous one (out of
+//                                            window, and holes that are never filled)
+//   make_hostile_capture tiny-ooo N OUT      one connection whose client sends N 1-byte segments in
+//                                            descending sequence order: all but the last out of order
+#include <arpa/inet.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr uint32_t kLinktypeRaw = 101;  // LINKTYPE_RAW: the record is an IPv4 or IPv6 packet
+
+struct Endpoints {
+  uint32_t client_ip;
+  uint32_t server_ip;
+  uint16_t client_port;
+  uint16_t server_port;
+};
+
+class PcapWriter {
+ public:
+  explicit PcapWriter(const char* path) : file_(std::fopen(path, "wb")) {
+    if (!file_) return;
+    const uint32_t header[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, kLinktypeRaw};  // v2.4, µs
+    std::fwrite(header, sizeof header, 1, file_);
+  }
+  ~PcapWriter() {
+    if (file_) std::fclose(file_);
+  }
+  bool ok() const { return file_ != nullptr && !std::ferror(file_); }
+
+  // One TCP segment over IPv4 (no options), timestamps 1 µs apart.
+  void segment(const Endpoints& e, bool from_client, uint32_t seq, uint32_t ack, uint8_t flags,
+               const std::string& payload) {
+    uint8_t packet[40] = {};
+    const uint16_t total = static_cast<uint16_t>(40 + payload.size());
+    packet[0] = 0x45;
+    put16(packet + 2, total);
+    packet[8] = 64;  // TTL
+    packet[9] = 6;   // TCP
+    put32(packet + 12, from_client ? e.client_ip : e.server_ip);
+    put32(packet + 16, from_client ? e.server_ip : e.client_ip);
+    put16(packet + 20, from_client ? e.client_port : e.server_port);
+    put16(packet + 22, from_client ? e.server_port : e.client_port);
+    put32(packet + 24, seq);
+    put32(packet + 28, ack);
+    packet[32] = 5 << 4;  // data offset: 5 words
+    packet[33] = flags;
+    put16(packet + 34, 65535);  // window
+    const uint32_t record[4] = {static_cast<uint32_t>(tick_ / 1'000'000), static_cast<uint32_t>(tick_ % 1'000'000),
+                                total, total};
+    ++tick_;
+    std::fwrite(record, sizeof record, 1, file_);
+    std::fwrite(packet, sizeof packet, 1, file_);
+    std::fwrite(payload.data(), 1, payload.size(), file_);
+  }
+
+ private:
+  static void put16(uint8_t* p, uint16_t v) {
+    v = htons(v);
+    std::memcpy(p, &v, 2);
+  }
+  static void put32(uint8_t* p, uint32_t v) {
+    v = htonl(v);
+    std::memcpy(p, &v, 4);
+  }
+  FILE* file_;
+  uint64_t tick_ = 1'700'000'000'000'000ull;
+};
+
+constexpr uint8_t kFin = 0x01, kSyn = 0x02, kAck = 0x10, kPsh = 0x08;
+constexpr uint32_t kClientIsn = 1000, kServerIsn = 5000;
+
+void handshake(PcapWriter& out, const Endpoints& e) {
+  out.segment(e, true, kClientIsn, 0, kSyn, "");
+  out.segment(e, false, kServerIsn, kClientIsn + 1, kSyn | kAck, "");
+  out.segment(e, true, kClientIsn + 1, kServerIsn + 1, kAck, "");
+}
+
+// The start of a TLS handshake record (RFC 8446 §5.1) holding a ClientHello that never completes, so
+// the TLS layer keeps the connection and waits for more.
+std::string client_hello_start() {
+  const uint8_t bytes[] = {0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3f, 0xfc, 0x03, 0x03};
+  return std::string(reinterpret_cast<const char*>(bytes), sizeof bytes);
+}
+
+void half_open(PcapWriter& out, uint64_t count) {
+  for (uint64_t i = 0; i < count; ++i) {
+    // 10.0.0.0/8 clients, 2^8 ports each: every SYN is a 4-tuple of its own.
+    const Endpoints e{0x0a000000u | static_cast<uint32_t>(i >> 8), 0xc0000201u,
+                      static_cast<uint16_t>(20000 + (i & 0xff)), 443};
+    out.segment(e, true, kClientIsn, 0, kSyn, "");
+  }
+}
+
+void seq_gap(PcapWriter& out, uint64_t count) {
+  const Endpoints e{0x0a000001u, 0xc0000201u, 50000, 443};
+  handshake(out, e);
+  uint32_t seq = kClientIsn + 1;
+  const std::string first = client_hello_start();
+  out.segment(e, true, seq, kServerIsn + 1, kAck | kPsh, first);
+  seq += static_cast<uint32_t>(first.size());
+  const std::string filler(1000, 'x');
+  for (uint64_t i = 0; i < count; ++i) {
+    seq += (i % 2 == 0) ? 3'000'000'000u : 700'000'000u;  // modulo 2^32, as on the wire
+    out.segment(e, true, seq, kServerIsn + 1, kAck | kPsh, filler);
+  }
+  out.segment(e, true, seq, kServerIsn + 1, kAck | kFin, "");
+}
+
+void tiny_out_of_order(PcapWriter& out, uint64_t count) {
+  const Endpoints e{0x0a000001u, 0xc0000201u, 50000, 443};
+  handshake(out, e);
+  const std::string first = client_hello_start();
+  const uint32_t data_start = kClientIsn + 1 + static_cast<uint32_t>(first.size());
+  // Byte k of the stream after the ClientHello start, highest first; the start itself comes last.
+  for (uint64_t k = count; k-- > 0;) {
+    out.segment(e, true, data_start + static_cast<uint32_t>(k), kServerIsn + 1, kAck, std::string(1, 'y'));
+  }
+  out.segment(e, true, kClientIsn + 1, kServerIsn + 1, kAck | kPsh, first);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::cerr << "usage: make_hostile_capture half-open|seq-gap|tiny-ooo N OUT\n";
+    return 2;
+  }
+  const std::string kind = argv[1];
+  const uint64_t count = std::stoull(argv[2]);
+  PcapWriter out(argv[3]);
+  if (kind == "half-open") {
+    half_open(out, count);
+  } else if (kind == "seq-gap") {
+    seq_gap(out, count);
+  } else if (kind == "tiny-ooo") {
+    tiny_out_of_order(out, count);
+  } else {
+    std::cerr << "make_hostile_capture: unknown kind " << kind << '\n';
+    return 2;
+  }
+  if (!out.ok()) {
+    std::cerr << "make_hostile_capture: cannot write " << argv[3] << '\n';
+    return 1;
+  }
+  return 0;
+}
