@@ -3,7 +3,8 @@
 #
 #   tests/fuzz/campaign.sh HARNESS CPU_SECONDS [SEED_DIR...]
 #       BUILD_DIR (default build-fuzz), WALL_SECONDS (default 8 * CPU_SECONDS: the machine may be shared),
-#       BASE_CORPUS (a directory of seeds kept elsewhere, e.g. captures/: fuzzed from, never committed)
+#       BASE_CORPUS (a directory of seeds kept elsewhere, e.g. captures/: fuzzed from, never committed),
+#       MAX_FILE_BYTES (inputs larger than this are not committed: keeps the capture corpora small)
 #
 # Runs fuzz_HARNESS at nice 10 over a working copy of the committed corpus plus any SEED_DIRs until it
 # has used CPU_SECONDS of CPU (it is then stopped with SIGTERM, on which libFuzzer prints its final
@@ -79,7 +80,14 @@ minimise() {
     cp "$BASE_CORPUS"/* "$minimised"/
     mapfile -t base_files < <(ls "$minimised")
   fi
-  nice -n 10 "$exe" -merge=1 "$minimised" "$committed" "$work/corpus" >"$work/merge.log" 2>&1
+  local candidates
+  candidates=$(mktemp -d)
+  # One directory at a time: the same input (same SHA-1 name) is often in both.
+  for directory in "$committed" "$work/corpus"; do
+    find "$directory" -type f -size -"$((${MAX_FILE_BYTES:-1000000000} + 1))"c -exec cp -f -t "$candidates" {} +
+  done
+  nice -n 10 "$exe" -merge=1 "$minimised" "$candidates" >"$work/merge.log" 2>&1
+  rm -rf "$candidates"
   for file in "${base_files[@]}"; do rm -f "$minimised/$file"; done
   rm -rf "$committed"
   mkdir -p "$committed"
@@ -89,4 +97,4 @@ minimise() {
     "$(du -s --apparent-size -B1 "$committed" | cut -f1) bytes committed"
 }
 
-main "$@"
+main "$@"; exit  # one line: bash must not read on after main, the file may have changed meanwhile

@@ -9,16 +9,20 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "check.hpp"
 #include "checking_consumer.hpp"
 #include "memory_file.hpp"
+#include "open_bug_sidesteps.hpp"
 #include "tlsflags/capture/capture_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tlsflags::capture;
   using namespace tlsflags::fuzz;
-  MemoryFile file({data, size});
+  std::vector<uint8_t> input(data, data + size);
+  sidestep_snaplen_allocation(input);
+  MemoryFile file(input);
   CaptureOptions options;
   options.limits.max_connections = 3;
   options.limits.max_out_of_order_bytes_per_direction = 512;

@@ -17,6 +17,7 @@
 #include "checking_consumer.hpp"
 #include "judgement_checks.hpp"
 #include "memory_file.hpp"
+#include "open_bug_sidesteps.hpp"
 #include "tlsflags/capture/capture_reader.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 #include "tlsflags/tls/keylog.hpp"
@@ -97,7 +98,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tlsflags;
   using namespace tlsflags::fuzz;
-  MemoryFile file({data, size});
+  std::vector<uint8_t> input(data, data + size);
+  sidestep_snaplen_allocation(input);
+  MemoryFile file(input);
   std::vector<Timeline> timelines;
   {
     tls::ConnectionTracker tracker({.file = "fuzz.pcapng"}, [&](Timeline&& t) { timelines.push_back(std::move(t)); },
