@@ -9,7 +9,7 @@ packages=(
   libwireshark-dev wireshark-dev tshark
   libpcap-dev libglib2.0-dev libssl-dev zlib1g-dev
   catch2 nlohmann-json3-dev libcli11-dev libxml2-dev jq
-  openssl util-linux man-db python3
+  openssl util-linux man-db python3 iproute2
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -32,20 +32,27 @@ certificate client crawler.example
 port=$((20000 + RANDOM % 30000))
 : >keys.log
 
-timeout 20 "$check" -i lo --bpf "tcp port $port and host 127.0.0.1" -k keys.log -f jsonl >out 2>err &
+timeout 60 "$check" -i lo --bpf "tcp port $port and host 127.0.0.1" -k keys.log -f jsonl >out 2>err &
 checker=$!; pids+=("$checker")
-sleep 1.5  # the capture is open once it says so on stderr
+for _ in $(seq 50); do grep -q "capturing on lo" err && break; sleep 0.2; done
 grep -q "capturing on lo" err || fail "the capture did not start"
-timeout 15 openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -Verify 1 -CAfile client.pem \
-  -naccept 1 -quiet >server.log 2>&1 &
+# The server serves one connection; its standard input stays open (a sleep behind a pipe), so only the
+# client's close ends the connection (an s_server whose stdin reaches EOF closes at a moment that races
+# the handshake).
+sleep 30 | timeout 40 openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -Verify 1 \
+  -CAfile client.pem -naccept 1 -quiet >server.log 2>&1 &
 pids+=("$!")
-sleep 0.5
-echo hello | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername localhost -keylogfile keys.log \
-  -cert client.pem -key client.key -CAfile server.pem -quiet >client.log 2>&1
+for _ in $(seq 50); do ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break; sleep 0.2; done
+# The client sends a line, waits a second for the server's NewSessionTickets, then reaches EOF on its
+# input and closes (close_notify, FIN); the server then closes its side.
+(echo hello; sleep 1) | timeout 20 openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+  -keylogfile keys.log -cert client.pem -key client.key -CAfile server.pem -no_ign_eof >client.log 2>&1
 # Reported as soon as it ended (both FINs), after the analyser's one-second key log grace time.
-for _ in $(seq 50); do grep -q '"type":"connection"' out && break; sleep 0.2; done
-grep -q '"type":"connection"' out ||
+for _ in $(seq 100); do grep -q '"type":"connection"' out && break; sleep 0.2; done
+if ! grep -q '"type":"connection"' out; then
+  kill -INT "$checker"; wait "$checker"  # its summary and capture totals say what it saw
   fail "the connection was not reported while the capture ran (live mode must close a connection when it ends)"
+fi
 kill -INT "$checker"
 wait "$checker"; status=$?
 [[ $status -eq 0 ]] || fail "exit status $status, expected 0 (no connection failed)"

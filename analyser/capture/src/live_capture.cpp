@@ -131,6 +131,12 @@ LiveResult read_live(pcap_t* pcap, StreamConsumer& consumer, const LiveOptions& 
     processor.process_ready(false);
   }
   processor.finish();
+  struct pcap_stat stats {};
+  if (pcap_stats(pcap, &stats) == 0) {
+    result.drops_known = true;
+    result.kernel_drops = stats.ps_drop;
+    result.interface_drops = stats.ps_ifdrop;
+  }
   result.ok = result.error.empty();
   return result;
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "analysis.hpp"
@@ -142,6 +143,7 @@ class LiveRun {
     live.on_tick = [this] { follower_.poll(); };
     const capture::LiveResult result = capture::read_live(pcap, tracker, live, g_stop);
     if (!result.ok) file_.read_error = result.error;
+    say_capture_totals(result);
     return finish();
   }
 
@@ -151,6 +153,17 @@ class LiveRun {
     report::ConnectionResult result = judge_connection(timeline, settings_);
     streamed_ = writer_->live_connection(result) || streamed_;
     file_.connections.push_back(std::move(result));
+  }
+
+  // What a user needs to trust the run: how much was seen, and whether the kernel had to drop any of it.
+  void say_capture_totals(const capture::LiveResult& result) {
+    std::string line = "captured " + std::to_string(result.frames) + " packets, " +
+                       std::to_string(result.tcp_segments) + " TCP segments, " +
+                       std::to_string(result.connections) + " TCP connections";
+    if (result.drops_known)
+      line += "; dropped " + std::to_string(result.kernel_drops) + " by the kernel (buffer full), " +
+              std::to_string(result.interface_drops) + " by the interface";
+    say(line);
   }
 
   int finish() {

@@ -33,6 +33,11 @@ struct LiveResult {
   uint64_t frames = 0;
   uint64_t tcp_segments = 0;
   uint64_t connections = 0;   // on_open calls
+  // pcap_stats at the end: packets the kernel dropped because our buffer was full, and that the interface
+  // or its driver dropped. A dropped packet is a gap in a stream (its connection may end undecided).
+  bool drops_known = false;
+  uint64_t kernel_drops = 0;
+  uint64_t interface_drops = 0;
   CaptureDiagnostics diagnostics;
 };
 
