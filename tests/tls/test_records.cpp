@@ -251,6 +251,60 @@ TEST_CASE("plaintext alerts, FIN, RST, gaps and capture end become events", "[re
   CHECK(t.last_frame == t.events[4].frame);
 }
 
+// Fuzz finding timeline-events-unbounded: every two bytes of an alert record were an Event, without bound
+// (4 KB of alerts, 2,000 events). The first fatal alert is still recorded as before; what follows it is
+// only counted.
+TEST_CASE("alerts after a party's fatal alert are counted, not recorded", "[records][alerts]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  Bytes alerts{1, 0, 2, 47};  // warning close_notify, fatal illegal_parameter
+  for (int i = 0; i < 2000; ++i) alerts.insert(alerts.end(), {2, 40});
+  h.feeder.send(Party::server, record(21, alerts));
+  h.feeder.send(Party::server, record(21, Bytes{2, 10}));
+  const Timeline& t = h.close(true);
+  CHECK(types_of(t) == std::vector<EventType>{EventType::client_hello, EventType::alert, EventType::alert,
+                                              EventType::capture_end});
+  CHECK(t.events[2].alert_level == kAlertLevelFatal);
+  CHECK(t.events[2].alert_description == alert_illegal_parameter);
+  CHECK(h.tracker.stats().alerts_not_recorded == 2001);
+  CHECK(h.tracker.stats().timelines_cut == 0);
+}
+
+TEST_CASE("a party's warning alerts are recorded up to a small cap", "[records][alerts]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  Bytes warnings;
+  for (int i = 0; i < 20; ++i) warnings.insert(warnings.end(), {1, 90});  // user_canceled
+  h.feeder.send(Party::client, record(21, warnings));
+  h.feeder.send(Party::server, record(21, Bytes{2, 42}));  // the server's own alerts are its own count
+  const Timeline& t = h.close();
+  size_t client_alerts = 0, server_alerts = 0;
+  for (const Event& e : t.events) {
+    if (e.type != EventType::alert) continue;
+    ++(e.from == Party::client ? client_alerts : server_alerts);
+  }
+  CHECK(client_alerts == 8);
+  CHECK(server_alerts == 1);
+  CHECK(h.tracker.stats().alerts_not_recorded == 12);
+}
+
+TEST_CASE("a Timeline stops growing at 1000 message events: the direction is marked unreadable", "[records][alerts]") {
+  Harness h;
+  Bytes messages = handshake(1, client_hello_body(cat({supported_versions_13(), flags_extension(flag80_body())})));
+  for (int i = 0; i < 1500; ++i) {
+    Bytes eoed = handshake(5, {});  // end_of_early_data: 4 bytes, one event each
+    messages.insert(messages.end(), eoed.begin(), eoed.end());
+  }
+  h.feeder.send(Party::client, record(22, messages));
+  const Timeline& t = h.close(true);
+  REQUIRE(t.events.size() == 1002);
+  CHECK(t.events[999].type == EventType::end_of_early_data);
+  CHECK(t.events[1000].type == EventType::unreadable);
+  CHECK(t.events[1000].from == Party::client);
+  CHECK(t.events[1001].type == EventType::capture_end);
+  CHECK(h.tracker.stats().timelines_cut == 1);
+}
+
 TEST_CASE("close_all hands over every open connection", "[records]") {
   std::vector<Timeline> timelines;
   ConnectionTracker tracker({.file = "x.pcap"}, [&](Timeline&& t) { timelines.push_back(std::move(t)); });

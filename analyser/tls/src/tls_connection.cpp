@@ -267,10 +267,29 @@ void TlsConnection::process_alerts(Direction& d, std::span<const uint8_t> conten
   // §6: struct { AlertLevel level; AlertDescription description; } Alert.
   if (content.empty() || content.size() % 2 != 0) return stop_unreadable(d, at);
   for (size_t i = 0; i < content.size(); i += 2) {
+    // Every two bytes are an alert, so without a bound the Timeline would grow with the file. The rules
+    // look at a party's first alerts only, and after a fatal alert the sender MUST close (§6.2): what it
+    // sends afterwards, and alerts past a handful, are counted in the stats instead of recorded.
+    if (d.fatal_alert_sent || d.alerts_recorded >= kMaxAlertEventsPerDirection) {
+      ++tracker_.stats_.alerts_not_recorded;
+      continue;
+    }
+    if (!room_for_event(d, at)) return;
     Event& event = emit(EventType::alert, d.party, at);
     event.alert_level = content[i];
     event.alert_description = content[i + 1];
+    ++d.alerts_recorded;
+    d.fatal_alert_sent = event.alert_level == kAlertLevelFatal;
   }
+}
+
+bool TlsConnection::room_for_event(Direction& d, StreamPosition at) {
+  if (timeline_.events.size() < kMaxMessageEvents) return true;
+  // A stream of thousands of handshake messages is not a real handshake; stop reading it and say so
+  // (one `unreadable` event) rather than let the Timeline grow with the file.
+  ++tracker_.stats_.timelines_cut;
+  stop_unreadable(d, at);
+  return false;
 }
 
 void TlsConnection::note_application_data(Direction& d, StreamPosition at) {
@@ -356,6 +375,7 @@ TlsConnection::Outcome TlsConnection::process_message(Direction& d, uint8_t type
     if (!dropped_ && !d.stopped) stop_unreadable(d, at);
     return Outcome::stop;
   }
+  if (!room_for_event(d, at)) return Outcome::stop;
   timeline_.events.push_back(std::move(event));
   return outcome == Outcome::done ? Outcome::stop : outcome;
 }

@@ -46,12 +46,21 @@ struct Direction {
   bool saw_application_data = false;
   bool saw_record = false;
   size_t early_data_trials = 0;
+  size_t alerts_recorded = 0;     // alert events of this direction in the Timeline
+  bool fatal_alert_sent = false;  // alerts after it are not recorded
 
   std::span<const uint8_t> header_bytes() const { return header; }  // the additional data (§5.2)
 };
 
 class TlsConnection {
  public:
+  // A party's alerts recorded as events; the rest are counted (TrackerStats::alerts_not_recorded).
+  static constexpr size_t kMaxAlertEventsPerDirection = 8;
+  // Handshake message and alert events per Timeline. A real handshake has a few dozen; past this the
+  // direction is marked unreadable (TrackerStats::timelines_cut). With the markers (one unreadable,
+  // gap and application_data per direction, FIN/RST per party, capture_end) a Timeline stays under 1024.
+  static constexpr size_t kMaxMessageEvents = 1000;
+
   TlsConnection(ConnectionTracker& tracker, Timeline timeline);
 
   size_t on_data(Party from, std::span<const uint8_t> data, StreamPosition at);
@@ -94,6 +103,7 @@ class TlsConnection {
   void process_inner_plaintext(Direction& d, std::span<const uint8_t> inner, StreamPosition at);
   void process_alerts(Direction& d, std::span<const uint8_t> content, StreamPosition at);
   void note_application_data(Direction& d, StreamPosition at);
+  bool room_for_event(Direction& d, StreamPosition at);  // false: d was marked unreadable
 
   // Handshake messages.
   void process_handshake_bytes(Direction& d, std::span<const uint8_t> content, StreamPosition at);

@@ -46,6 +46,8 @@ struct TrackerStats {
   uint64_t records_peeked = 0;           // inner type learnt from the last byte, body not decrypted
   uint64_t early_data_records_skipped = 0;
   uint64_t padded_records_unverified = 0;  // skipped record whose last byte was padding
+  uint64_t alerts_not_recorded = 0;  // after a party's fatal alert, or past its first 8 (no events)
+  uint64_t timelines_cut = 0;        // directions marked unreadable at 1000 message and alert events
 };
 
 class TlsConnection;  // one connection's state (src/tls_connection.hpp)
