@@ -145,8 +145,13 @@ struct Wire {
     (void)BIO_reset(src.out);
     return true;
   }
+  // Until neither side has anything to send. Both moves run every round (the client's first, so the
+  // chunks keep their order): two statements, as `||` would skip the server's.
   void pump() {
-    while (move(Party::client) | move(Party::server)) {
+    for (;;) {
+      const bool client_sent = move(Party::client);
+      const bool server_sent = move(Party::server);
+      if (!client_sent && !server_sent) return;
     }
   }
 };
