@@ -163,12 +163,33 @@ class Pcapng {
     put32(body, 0xffffffff, be_);
     return block(0x0a0d0d0a, body);
   }
-  Pcapng& interface(uint16_t linktype, uint32_t snaplen = 0) {
+  Pcapng& interface(uint16_t linktype, uint32_t snaplen = 0, const Bytes& options = "") {
     Bytes body;
     put16(body, linktype, be_);
     put16(body, 0, be_);
     put32(body, snaplen, be_);
+    if (!options.empty()) body += options + option(0, "");  // opt_endofopt
     return block(1, body);
+  }
+  // One option (§3.5): code, length, value padded to 32 bits.
+  Bytes option(uint16_t code, const Bytes& value) const {
+    Bytes b;
+    put16(b, code, be_);
+    put16(b, static_cast<uint16_t>(value.size()), be_);
+    return b + padded(value);
+  }
+  Bytes if_tsresol(uint8_t resolution) const { return option(9, Bytes(1, static_cast<char>(resolution))); }
+  Bytes if_tsoffset(int64_t seconds) const {
+    Bytes value;  // a 64-bit integer in the section's byte order
+    const uint64_t v = static_cast<uint64_t>(seconds);
+    if (be_) {
+      put32(value, static_cast<uint32_t>(v >> 32), true);
+      put32(value, static_cast<uint32_t>(v), true);
+    } else {
+      put32(value, static_cast<uint32_t>(v), false);
+      put32(value, static_cast<uint32_t>(v >> 32), false);
+    }
+    return option(14, value);
   }
   Pcapng& packet(uint32_t interface_id, const Packet& p) {
     Bytes body;

@@ -178,6 +178,33 @@ TEST_CASE("in-order bytes overlapping buffered ones keep the buffered bytes and 
   CHECK(w.table().buffered_bytes() == 0);
 }
 
+// Fuzz finding peak-buffered-over-cap: the part of an in-order segment that overlapped buffered bytes was
+// itself buffered (without room being made) and drained in the same call: the total went over the cap.
+TEST_CASE("in-order bytes overlapping buffered ones never take the buffer over its cap", "[tcp]") {
+  CaptureLimits limits;
+  limits.max_buffered_bytes_total = 2 + kBufferedPieceOverhead + 8;  // "CD" and a little
+  Wire w(limits);
+  w.handshake(C, S);
+  w.client(C + 3, ACK, "CD", S + 1);                      // offsets 2-3, buffered
+  CHECK(w.diagnostics.peak_buffered_bytes == 2 + kBufferedPieceOverhead);
+  w.client(C + 1, ACK, "abXYefghijklmnopqrst", S + 1);    // offsets 0-19: "XY" loses to "CD"
+  CHECK(w.consumer.stream(1, Party::client) == "abCDefghijklmnopqrst");
+  CHECK(w.diagnostics.peak_buffered_bytes == 2 + kBufferedPieceOverhead);
+  CHECK(w.diagnostics.overlap_conflicts.count == 1);
+  CHECK(w.diagnostics.total_buffer_cap_hits.count == 0);
+  CHECK(w.table().buffered_bytes() == 0);
+}
+
+TEST_CASE("a cut in-order segment overlapping buffered bytes: the bytes it lacks before the next piece are a gap", "[tcp]") {
+  Wire w;
+  w.handshake(C, S);
+  w.client(C + 3, ACK, "CD", S + 1);        // offsets 2-3
+  w.client(C + 11, ACK, "KL", S + 1);       // offsets 10-11
+  w.client_cut(C + 1, "abcdef", 10);        // offsets 0-9 on the wire, 0-5 captured
+  CHECK(w.consumer.stream(1, Party::client) == "abCDef<gap 4>KL");
+  CHECK(w.table().buffered_bytes() == 0);
+}
+
 TEST_CASE("a lost segment becomes a gap at capture end, then the buffered data follows", "[tcp]") {
   Wire w;
   w.handshake(C, S);

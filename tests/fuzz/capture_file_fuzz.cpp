@@ -14,14 +14,12 @@
 #include "check.hpp"
 #include "checking_consumer.hpp"
 #include "memory_file.hpp"
-#include "open_bug_sidesteps.hpp"
 #include "tlsflags/capture/capture_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tlsflags::capture;
   using namespace tlsflags::fuzz;
   std::vector<uint8_t> input(data, data + size);
-  sidestep_snaplen_allocation(input);
   MemoryFile file(input);
   CaptureOptions options;
   options.limits.max_connections = 3;
@@ -38,9 +36,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(result.ok == result.error.empty());
   if (!result.ok) FUZZ_CHECK(result.error.find(file.path()) != std::string::npos);
   FUZZ_CHECK(result.diagnostics.peak_open_connections <= options.limits.max_connections);
-  // Open bug peak-buffered-over-cap (tcp_reassembly_fuzz.cpp): tolerated, the excess is still bounded by
-  // one segment, at most 256 KiB (libpcap's largest snap length).
-  size_t slack = tolerated("peak-buffered-over-cap") ? 256 * 1024 : 0;
-  FUZZ_CHECK(result.diagnostics.peak_buffered_bytes <= options.limits.max_buffered_bytes_total + slack);
+  FUZZ_CHECK(result.diagnostics.peak_buffered_bytes <= options.limits.max_buffered_bytes_total);
   return 0;
 }

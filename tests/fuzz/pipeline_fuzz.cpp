@@ -17,7 +17,6 @@
 #include "checking_consumer.hpp"
 #include "judgement_checks.hpp"
 #include "memory_file.hpp"
-#include "open_bug_sidesteps.hpp"
 #include "tlsflags/capture/capture_reader.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 #include "tlsflags/tls/keylog.hpp"
@@ -99,7 +98,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tlsflags;
   using namespace tlsflags::fuzz;
   std::vector<uint8_t> input(data, data + size);
-  sidestep_snaplen_allocation(input);
   MemoryFile file(input);
   std::vector<Timeline> timelines;
   {

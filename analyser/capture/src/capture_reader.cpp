@@ -56,7 +56,8 @@ class FrameProcessor : public PacketSink {
       have_first_ = true;
       consumer_.on_capture_start(static_cast<double>(timestamp_ns) / 1e9);
     }
-    return static_cast<double>(timestamp_ns - first_ns_) / 1e9;
+    // In 128 bits: with clamped time stamps (saturated_ns) the difference can exceed int64.
+    return static_cast<double>(static_cast<__int128>(timestamp_ns) - first_ns_) / 1e9;
   }
 
   StreamConsumer& consumer_;
@@ -106,7 +107,9 @@ bool read_with_libpcap(pcap_t* pcap, const InputStream& input, FrameProcessor& f
   int status = 0;
   while ((status = pcap_next_ex(pcap, &header, &data)) == 1) {
     // PCAP_TSTAMP_PRECISION_NANO: tv_usec holds nanoseconds.
-    const int64_t ns = int64_t{header->ts.tv_sec} * 1'000'000'000 + header->ts.tv_usec;
+    // libpcap converts a pcapng time stamp to seconds without limit (an interface counting whole
+    // seconds gives tv_sec up to 2^64 - 1): clamp rather than overflow.
+    const int64_t ns = saturated_ns(int64_t{header->ts.tv_sec}, int64_t{header->ts.tv_usec});
     frames.packet(dlt, ns, std::span<const uint8_t>(data, header->caplen));
   }
   if (status == PCAP_ERROR) {

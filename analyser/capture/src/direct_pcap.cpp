@@ -18,8 +18,10 @@ constexpr uint32_t kMagicNanoseconds = 0xa1b23c4d;
 constexpr size_t kFileHeaderBytes = 24;
 constexpr size_t kRecordHeaderBytes = 16;
 constexpr size_t kBufferBytes = 4u << 20;  // large reads, small enough to stay in the last-level cache
-// libpcap 1.10 refuses records larger than this (MAXIMUM_SNAPLEN) unless the file's snap length is larger.
+// libpcap 1.10's MAXIMUM_SNAPLEN: the largest snap length it takes from a file header (0 or larger means
+// this), and for the link types decoded here the largest record it accepts at all.
 constexpr uint32_t kMaximumSnaplen = 262144;
+static_assert(kMaximumSnaplen + kRecordHeaderBytes <= kBufferBytes, "a whole record fits the read buffer");
 
 struct FileFormat {
   bool little_endian = true;
@@ -61,7 +63,8 @@ class DirectPcapReader {
   DirectRead run(std::string& error) {
     if (!fill(kFileHeaderBytes) || !parse_file_header(pending(), format_)) return DirectRead::not_handled;
     begin_ += kFileHeaderBytes;
-    max_caplen_ = std::max(format_.snaplen, kMaximumSnaplen);
+    // As libpcap's pcap_adjust_snapshot: the header cannot raise the limit, whatever it says.
+    snaplen_ = format_.snaplen == 0 ? kMaximumSnaplen : std::min(format_.snaplen, kMaximumSnaplen);
     fraction_to_ns_ = format_.nanoseconds ? 1 : 1000;
     while (fill(kRecordHeaderBytes)) {
       if (!next_record(error)) return DirectRead::failed;
@@ -104,9 +107,11 @@ class DirectPcapReader {
     const uint32_t seconds = load32(header, le);
     const uint32_t fraction = load32(header + 4, le);
     const uint32_t caplen = load32(header + 8, le);
-    if (caplen > max_caplen_) {
+    // Checked before anything is read or allocated for the record: a length from the file is only
+    // believed up to what libpcap accepts (sf-pcap.c refuses larger records with this error).
+    if (caplen > kMaximumSnaplen) {
       error = "invalid packet capture length " + std::to_string(caplen) + ", bigger than the maximum of " +
-              std::to_string(max_caplen_);
+              std::to_string(kMaximumSnaplen);
       return false;
     }
     if (!fill(kRecordHeaderBytes + caplen)) {
@@ -116,7 +121,9 @@ class DirectPcapReader {
                                   : read_error_;
       return false;
     }
-    const std::span<const uint8_t> data(buffer_.data() + begin_ + kRecordHeaderBytes, caplen);
+    // A record longer than the file's snap length is cut to it, as libpcap does (it reads snaplen bytes
+    // and skips the rest), so both readers hand on the same bytes.
+    const std::span<const uint8_t> data(buffer_.data() + begin_ + kRecordHeaderBytes, std::min(caplen, snaplen_));
     begin_ += kRecordHeaderBytes + caplen;
     sink_.packet(link_type_, int64_t{seconds} * 1'000'000'000 + int64_t{fraction} * fraction_to_ns_, data);
     return true;
@@ -126,7 +133,7 @@ class DirectPcapReader {
   int link_type_;
   PacketSink& sink_;
   FileFormat format_;
-  uint32_t max_caplen_ = kMaximumSnaplen;
+  uint32_t snaplen_ = kMaximumSnaplen;  // the file's, as libpcap adjusts it
   int64_t fraction_to_ns_ = 1000;
   std::vector<uint8_t> buffer_;
   size_t begin_ = 0;  // first unread byte

@@ -70,9 +70,22 @@ bool PcapngBlockWalker::next() {
 }
 
 bool PcapngBlockWalker::read_body(std::vector<uint8_t>& body) {
-  body.resize(static_cast<size_t>(body_length_));
+  // The declared length is only a claim (up to kMaxBlockBody) and a gzip stream cannot say how much is
+  // left: the body grows a chunk at a time as its bytes arrive, so a 64-byte file declaring a 256 MiB
+  // block costs one chunk, not 256 MiB.
+  constexpr size_t kChunk = 1u << 20;
+  body.clear();
+  while (body.size() < body_length_) {
+    const size_t have = body.size();
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, body_length_ - have));
+    body.resize(have + want);
+    if (!source_.read_exactly(body.data() + have, want)) {
+      problem_ = "truncated block of type " + std::to_string(type_);
+      return false;
+    }
+  }
   uint8_t trailer[4];
-  if (!source_.read_exactly(body.data(), body.size()) || !source_.read_exactly(trailer, sizeof trailer)) {
+  if (!source_.read_exactly(trailer, sizeof trailer)) {
     problem_ = "truncated block of type " + std::to_string(type_);
     return false;
   }
@@ -159,6 +172,8 @@ struct InterfaceClock {
   int64_t offset_seconds = 0;
 
   int64_t to_ns(uint64_t ticks) const {
+    // In 128 bits nothing here can overflow: ticks < 2^64 times 10^9 < 2^94, and the offset's
+    // nanoseconds < 2^63 * 10^9 < 2^93. Only the result is brought back into int64.
     unsigned __int128 ns = ticks;
     if (binary) {
       ns = (ns * 1'000'000'000u) >> std::min<uint8_t>(exponent, 63);
@@ -167,7 +182,7 @@ struct InterfaceClock {
     } else {
       for (uint8_t i = 9; i < exponent && i < 40; ++i) ns /= 10;
     }
-    return static_cast<int64_t>(ns) + offset_seconds * 1'000'000'000;
+    return saturated_ns(static_cast<__int128>(ns) + static_cast<__int128>(offset_seconds) * 1'000'000'000);
   }
 };
 

@@ -70,6 +70,17 @@ PcapngScan scan_pcapng(ByteSource& source);
 // requires every interface to have the first one's link type and snap length.
 std::string libpcap_refusal(const PcapngScan& scan);
 
+// A time stamp in nanoseconds since the epoch, clamped into int64 (±292 years around 1970). Files can
+// claim any time (a pcapng interface counting whole seconds, an if_tsoffset of 2^62 s); such absurd
+// times are pinned to the ends of the range rather than wrapped (signed overflow is undefined).
+inline int64_t saturated_ns(__int128 ns) {
+  constexpr __int128 kMax = INT64_MAX, kMin = INT64_MIN;
+  return static_cast<int64_t>(ns > kMax ? kMax : ns < kMin ? kMin : ns);
+}
+inline int64_t saturated_ns(int64_t seconds, int64_t nanoseconds) {
+  return saturated_ns(static_cast<__int128>(seconds) * 1'000'000'000 + nanoseconds);
+}
+
 class PacketSink {
  public:
   virtual ~PacketSink() = default;

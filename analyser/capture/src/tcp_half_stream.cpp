@@ -63,18 +63,37 @@ void TcpHalfStream::accept_data(DeliveryContext& ctx, int64_t offset, std::span<
 }
 
 void TcpHalfStream::deliver_in_order(DeliveryContext& ctx, std::span<const uint8_t> bytes, uint64_t wire_end) {
-  if (!pending_.empty() && pending_.begin()->first < next_ + bytes.size()) {
-    // Buffered bytes were received first and win (like most stacks); this segment only fills around them.
-    const uint64_t first_buffered = pending_.begin()->first;
-    const size_t head = static_cast<size_t>(first_buffered - next_);
-    const auto rest = bytes.subspan(head);
-    emit(ctx, bytes.first(head));
-    store_uncovered(ctx, first_buffered, rest);
-    return;  // the bytes the snap length cut (if any) stay a hole until an ACK or the close proves it
+  // `bytes` start at next_; every buffered piece starts after it (drain ran after the last segment).
+  // Where a buffered piece overlaps them, the buffered (first received) bytes win, like most stacks;
+  // this segment fills around them. Both are handed on at once: nothing of the segment is buffered, so
+  // the caps cannot be exceeded even for the length of this call.
+  const uint64_t start = next_;
+  const uint64_t end = start + bytes.size();
+  bool conflict = false;
+  while (next_ < end) {
+    if (!pending_.empty() && pending_.begin()->first <= next_) {
+      const auto it = pending_.begin();
+      const uint64_t piece_end = it->first + it->second.size();
+      const uint64_t overlap_end = std::min(end, piece_end);
+      if (it->first >= start && overlap_end > it->first &&
+          std::memcmp(it->second.data(), bytes.data() + (it->first - start),
+                      static_cast<size_t>(overlap_end - it->first)) != 0) {
+        conflict = true;
+      }
+      if (piece_end > next_) {
+        emit(ctx, std::span<const uint8_t>(it->second).subspan(static_cast<size_t>(next_ - it->first)));
+      }
+      erase_pending(ctx, it);
+      continue;
+    }
+    uint64_t until = end;
+    if (!pending_.empty()) until = std::min(until, pending_.begin()->first);
+    emit(ctx, bytes.subspan(static_cast<size_t>(next_ - start), static_cast<size_t>(until - next_)));
   }
-  emit(ctx, bytes);
-  if (next_ < wire_end) {
-    // The snap length cut this segment: the rest of it is on the wire but not in the capture.
+  if (conflict) ctx.diagnostics.overlap_conflicts.note(ctx.at.frame);
+  if (next_ < wire_end && (pending_.empty() || pending_.begin()->first > next_)) {
+    // The snap length cut this segment: the rest of it is on the wire but not in the capture, as far as
+    // no buffered piece holds it.
     uint64_t until = wire_end;
     if (!pending_.empty()) until = std::min(until, pending_.begin()->first);
     gap_to(ctx, until);
