@@ -34,7 +34,23 @@ void ConnectionTracker::on_open(capture::ConnectionId id, const Endpoint& client
   timeline.last_frame = at.frame;
   timeline.saw_connection_start = saw_syn;
   timeline.capture_start_epoch = capture_start_epoch_;
+  forget(id);  // an id is not reused before on_close, but stay consistent if it were
   connections_[id] = std::make_unique<TlsConnection>(*this, std::move(timeline));
+  first_frames_[id] = at.frame;
+  open_frames_.insert(at.frame);
+}
+
+void ConnectionTracker::forget(capture::ConnectionId id) {
+  connections_.erase(id);
+  auto opened = first_frames_.find(id);
+  if (opened == first_frames_.end()) return;
+  open_frames_.erase(open_frames_.find(opened->second));
+  first_frames_.erase(opened);
+}
+
+std::optional<uint64_t> ConnectionTracker::earliest_open_frame() const {
+  if (open_frames_.empty()) return std::nullopt;
+  return *open_frames_.begin();
 }
 
 TlsConnection* ConnectionTracker::find(capture::ConnectionId id) {
@@ -44,7 +60,7 @@ TlsConnection* ConnectionTracker::find(capture::ConnectionId id) {
 
 void ConnectionTracker::drop(capture::ConnectionId id) {
   ++stats_.non_tls_connections;
-  connections_.erase(id);
+  forget(id);
 }
 
 size_t ConnectionTracker::on_data(capture::ConnectionId id, Party from, std::span<const uint8_t> data,
@@ -78,7 +94,7 @@ void ConnectionTracker::on_close(capture::ConnectionId id, bool capture_ended, c
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   std::unique_ptr<TlsConnection> connection = std::move(it->second);
-  connections_.erase(it);
+  forget(id);
   if (!connection->is_tls()) {
     ++stats_.non_tls_connections;  // nothing was said (or not enough to tell it is TLS)
     return;

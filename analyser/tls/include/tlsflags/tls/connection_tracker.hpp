@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -81,10 +83,15 @@ class ConnectionTracker final : public capture::StreamConsumer {
   const TrackerStats& stats() const { return stats_; }
   const KeyLog& capture_secrets() const { return capture_keys_; }  // warnings of DSB secrets
   size_t open_connections() const { return connections_.size(); }
+  // The smallest Timeline::first_frame of a connection still open (none: nothing is open). Every
+  // Timeline the sink gets later starts at this frame or after it, which is what lets a caller report
+  // connections in first_frame order as they end instead of keeping them all to sort at the end.
+  std::optional<uint64_t> earliest_open_frame() const;
 
  private:
   TlsConnection* find(capture::ConnectionId id);
   void drop(capture::ConnectionId id);
+  void forget(capture::ConnectionId id);  // takes the connection out of connections_ and open_frames_
   const ConnectionSecrets* find_secrets(std::span<const uint8_t> client_random) const;
 
   TrackerOptions options_;
@@ -95,6 +102,9 @@ class ConnectionTracker final : public capture::StreamConsumer {
   double capture_start_epoch_ = 0;  // Timeline::capture_start_epoch of every connection
   std::vector<uint8_t> scratch_;  // decrypted records; one record at a time, so one buffer for all
   std::unordered_map<capture::ConnectionId, std::unique_ptr<TlsConnection>> connections_;
+  // The first frames of connections_, for earliest_open_frame(): by id, and ordered.
+  std::unordered_map<capture::ConnectionId, uint64_t> first_frames_;
+  std::multiset<uint64_t> open_frames_;
 
   friend class TlsConnection;
 };
