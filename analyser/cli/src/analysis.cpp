@@ -1,46 +1,58 @@
 #include "analysis.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <utility>
 
 #include "tlsflags/capture/capture_reader.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
+#include "trust_anchors.hpp"
 
 namespace tlsflags::cli {
 namespace {
 
-// A copy of the timeline holding only what the cross-connection rule reads.
-Timeline cross_connection_input(const Timeline& timeline) {
-  Timeline slim;
-  slim.file = timeline.file;
-  slim.client = timeline.client;
-  slim.server = timeline.server;
-  slim.first_frame = timeline.first_frame;
-  slim.last_frame = timeline.last_frame;
-  for (const Event& event : timeline.events) {
-    if (event.type != EventType::client_hello && event.type != EventType::certificate_request) continue;
-    slim.events.push_back(event);
-    slim.events.back().certificate_chain_der.clear();
-  }
-  return slim;
-}
+// Hands a capture's connections to the sink in the report's order while the capture is read. A
+// connection that ended waits here only while one that started before it may still end: memory is
+// bounded by the connections open at once (and those that ended behind the oldest of them).
+class ReportOrder {
+ public:
+  explicit ReportOrder(const ConnectionSink& sink) : sink_(sink) {}
 
-struct JudgedConnection {
-  report::ConnectionResult result;
-  Timeline cross_connection_input;
+  void add(JudgedConnection&& connection) {
+    waiting_.push_back({std::move(connection), arrivals_++});
+    std::push_heap(waiting_.begin(), waiting_.end(), later);
+  }
+  // Every connection that will still end starts at `frame` or after it.
+  void release_before(uint64_t frame) {
+    while (!waiting_.empty() && waiting_.front().connection.result.first_frame < frame) release_first();
+  }
+  void release_all() {
+    while (!waiting_.empty()) release_first();
+  }
+
+ private:
+  struct Waiting {
+    JudgedConnection connection;
+    uint64_t arrival;  // the order they ended in breaks ties, as the stable sort it replaces did
+  };
+  // The heap's comparator: `a` is reported after `b`.
+  static bool later(const Waiting& a, const Waiting& b) {
+    if (report::comes_before(b.connection.result, a.connection.result)) return true;
+    if (report::comes_before(a.connection.result, b.connection.result)) return false;
+    return a.arrival > b.arrival;
+  }
+  void release_first() {
+    std::pop_heap(waiting_.begin(), waiting_.end(), later);
+    JudgedConnection first = std::move(waiting_.back().connection);
+    waiting_.pop_back();
+    sink_(std::move(first));
+  }
+
+  const ConnectionSink& sink_;
+  std::vector<Waiting> waiting_;
+  uint64_t arrivals_ = 0;
 };
-
-// Sorts by the report's connection order, keeping each result with its cross-connection input.
-void store_sorted(std::vector<JudgedConnection> judged, FileAnalysis& analysis) {
-  std::stable_sort(judged.begin(), judged.end(), [](const JudgedConnection& a, const JudgedConnection& b) {
-    return report::comes_before(a.result, b.result);
-  });
-  for (JudgedConnection& connection : judged) {
-    analysis.result.connections.push_back(std::move(connection.result));
-    analysis.cross_connection_inputs.push_back(std::move(connection.cross_connection_input));
-  }
-}
 
 std::string counted(uint64_t count, const char* what, uint64_t first_frame) {
   return std::to_string(count) + " " + what + " (first in frame " + std::to_string(first_frame) + ")";
@@ -97,41 +109,34 @@ report::ConnectionResult judge_connection(const Timeline& timeline, const Analys
   return result;
 }
 
-FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& settings) {
+FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& settings, const ConnectionSink& sink) {
   FileAnalysis analysis;
-  analysis.result.file = path;
-  std::vector<JudgedConnection> judged;
+  analysis.file = path;
+  ReportOrder order(sink);
+  const tls::ConnectionTracker* open = nullptr;
   auto judge_one = [&](Timeline&& timeline) {
     timeline.file = path;  // the name as the user gave it, which is what the reports show
-    judged.push_back({judge_connection(timeline, settings), cross_connection_input(timeline)});
+    const uint64_t last_frame = timeline.last_frame;
+    order.add({judge_connection(timeline, settings), trust_anchors_input(timeline)});
+    // A connection opened later starts at the frame being read or after it, which is at or after the
+    // last frame of the one that just ended.
+    order.release_before(std::min(open->earliest_open_frame().value_or(UINT64_MAX), last_frame));
   };
   try {
     tls::TrackerOptions options;
     options.file = path;
     options.flags_extension_type = settings.flags_extension;
     tls::ConnectionTracker tracker(options, judge_one, settings.keys);
-    analysis.result.read_error = read_into(path, tracker, settings.limits, analysis);
+    open = &tracker;
+    analysis.read_error = read_into(path, tracker, settings.limits, analysis);
     tracker.close_all(true, {});  // whatever the reader left open (it should have closed everything)
     add_key_log_warnings(tracker.capture_secrets(), analysis.warnings);
   } catch (const std::exception& e) {
     // A bug or an exhausted resource in one capture must not take the other captures' reports with it.
-    analysis.result.read_error = std::string("analysis stopped: ") + e.what();
+    analysis.read_error = std::string("analysis stopped: ") + e.what();
   }
-  store_sorted(std::move(judged), analysis);
+  order.release_all();
   return analysis;
-}
-
-void judge_across_files(std::vector<FileAnalysis>& files, const RuleConfig& rules) {
-  std::vector<const Timeline*> timelines;
-  std::vector<report::ConnectionResult*> owners;
-  for (FileAnalysis& file : files) {
-    for (size_t i = 0; i < file.cross_connection_inputs.size(); ++i) {
-      timelines.push_back(&file.cross_connection_inputs[i]);
-      owners.push_back(&file.result.connections[i]);
-    }
-  }
-  for (CrossConnectionFinding& cross : judge_across_connections(timelines, rules))
-    report::add_cross_connection_finding(*owners.at(cross.connection_index), std::move(cross.finding));
 }
 
 }  // namespace tlsflags::cli

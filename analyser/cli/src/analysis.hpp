@@ -1,6 +1,7 @@
 // One capture file through the whole pipeline: capture layer -> TLS layer -> rules -> results.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,26 +24,29 @@ struct AnalysisSettings {
   const tls::KeyLog* keys = nullptr;  // -k files and SSLKEYLOGFILE; read-only, shared by all jobs
 };
 
+// One judged connection on its way to the report.
+struct JudgedConnection {
+  report::ConnectionResult result;
+  std::optional<Timeline> trust_anchors;  // trust_anchors_input(): what the cross-connection rule reads
+};
+// Receives a capture's connections in the report's order (report::comes_before), while it is read.
+using ConnectionSink = std::function<void(JudgedConnection&&)>;
+
 struct FileAnalysis {
-  report::FileResult result;  // connections sorted by first frame
-  // Per connection of `result`, in the same order: just what judge_across_connections needs (the
-  // endpoints and the ClientHello / CertificateRequest events), so that a run over many captures does
-  // not keep every Timeline.
-  std::vector<Timeline> cross_connection_inputs;
+  std::string file;  // as the user gave it
+  std::optional<std::string> read_error;  // the capture could not be read (fully): FileResult::read_error
   std::vector<std::string> warnings;  // for stderr: junk DSB lines, capture-layer caps hit
   // The file ended inside a record (cut short, a broken gzip stream): what was read before is analysed
   // and reported, and this says what happened (exit status 2: the input could not be read whole).
   std::optional<std::string> cut_short;
 };
 
-FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& settings);
+// Reads one capture and hands each connection to `sink` as soon as no connection that started before
+// it is still open, so that memory grows with the connections open at once, not with the file.
+FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& settings, const ConnectionSink& sink);
 
 // One closed connection, judged: the rules, then the inspection of its certificates (while the timeline
 // still holds their DER) and the deploy.* findings it gives. Live mode reports these one by one.
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings);
-
-// Judges rca.server.trust-anchors-shared over every connection of every file, in input order, and adds
-// its findings to the connections they belong to.
-void judge_across_files(std::vector<FileAnalysis>& files, const RuleConfig& rules);
 
 }  // namespace tlsflags::cli

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -21,6 +20,7 @@
 #include "analysis.hpp"
 #include "live.hpp"
 #include "progress.hpp"
+#include "report_stream.hpp"
 #include "tlsflags/report/escape.hpp"
 
 namespace tlsflags::cli {
@@ -126,46 +126,78 @@ AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& ke
 }
 
 void report_file_diagnostics(const FileAnalysis& analysis, Diagnostics& say) {
-  const report::FileResult& result = analysis.result;
-  for (const std::string& warning : analysis.warnings) say.say(result.file + ": " + warning);
-  if (analysis.cut_short) say.trouble(result.file + ": " + *analysis.cut_short);
-  if (!result.read_error) return;
+  for (const std::string& warning : analysis.warnings) say.say(analysis.file + ": " + warning);
+  if (analysis.cut_short) say.trouble(analysis.file + ": " + *analysis.cut_short);
+  if (!analysis.read_error) return;
   // The capture layer's message usually names the file already; name it exactly once either way.
-  const std::string& error = *result.read_error;
-  say.trouble(error.find(result.file) == std::string::npos ? "cannot read " + result.file + ": " + error : error);
+  const std::string& error = *analysis.read_error;
+  say.trouble(error.find(analysis.file) == std::string::npos ? "cannot read " + analysis.file + ": " + error : error);
 }
 
-// Analyses the captures on `jobs` threads. Results are collected by input index, and diagnostics are
-// written in input order as soon as every earlier capture is done, so -j N says exactly what -j 1 says.
-std::vector<FileAnalysis> analyse_all(const CheckOptions& options, const AnalysisSettings& settings,
-                                      Progress& progress, Diagnostics& say) {
+// Puts the captures' connections into the report in input order while -j N workers read them. The
+// capture that is first in input order among those not finished (the head) streams straight into the
+// report; a capture read ahead of it waits in a buffer of its own, flushed when it becomes the head.
+// Diagnostics are written in input order too, so -j N says exactly what -j 1 says.
+class FileSequencer {
+ public:
+  // `progress` is the progress line to clear before the report is written, when both share a terminal.
+  FileSequencer(size_t files, ReportStream& report, Diagnostics& say, Progress* progress)
+      : files_(files), report_(report), say_(say), progress_(progress) {}
+
+  void connection(size_t file, JudgedConnection&& connection) {
+    std::lock_guard lock(mutex_);
+    if (file != head_) {
+      files_[file].connections.push_back(std::move(connection));
+      return;
+    }
+    if (progress_) progress_->clear_line();
+    report_.connection(std::move(connection));
+  }
+
+  void file_done(size_t file, FileAnalysis&& analysis) {
+    std::lock_guard lock(mutex_);
+    files_[file].done = std::move(analysis);
+    while (head_ < files_.size() && files_[head_].done) {
+      const FileAnalysis& done = *files_[head_].done;
+      report_file_diagnostics(done, say_);
+      if (progress_) progress_->clear_line();
+      report_.end_file({done.file, done.read_error});
+      files_[head_] = {};
+      if (++head_ == files_.size()) break;
+      std::vector<JudgedConnection> read_ahead = std::move(files_[head_].connections);
+      for (JudgedConnection& connection : read_ahead) report_.connection(std::move(connection));
+    }
+  }
+
+ private:
+  struct File {
+    std::vector<JudgedConnection> connections;  // read while an earlier capture was the head
+    std::optional<FileAnalysis> done;
+  };
+  std::mutex mutex_;
+  std::vector<File> files_;
+  size_t head_ = 0;
+  ReportStream& report_;
+  Diagnostics& say_;
+  Progress* progress_;
+};
+
+// Analyses the captures on `jobs` threads, feeding the report as they are read.
+void analyse_all(const CheckOptions& options, const AnalysisSettings& settings, Progress& progress,
+                 FileSequencer& sequencer) {
   const size_t count = options.captures.size();
-  std::vector<std::optional<FileAnalysis>> done(count);
-  std::mutex mutex;
-  std::condition_variable finished;
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i = next++; i < count; i = next++) {
       progress.started(i, options.captures[i]);
-      FileAnalysis analysis = analyse_file(options.captures[i], settings);
+      ConnectionSink sink = [&sequencer, i](JudgedConnection&& c) { sequencer.connection(i, std::move(c)); };
+      FileAnalysis analysis = analyse_file(options.captures[i], settings, sink);
       progress.finished(i);
-      std::lock_guard lock(mutex);
-      done[i] = std::move(analysis);
-      finished.notify_all();
+      sequencer.file_done(i, std::move(analysis));
     }
   };
   std::vector<std::jthread> workers;
   for (size_t t = 0; t < std::min<size_t>(options.jobs, count); ++t) workers.emplace_back(worker);
-
-  std::vector<FileAnalysis> results;
-  for (size_t i = 0; i < count; ++i) {
-    std::unique_lock lock(mutex);
-    finished.wait(lock, [&] { return done[i].has_value(); });
-    results.push_back(std::move(*done[i]));
-    lock.unlock();
-    report_file_diagnostics(results.back(), say);
-  }
-  return results;
 }
 
 // The report goes to -o FILE or stdout. The file is opened before any capture is read, so that a bad
@@ -213,12 +245,6 @@ int run(const CheckOptions& options) {
   tls::KeyLog keys;
   load_keys(options, keys, say);
   AnalysisSettings settings = settings_for(options, keys, deployment);
-  std::vector<FileAnalysis> analyses = analyse_all(options, settings, progress, say);
-  judge_across_files(analyses, settings.rules);
-
-  std::vector<report::FileResult> files;
-  for (FileAnalysis& analysis : analyses) files.push_back(std::move(analysis.result));
-  analyses.clear();  // the cross-connection inputs are no longer needed
 
   report::WriterOptions writer_options;
   writer_options.events = options.events;
@@ -227,8 +253,11 @@ int run(const CheckOptions& options) {
   writer_options.colour = colour_wanted(options);
   writer_options.request_client_auth_flag = options.rca_flag;
   writer_options.tool_version = tool_version();
-  auto writer = report::make_writer(options.format, output.stream(), writer_options);
-  report::RunSummary summary = report::write_report(*writer, files);
+  ReportStream report(options.format, writer_options, output.stream(), settings.rules);
+  const bool report_on_terminal = !options.output && is_terminal(STDOUT_FILENO);
+  FileSequencer sequencer(options.captures.size(), report, say, report_on_terminal ? &progress : nullptr);
+  analyse_all(options, settings, progress, sequencer);
+  report::RunSummary summary = report.finish();
   output.close(options, say);
   return exit_status(summary, say.had_trouble());
 }
