@@ -8,6 +8,9 @@
 //                                            window, and holes that are never filled)
 //   make_hostile_capture tiny-ooo N OUT      one connection whose client sends N 1-byte segments in
 //                                            descending sequence order: all but the last out of order
+//   make_hostile_capture sequential N OUT    N short TLS 1.3 connections one after another (ClientHello
+//                                            with request_client_auth, ServerHello, FINs), 100 ms apart:
+//                                            a long file with few connections open at once (streaming.sh)
 #include <arpa/inet.h>
 
 #include <cstdint>
@@ -39,6 +42,7 @@ class PcapWriter {
     if (file_) std::fclose(file_);
   }
   bool ok() const { return file_ != nullptr && !std::ferror(file_); }
+  void advance(uint64_t microseconds) { tick_ += microseconds; }
 
   // One TCP segment over IPv4 (no options), timestamps 1 µs apart.
   void segment(const Endpoints& e, bool from_client, uint32_t seq, uint32_t ack, uint8_t flags,
@@ -131,11 +135,71 @@ void tiny_out_of_order(PcapWriter& out, uint64_t count) {
   out.segment(e, true, kClientIsn + 1, kServerIsn + 1, kAck | kPsh, first);
 }
 
+// A TLS record (RFC 8446 §5.1) holding one handshake message.
+std::string handshake_record(uint8_t type, const std::string& body) {
+  std::string message{static_cast<char>(type), 0, static_cast<char>(body.size() >> 8), static_cast<char>(body.size())};
+  message += body;
+  std::string record{0x16, 0x03, 0x03, static_cast<char>(message.size() >> 8), static_cast<char>(message.size())};
+  return record + message;
+}
+
+std::string extension(uint16_t type, const std::string& body) {
+  return std::string{static_cast<char>(type >> 8), static_cast<char>(type), static_cast<char>(body.size() >> 8),
+                     static_cast<char>(body.size())} + body;
+}
+
+std::string with_u16_length(const std::string& body) {
+  return std::string{static_cast<char>(body.size() >> 8), static_cast<char>(body.size())} + body;
+}
+
+// A ClientHello offering TLS 1.3 with TLS Flags (62) carrying request_client_auth (80): octet 10, bit 0.
+std::string flagged_client_hello(uint32_t index) {
+  std::string random(32, '\x11');
+  std::memcpy(random.data(), &index, sizeof index);  // each connection its own client_random
+  std::string flags{11};
+  flags += std::string(10, '\0') + '\x01';
+  std::string key_share = with_u16_length(std::string{0x00, 0x1d} + with_u16_length(std::string(32, '\x42')));
+  std::string extensions = extension(43, std::string{2, 3, 4}) + extension(10, with_u16_length({0x00, 0x1d})) +
+                           extension(13, with_u16_length({0x08, 0x04})) + extension(51, key_share) +
+                           extension(62, flags);
+  std::string body = std::string{3, 3} + random + std::string{0} + with_u16_length({0x13, 0x01}) +
+                     std::string{1, 0} + with_u16_length(extensions);
+  return handshake_record(1, body);
+}
+
+// ServerHello selecting TLS 1.3, then a record nobody has the keys for.
+std::string server_flight() {
+  std::string key_share = std::string{0x00, 0x1d} + with_u16_length(std::string(32, '\x43'));
+  std::string extensions = extension(43, std::string{3, 4}) + extension(51, key_share);
+  std::string body = std::string{3, 3} + std::string(32, '\x33') + std::string{0} + std::string{0x13, 0x01, 0} +
+                     with_u16_length(extensions);
+  std::string encrypted{0x17, 0x03, 0x03, 0x00, 0x40};
+  return handshake_record(2, body) + encrypted + std::string(0x40, '\x5a');
+}
+
+void sequential(PcapWriter& out, uint64_t count) {
+  const std::string server_bytes = server_flight();
+  for (uint64_t i = 0; i < count; ++i) {
+    const Endpoints e{0x0a000000u | static_cast<uint32_t>(i >> 14), 0xc0000201u,
+                      static_cast<uint16_t>(20000 + (i & 0x3fff)), 443};
+    const std::string hello = flagged_client_hello(static_cast<uint32_t>(i));
+    const uint32_t client_end = kClientIsn + 1 + static_cast<uint32_t>(hello.size());
+    const uint32_t server_end = kServerIsn + 1 + static_cast<uint32_t>(server_bytes.size());
+    handshake(out, e);
+    out.segment(e, true, kClientIsn + 1, kServerIsn + 1, kAck | kPsh, hello);
+    out.segment(e, false, kServerIsn + 1, client_end, kAck | kPsh, server_bytes);
+    out.segment(e, true, client_end, server_end, kAck | kFin, "");
+    out.segment(e, false, server_end, client_end + 1, kAck | kFin, "");
+    out.segment(e, true, client_end + 1, server_end + 1, kAck, "");
+    out.advance(100'000);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::cerr << "usage: make_hostile_capture half-open|seq-gap|tiny-ooo N OUT\n";
+    std::cerr << "usage: make_hostile_capture half-open|seq-gap|tiny-ooo|sequential N OUT\n";
     return 2;
   }
   const std::string kind = argv[1];
@@ -147,6 +211,8 @@ int main(int argc, char** argv) {
     seq_gap(out, count);
   } else if (kind == "tiny-ooo") {
     tiny_out_of_order(out, count);
+  } else if (kind == "sequential") {
+    sequential(out, count);
   } else {
     std::cerr << "make_hostile_capture: unknown kind " << kind << '\n';
     return 2;
