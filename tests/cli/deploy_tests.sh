@@ -63,6 +63,30 @@ by-server)
          and .rca.client_offered == 1 and .connections == 1' <<<"$server" >/dev/null || fail "server object: $server"
   run --by-server "${keys[@]}" "$accepted"; expect_status 0
   expect_in out "SNI: server.example"; expect_in out "server reactions: accepted 1" ;;
+trust-anchors-across-files)
+  # rca.server.trust-anchors-shared over every catalogue capture in one run: the overlap is completed by
+  # a later capture, and the finding lands on an earlier capture's connection, which the streamed report
+  # must hold back until then. Files stay in command-line order, connections in first_frame order, and
+  # -j 3 says exactly what -j 1 says in every format.
+  all=("$captures"/*.pcap "$captures"/*.pcapng)
+  keys=(); for k in "$captures"/*.keys; do keys+=(-k "$k"); done
+  run "${keys[@]}" -f jsonl "${all[@]}"
+  grep '"type":"connection"' out | grep 'rca.server.trust-anchors-shared' >finding
+  [[ $(wc -l <finding) == 1 ]] || fail "one connection with rca.server.trust-anchors-shared expected"
+  expect_in finding '"file":"'"$captures"'/rca-client-aborts-unsatisfiable-cas.pcap"'
+  expect_in finding "rca-trust-anchors-disjoint.pcap frame 20"
+  grep '"type":"connection"' out | sed -E 's/^.*"file":"([^"]*)".*"first_frame":([0-9]+),.*$/\1 \2/' >order
+  printf '%s\n' "${all[@]}" >given
+  awk '$1 != last { print $1; last = $1 }' order | awk 'NR == FNR { rank[$0] = NR; next } { print rank[$0] }' given - |
+    sort -n -c || fail "files not in command-line order"
+  awk '$1 == file && $2 <= frame { exit 1 } { file = $1; frame = $2 }' order || fail "connections not in first_frame order"
+  for format in jsonl text sarif junit; do
+    run "${keys[@]}" -f "$format" --by-server -j 1 "${all[@]}"; mv out one; mv err one.err; one_status=$status
+    run "${keys[@]}" -f "$format" --by-server -j 3 "${all[@]}"
+    [[ $status -eq $one_status ]] || fail "$format: -j 3 exit status $status, -j 1 $one_status"
+    cmp -s one out || fail "$format: -j 3 output differs from -j 1"
+    cmp -s one.err err || fail "$format: -j 3 stderr differs from -j 1"
+  done ;;
 *)
   echo "unknown case $case_name" >&2; exit 1 ;;
 esac
