@@ -8,9 +8,10 @@
 //                                            window, and holes that are never filled)
 //   make_hostile_capture tiny-ooo N OUT      one connection whose client sends N 1-byte segments in
 //                                            descending sequence order: all but the last out of order
-//   make_hostile_capture sequential N OUT    N short TLS 1.3 connections one after another (ClientHello
-//                                            with request_client_auth, ServerHello, FINs), 100 ms apart:
-//                                            a long file with few connections open at once (streaming.sh)
+//   make_hostile_capture sequential N OUT    N short TLS 1.3 connections (ClientHello with
+//                                            request_client_auth, ServerHello, FINs), in pairs 200 ms
+//                                            apart, each pair ending in the reverse order it started: a
+//                                            long file with few connections open at once (streaming.sh)
 #include <arpa/inet.h>
 
 #include <cstdint>
@@ -177,21 +178,47 @@ std::string server_flight() {
   return handshake_record(2, body) + encrypted + std::string(0x40, '\x5a');
 }
 
+struct ShortConnection {
+  Endpoints e;
+  std::string hello;
+  uint32_t client_end = 0, server_end = 0;
+};
+
+ShortConnection short_connection(uint64_t i, const std::string& server_bytes) {
+  ShortConnection c;
+  c.e = {0x0a000000u | static_cast<uint32_t>(i >> 14), 0xc0000201u, static_cast<uint16_t>(20000 + (i & 0x3fff)), 443};
+  c.hello = flagged_client_hello(static_cast<uint32_t>(i));
+  c.client_end = kClientIsn + 1 + static_cast<uint32_t>(c.hello.size());
+  c.server_end = kServerIsn + 1 + static_cast<uint32_t>(server_bytes.size());
+  return c;
+}
+
+void opening(PcapWriter& out, const ShortConnection& c) {
+  handshake(out, c.e);
+  out.segment(c.e, true, kClientIsn + 1, kServerIsn + 1, kAck | kPsh, c.hello);
+}
+
+void ending(PcapWriter& out, const ShortConnection& c, const std::string& server_bytes) {
+  out.segment(c.e, false, kServerIsn + 1, c.client_end, kAck | kPsh, server_bytes);
+  out.segment(c.e, true, c.client_end, c.server_end, kAck | kFin, "");
+  out.segment(c.e, false, c.server_end, c.client_end + 1, kAck | kFin, "");
+  out.segment(c.e, true, c.client_end + 1, c.server_end + 1, kAck, "");
+}
+
+// In pairs: the second connection of a pair opens after the first and ends before it, so connections
+// end in another order than they start (the report's order is by start).
 void sequential(PcapWriter& out, uint64_t count) {
   const std::string server_bytes = server_flight();
-  for (uint64_t i = 0; i < count; ++i) {
-    const Endpoints e{0x0a000000u | static_cast<uint32_t>(i >> 14), 0xc0000201u,
-                      static_cast<uint16_t>(20000 + (i & 0x3fff)), 443};
-    const std::string hello = flagged_client_hello(static_cast<uint32_t>(i));
-    const uint32_t client_end = kClientIsn + 1 + static_cast<uint32_t>(hello.size());
-    const uint32_t server_end = kServerIsn + 1 + static_cast<uint32_t>(server_bytes.size());
-    handshake(out, e);
-    out.segment(e, true, kClientIsn + 1, kServerIsn + 1, kAck | kPsh, hello);
-    out.segment(e, false, kServerIsn + 1, client_end, kAck | kPsh, server_bytes);
-    out.segment(e, true, client_end, server_end, kAck | kFin, "");
-    out.segment(e, false, server_end, client_end + 1, kAck | kFin, "");
-    out.segment(e, true, client_end + 1, server_end + 1, kAck, "");
-    out.advance(100'000);
+  for (uint64_t i = 0; i < count; i += 2) {
+    const ShortConnection first = short_connection(i, server_bytes);
+    opening(out, first);
+    if (i + 1 < count) {
+      const ShortConnection second = short_connection(i + 1, server_bytes);
+      opening(out, second);
+      ending(out, second, server_bytes);
+    }
+    ending(out, first, server_bytes);
+    out.advance(200'000);
   }
 }
 

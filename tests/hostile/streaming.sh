@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# tlsflags-check's memory grows with the connections open at once, not with the file (docs/reliability.md
-# "Limits"): a capture of N short connections one after another (make_hostile_capture sequential, ~50
-# open at once) and one of 2N are both analysed within a fixed peak RSS, the larger one not noticeably
-# above the smaller, and the JSON Lines still come out in first_frame order, complete.
+# tlsflags-check's memory grows with the connections open at once, not with the file (docs/analyser.md
+# "Outputs"): a capture of N short connections (make_hostile_capture sequential: ~50 open at once, each
+# pair ending in the reverse order it started) and one of 2N are both analysed within a fixed peak RSS,
+# the larger one not noticeably above the smaller, and the JSON Lines still come out complete and in
+# first_frame order.
 #   streaming.sh TLSFLAGS_CHECK MAKE_HOSTILE_CAPTURE WORK_DIR [N]
 set -uo pipefail
 check=$1 generate=$2 work=$3/streaming count=${4:-40000}
