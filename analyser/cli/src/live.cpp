@@ -15,6 +15,7 @@
 
 #include "analysis.hpp"
 #include "key_log_follower.hpp"
+#include "report_stream.hpp"
 #include "tlsflags/capture/live_capture.hpp"
 #include "tlsflags/report/escape.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
@@ -151,8 +152,12 @@ class LiveRun {
   void report(Timeline&& timeline) {
     timeline.file = file_.file;
     report::ConnectionResult result = judge_connection(timeline, settings_);
-    streamed_ = writer_->live_connection(result) || streamed_;
-    file_.connections.push_back(std::move(result));
+    if (writer_->live_connection(result)) {
+      streamed_ = true;
+      streamed_summary_.add(result);  // written: only its counts are kept, however long the capture runs
+      return;
+    }
+    file_.connections.push_back(std::move(result));  // SARIF, JUnit: written whole at the end
   }
 
   // What a user needs to trust the run: how much was seen, and whether the kernel had to drop any of it.
@@ -172,7 +177,11 @@ class LiveRun {
     report::sort_connections(file_);
     std::vector<report::FileResult> files{file_};
     report::RunSummary summary;
-    if (streamed_ || file_.connections.empty()) {
+    if (streamed_) {
+      streamed_summary_.add_file(file_.read_error.has_value());
+      summary = streamed_summary_.summary();
+      writer_->finish(summary);
+    } else if (file_.connections.empty()) {
       summary = report::summarise(files);
       writer_->finish(summary);
     } else {
@@ -187,8 +196,9 @@ class LiveRun {
   KeyLogFollower follower_;
   AnalysisSettings settings_;
   std::unique_ptr<report::Writer> writer_;
-  report::FileResult file_;
+  report::FileResult file_;  // the connections, for a format that cannot stream
   bool streamed_ = false;
+  SummaryCounter streamed_summary_;  // the counts of the connections already written
 };
 
 }  // namespace
