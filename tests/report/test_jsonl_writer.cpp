@@ -204,3 +204,114 @@ TEST_CASE("jsonl: capture-derived text is escaped and made valid UTF-8", "[jsonl
   REQUIRE(lines.size() == 2);  // no raw newline split an object
   for (const std::string& line : lines) CHECK_NOTHROW(nlohmann::json::parse(line));
 }
+
+// The JSON Lines writer writes its text directly (no nlohmann::json objects, for speed). This is the
+// object it must match byte for byte, built the way the writer once built it: with nlohmann, dumped
+// compact, UTF-8 kept and ill-formed UTF-8 replaced.
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json reference_connection(const ConnectionResult& c) {
+  const Judgement& j = c.judgement;
+  Json findings = Json::array();
+  for (const Finding& f : j.findings)
+    findings.push_back({{"rule", rule_info(f.rule).name}, {"severity", to_string(f.severity)},
+                        {"message", f.message}, {"frames", f.frames}});
+  Json rca = {{"client_offered", j.rca.client_offered},
+              {"server_acknowledged", j.rca.server_acknowledged ? Json(*j.rca.server_acknowledged) : Json(nullptr)},
+              {"client_certificate", j.rca.client_certificate}};
+  const Deployment& d = c.deployment;
+  if (d.client_certificate) {
+    const ClientCertificateDetails& x = *d.client_certificate;
+    rca["client_certificate_details"] = {{"subject", x.subject}, {"issuer", x.issuer}, {"san", x.san},
+                                         {"not_before", x.not_before}, {"not_after", x.not_after},
+                                         {"key_type", x.key_type}, {"sha256", x.sha256}};
+  }
+  if (d.server_reaction) {
+    rca["server_reaction"] = *d.server_reaction;
+    if (d.server_reaction_inferred) rca["server_reaction_inferred"] = true;
+  }
+  if (d.certificate_request_fit) {
+    auto part = [](const FitPart& p) { return Json{{"fit", p.fit}, {"explanation", p.explanation}}; };
+    rca["certificate_request_fit"] = {{"certificate_authorities", part(d.certificate_request_fit->certificate_authorities)},
+                                      {"certificate_signature", part(d.certificate_request_fit->certificate_signature)},
+                                      {"key", part(d.certificate_request_fit->key)}};
+  }
+  Json out = {{"type", "connection"}, {"file", c.file}, {"client", c.client.to_string()},
+              {"server", c.server.to_string()}, {"first_frame", c.first_frame}, {"last_frame", c.last_frame},
+              {"tls_version", c.tls_version.empty() ? Json(nullptr) : Json(c.tls_version)},
+              {"decrypted", c.decrypted}, {"rca", rca}, {"verdict", to_string(j.verdict)}, {"findings", findings}};
+  if (!j.undecided.empty()) {
+    Json undecided = Json::array();
+    for (const Undecided& u : j.undecided) undecided.push_back({{"rule", rule_info(u.rule).name}, {"reason", u.reason}});
+    out["undecidable"] = undecided;
+  }
+  if (d.server_identity) {
+    const ServerIdentity& s = *d.server_identity;
+    Json identity = {{"sni", s.sni}};
+    if (s.error) {
+      identity["error"] = *s.error;
+    } else {
+      identity["matched"] = s.matched;
+      identity["rule"] = s.rule;
+      if (s.matched) identity["matched_identifier"] = s.matched_identifier;
+      identity["presented"] = s.presented;
+    }
+    out["server_identity"] = identity;
+  }
+  return out;
+}
+
+std::string reference_line(const ConnectionResult& c) {
+  return reference_connection(c).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
+TEST_CASE("jsonl: the directly written line is what nlohmann writes, for any text", "[jsonl][escape]") {
+  // Bytes chosen to hit every path: plain ASCII, the escapes, other control characters, DEL, valid
+  // 2/3/4-byte UTF-8, overlong forms, surrogates, code points above U+10FFFF, stray continuation
+  // bytes, truncated sequences at the end.
+  const std::vector<std::string> pieces = {
+      "a", "Z", " ", "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", std::string(1, '\0'), "\x01", "\x1f", "\x7f",
+      "\xC3\xA9", "\xC2\x80", "\xDF\xBF", "\xE2\x82\xAC", "\xE0\xA0\x80", "\xEF\xBF\xBF", "\xED\x9F\xBF",
+      "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF", "\xED\xA0\x80",
+      "\xF0\x80\x80\xAF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xF8", "\xFF", "\x80", "\xBF", "\xC3",
+      "\xE2\x82", "\xF0\x90\x80", "\xC3\x28", "\xE2\x28\xA1", "§"};
+  uint32_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 1103515245u + 12345u;
+    return seed >> 8;
+  };
+  auto random_text = [&] {
+    std::string text;
+    for (size_t n = next() % 8; n > 0; --n) text += pieces[next() % pieces.size()];
+    return text;
+  };
+  for (int round = 0; round < 500; ++round) {
+    ConnectionResult r = samples::result(samples::failing_timeline(), samples::failing_judgement(), false);
+    r.file = random_text();
+    r.tls_version = round % 7 == 0 ? "" : random_text();
+    r.judgement.findings[0].message = random_text();
+    r.judgement.rca.client_certificate = random_text();
+    if (round % 3 == 0) r.judgement.undecided.push_back({RuleId::rca_client_no_certificate, random_text()});
+    if (round % 2 == 0) r.judgement.rca.server_acknowledged.reset();
+    Deployment& d = r.deployment;
+    if (round % 4 != 1) {
+      d.client_certificate = ClientCertificateDetails{random_text(), random_text(), {random_text(), random_text()},
+                                                      random_text(), random_text(), random_text(), random_text()};
+      d.server_reaction = random_text();
+      d.server_reaction_inferred = round % 5 == 0;
+      d.certificate_request_fit = CertificateRequestFit{{random_text(), random_text()},
+                                                        {random_text(), random_text()},
+                                                        {random_text(), random_text()}};
+      d.server_identity = ServerIdentity{random_text(), std::nullopt, round % 2 == 0, random_text(), random_text(),
+                                         {random_text()}, random_text()};
+      if (round % 6 == 0) d.server_identity->error = random_text();
+    }
+    auto lines = lines_of(samples::render(Format::jsonl, {{r.file, std::nullopt, {r}}}));
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0] == reference_line(r));
+  }
+}

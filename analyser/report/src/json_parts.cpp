@@ -2,97 +2,14 @@
 
 #include <cmath>
 
+#include "json_text.hpp"
 #include "names.hpp"
 
 namespace tlsflags::report::json_parts {
-namespace {
-
-Json alert_level(uint8_t level) {
-  if (auto name = alert_level_name(level)) return *name;
-  return level;  // not a level RFC 8446 defines: show the number rather than guess
-}
-
-Json set_flags(const FlagsInMessage& flags) {
-  Json numbers = Json::array();
-  flags.decoded.flags.for_each([&](uint16_t flag) { numbers.push_back(flag); });
-  return numbers;
-}
-
-Json nullable_string(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
-
-}  // namespace
 
 std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 double rounded_time(double seconds) { return std::round(seconds * 1e9) / 1e9; }
-
-Json findings(const std::vector<Finding>& findings) {
-  Json out = Json::array();
-  for (const Finding& finding : findings) {
-    out.push_back({{"rule", rule_info(finding.rule).name},
-                   {"severity", to_string(finding.severity)},
-                   {"message", finding.message},
-                   {"frames", finding.frames}});
-  }
-  return out;
-}
-
-Json undecided(const std::vector<Undecided>& undecided) {
-  Json out = Json::array();
-  for (const Undecided& item : undecided)
-    out.push_back({{"rule", rule_info(item.rule).name}, {"reason", item.reason}});
-  return out;
-}
-
-Json rca(const RcaSummary& rca) {
-  Json acknowledged = rca.server_acknowledged ? Json(*rca.server_acknowledged) : Json(nullptr);
-  return {{"client_offered", rca.client_offered},
-          {"server_acknowledged", acknowledged},
-          {"client_certificate", rca.client_certificate}};
-}
-
-namespace {
-
-Json certificate_details(const ClientCertificateDetails& d) {
-  return {{"subject", d.subject}, {"issuer", d.issuer},     {"san", d.san},
-          {"not_before", d.not_before}, {"not_after", d.not_after}, {"key_type", d.key_type},
-          {"sha256", d.sha256}};
-}
-
-Json fit_part(const FitPart& part) { return {{"fit", part.fit}, {"explanation", part.explanation}}; }
-
-Json certificate_request_fit(const CertificateRequestFit& fit) {
-  return {{"certificate_authorities", fit_part(fit.certificate_authorities)},
-          {"certificate_signature", fit_part(fit.certificate_signature)},
-          {"key", fit_part(fit.key)}};
-}
-
-}  // namespace
-
-Json rca(const RcaSummary& summary, const Deployment& deployment) {
-  Json out = rca(summary);
-  if (deployment.client_certificate) out["client_certificate_details"] = certificate_details(*deployment.client_certificate);
-  if (deployment.server_reaction) {
-    out["server_reaction"] = *deployment.server_reaction;
-    if (deployment.server_reaction_inferred) out["server_reaction_inferred"] = true;
-  }
-  if (deployment.certificate_request_fit)
-    out["certificate_request_fit"] = certificate_request_fit(*deployment.certificate_request_fit);
-  return out;
-}
-
-Json server_identity(const ServerIdentity& identity) {
-  Json out = {{"sni", identity.sni}};
-  if (identity.error) {
-    out["error"] = *identity.error;
-    return out;
-  }
-  out["matched"] = identity.matched;
-  out["rule"] = identity.rule;
-  if (identity.matched) out["matched_identifier"] = identity.matched_identifier;
-  out["presented"] = identity.presented;
-  return out;
-}
 
 Json verdict_counts(const VerdictCounts& counts) {
   Json out = Json::object();
@@ -100,42 +17,249 @@ Json verdict_counts(const VerdictCounts& counts) {
   return out;
 }
 
-std::optional<Json> event(const Event& event) {
-  if (is_visibility_marker(event.type)) return std::nullopt;
-  Json out = {{"frame", event.frame},
-              {"time", rounded_time(event.time)},
-              {"from", to_string(event.from)},
-              {"type", to_string(event.type)}};
-  if (event.flags) out["flags"] = set_flags(*event.flags);
-  if (event.type == EventType::alert) {
-    out["level"] = alert_level(event.alert_level);
-    out["description"] = alert_name(event.alert_description);
+namespace {
+
+// Each function appends one value; keys and punctuation are literals, every text from a capture or a
+// certificate goes through json_text::append_string.
+using json_text::append_bool;
+using json_text::append_string;
+using json_text::append_unsigned;
+
+void append_string_array(std::string& out, const std::vector<std::string>& items) {
+  out += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    append_string(out, items[i]);
   }
-  return out;
+  out += ']';
 }
 
-Json connection(const ConnectionResult& connection, bool with_events) {
-  const Judgement& judgement = connection.judgement;
-  Json out = {{"type", "connection"},
-              {"file", connection.file},
-              {"client", connection.client.to_string()},
-              {"server", connection.server.to_string()},
-              {"first_frame", connection.first_frame},
-              {"last_frame", connection.last_frame},
-              {"tls_version", nullable_string(connection.tls_version)},
-              {"decrypted", connection.decrypted},
-              {"rca", rca(judgement.rca, connection.deployment)},
-              {"verdict", to_string(judgement.verdict)},
-              {"findings", findings(judgement.findings)}};
-  if (!judgement.undecided.empty()) out["undecidable"] = undecided(judgement.undecided);
-  if (connection.deployment.server_identity) out["server_identity"] = server_identity(*connection.deployment.server_identity);
-  if (with_events) {
-    Json events = Json::array();
-    for (const Event& e : connection.events)
-      if (auto json = event(e)) events.push_back(std::move(*json));
-    out["events"] = std::move(events);
+void append_frames(std::string& out, const std::vector<uint64_t>& frames) {
+  out += '[';
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (i) out += ',';
+    append_unsigned(out, frames[i]);
   }
-  return out;
+  out += ']';
+}
+
+void append_endpoint(std::string& out, const Endpoint& endpoint) {
+  const bool ipv6 = endpoint.address.find(':') != std::string::npos;
+  thread_local std::string text;  // Endpoint::to_string's text, without its allocations
+  text.clear();
+  if (ipv6) text += '[';
+  text += endpoint.address;
+  if (ipv6) text += ']';
+  text += ':';
+  append_unsigned(text, endpoint.port);
+  append_string(out, text);
+}
+
+void append_findings(std::string& out, const std::vector<Finding>& findings) {
+  out += '[';
+  for (size_t i = 0; i < findings.size(); ++i) {
+    const Finding& finding = findings[i];
+    if (i) out += ',';
+    out += "{\"rule\":";
+    append_string(out, rule_info(finding.rule).name);
+    out += ",\"severity\":";
+    append_string(out, to_string(finding.severity));
+    out += ",\"message\":";
+    append_string(out, finding.message);
+    out += ",\"frames\":";
+    append_frames(out, finding.frames);
+    out += '}';
+  }
+  out += ']';
+}
+
+void append_undecided(std::string& out, const std::vector<Undecided>& undecided) {
+  out += '[';
+  for (size_t i = 0; i < undecided.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"rule\":";
+    append_string(out, rule_info(undecided[i].rule).name);
+    out += ",\"reason\":";
+    append_string(out, undecided[i].reason);
+    out += '}';
+  }
+  out += ']';
+}
+
+void append_certificate_details(std::string& out, const ClientCertificateDetails& d) {
+  out += "{\"subject\":";
+  append_string(out, d.subject);
+  out += ",\"issuer\":";
+  append_string(out, d.issuer);
+  out += ",\"san\":";
+  append_string_array(out, d.san);
+  out += ",\"not_before\":";
+  append_string(out, d.not_before);
+  out += ",\"not_after\":";
+  append_string(out, d.not_after);
+  out += ",\"key_type\":";
+  append_string(out, d.key_type);
+  out += ",\"sha256\":";
+  append_string(out, d.sha256);
+  out += '}';
+}
+
+void append_fit_part(std::string& out, const FitPart& part) {
+  out += "{\"fit\":";
+  append_string(out, part.fit);
+  out += ",\"explanation\":";
+  append_string(out, part.explanation);
+  out += '}';
+}
+
+void append_certificate_request_fit(std::string& out, const CertificateRequestFit& fit) {
+  out += "{\"certificate_authorities\":";
+  append_fit_part(out, fit.certificate_authorities);
+  out += ",\"certificate_signature\":";
+  append_fit_part(out, fit.certificate_signature);
+  out += ",\"key\":";
+  append_fit_part(out, fit.key);
+  out += '}';
+}
+
+// The rca object with what the certificates showed (design.md: client_certificate_details,
+// server_reaction; additive: server_reaction_inferred, certificate_request_fit).
+void append_rca(std::string& out, const RcaSummary& rca, const Deployment& deployment) {
+  out += "{\"client_offered\":";
+  append_bool(out, rca.client_offered);
+  out += ",\"server_acknowledged\":";
+  if (rca.server_acknowledged) {
+    append_bool(out, *rca.server_acknowledged);
+  } else {
+    json_text::append_null(out);
+  }
+  out += ",\"client_certificate\":";
+  append_string(out, rca.client_certificate);
+  if (deployment.client_certificate) {
+    out += ",\"client_certificate_details\":";
+    append_certificate_details(out, *deployment.client_certificate);
+  }
+  if (deployment.server_reaction) {
+    out += ",\"server_reaction\":";
+    append_string(out, *deployment.server_reaction);
+    if (deployment.server_reaction_inferred) out += ",\"server_reaction_inferred\":true";
+  }
+  if (deployment.certificate_request_fit) {
+    out += ",\"certificate_request_fit\":";
+    append_certificate_request_fit(out, *deployment.certificate_request_fit);
+  }
+  out += '}';
+}
+
+void append_server_identity(std::string& out, const ServerIdentity& identity) {
+  out += "{\"sni\":";
+  append_string(out, identity.sni);
+  if (identity.error) {
+    out += ",\"error\":";
+    append_string(out, *identity.error);
+    out += '}';
+    return;
+  }
+  out += ",\"matched\":";
+  append_bool(out, identity.matched);
+  out += ",\"rule\":";
+  append_string(out, identity.rule);
+  if (identity.matched) {
+    out += ",\"matched_identifier\":";
+    append_string(out, identity.matched_identifier);
+  }
+  out += ",\"presented\":";
+  append_string_array(out, identity.presented);
+  out += '}';
+}
+
+// The contract's event object; visibility markers are not part of the contract and are left out.
+// Returns false when nothing was appended.
+bool append_event(std::string& out, const Event& event) {
+  if (is_visibility_marker(event.type)) return false;
+  out += "{\"frame\":";
+  append_unsigned(out, event.frame);
+  out += ",\"time\":";
+  json_text::append_double(out, rounded_time(event.time));
+  out += ",\"from\":";
+  append_string(out, to_string(event.from));
+  out += ",\"type\":";
+  append_string(out, to_string(event.type));
+  if (event.flags) {
+    out += ",\"flags\":[";
+    bool first = true;
+    event.flags->decoded.flags.for_each([&](uint16_t flag) {
+      if (!first) out += ',';
+      first = false;
+      append_unsigned(out, flag);
+    });
+    out += ']';
+  }
+  if (event.type == EventType::alert) {
+    out += ",\"level\":";
+    if (auto name = alert_level_name(event.alert_level)) {
+      append_string(out, *name);
+    } else {
+      append_unsigned(out, event.alert_level);  // not a level RFC 8446 defines: the number, not a guess
+    }
+    out += ",\"description\":";
+    append_string(out, alert_name(event.alert_description));
+  }
+  out += '}';
+  return true;
+}
+
+}  // namespace
+
+void append_connection(std::string& out, const ConnectionResult& connection, bool with_events) {
+  const Judgement& judgement = connection.judgement;
+  out += "{\"type\":\"connection\",\"file\":";
+  append_string(out, connection.file);
+  out += ",\"client\":";
+  append_endpoint(out, connection.client);
+  out += ",\"server\":";
+  append_endpoint(out, connection.server);
+  out += ",\"first_frame\":";
+  append_unsigned(out, connection.first_frame);
+  out += ",\"last_frame\":";
+  append_unsigned(out, connection.last_frame);
+  out += ",\"tls_version\":";
+  if (connection.tls_version.empty()) {
+    json_text::append_null(out);
+  } else {
+    append_string(out, connection.tls_version);
+  }
+  out += ",\"decrypted\":";
+  append_bool(out, connection.decrypted);
+  out += ",\"rca\":";
+  append_rca(out, judgement.rca, connection.deployment);
+  out += ",\"verdict\":";
+  append_string(out, to_string(judgement.verdict));
+  out += ",\"findings\":";
+  append_findings(out, judgement.findings);
+  if (!judgement.undecided.empty()) {
+    out += ",\"undecidable\":";
+    append_undecided(out, judgement.undecided);
+  }
+  if (connection.deployment.server_identity) {
+    out += ",\"server_identity\":";
+    append_server_identity(out, *connection.deployment.server_identity);
+  }
+  if (with_events) {
+    out += ",\"events\":[";
+    bool first = true;
+    for (const Event& event : connection.events) {
+      const size_t before = out.size();
+      if (!first) out += ',';
+      if (append_event(out, event)) {
+        first = false;
+      } else {
+        out.resize(before);
+      }
+    }
+    out += ']';
+  }
+  out += '}';
 }
 
 }  // namespace tlsflags::report::json_parts

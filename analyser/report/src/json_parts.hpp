@@ -19,16 +19,10 @@ std::string dump(const Json& value);
 // does not reach the output.
 double rounded_time(double seconds);
 
-Json findings(const std::vector<Finding>& findings);
-Json undecided(const std::vector<Undecided>& undecided);
-Json rca(const RcaSummary& rca);
-// The rca object with what the certificates showed (design.md: client_certificate_details, server_reaction;
-// additive: server_reaction_inferred, certificate_request_fit).
-Json rca(const RcaSummary& rca, const Deployment& deployment);
-Json server_identity(const ServerIdentity& identity);
 Json verdict_counts(const VerdictCounts& counts);
-// The contract's event object; nullopt for visibility markers, which are not part of the contract.
-std::optional<Json> event(const Event& event);
-Json connection(const ConnectionResult& connection, bool with_events);
+
+// The contract's connection object (design.md "JSON Lines"), appended to `out` as dump() would write
+// it, without building a Json (json_text.hpp): the writers' hot path. No newline.
+void append_connection(std::string& out, const ConnectionResult& connection, bool with_events);
 
 }  // namespace tlsflags::report::json_parts
