@@ -305,6 +305,29 @@ TEST_CASE("a Timeline stops growing at 1000 message events: the direction is mar
   CHECK(h.tracker.stats().timelines_cut == 1);
 }
 
+// Found by the tls_stream harness once alerts were bounded: a producer repeating gaps, FINs or RSTs grew
+// the Timeline by one event each.
+TEST_CASE("repeated gaps, FINs and RSTs are recorded once per party and kind", "[records][alerts]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  for (int i = 0; i < 3000; ++i) {
+    h.tracker.on_gap(1, Party::server, 10, h.feeder.next());
+    h.feeder.fin(Party::client);
+    h.tracker.on_rst(1, Party::server, h.feeder.next());
+  }
+  h.feeder.fin(Party::server);
+  const Timeline& t = h.close(true);
+  CHECK(types_of(t) == std::vector<EventType>{EventType::client_hello, EventType::gap, EventType::fin,
+                                              EventType::rst, EventType::fin, EventType::capture_end});
+  CHECK(t.events[1].from == Party::server);
+  CHECK(t.events[2].from == Party::client);
+  CHECK(t.events[3].from == Party::server);
+  CHECK(t.events[4].from == Party::server);
+  CHECK(t.events[1].frame == 3);  // the first gap
+  CHECK(t.events[2].frame == 4);  // the first FIN
+  CHECK(t.last_frame == t.events[4].frame);  // the repeats still count as seen
+}
+
 TEST_CASE("close_all hands over every open connection", "[records]") {
   std::vector<Timeline> timelines;
   ConnectionTracker tracker({.file = "x.pcap"}, [&](Timeline&& t) { timelines.push_back(std::move(t)); });

@@ -63,15 +63,23 @@ size_t TlsConnection::on_data(Party from, std::span<const uint8_t> data, StreamP
 }
 
 void TlsConnection::on_gap(Party from, StreamPosition at) {
-  // Record boundaries are lost with the missing bytes: nothing after them can be framed.
+  // Record boundaries are lost with the missing bytes: nothing after them can be framed. The direction
+  // stops at its first gap, so a later one says nothing new and is not recorded (the Timeline stays
+  // bounded whatever the producer sends).
   Direction& d = direction(from);
   timeline_.last_frame = std::max(timeline_.last_frame, at.frame);
-  emit(EventType::gap, from, at);
+  if (!d.gap_recorded) emit(EventType::gap, from, at);
+  d.gap_recorded = true;
   stop_silently(d);
 }
 
 void TlsConnection::on_fin_or_rst(EventType type, Party from, StreamPosition at) {
   timeline_.last_frame = std::max(timeline_.last_frame, at.frame);
+  // The rules look at a party's first FIN and first RST; repeats (which the capture layer already
+  // folds once a connection has ended) are not recorded.
+  const uint8_t bit = static_cast<uint8_t>((type == EventType::fin ? 1 : 2) << (from == Party::client ? 0 : 2));
+  if (ends_recorded_ & bit) return;
+  ends_recorded_ |= bit;
   emit(type, from, at);
 }
 

@@ -45,6 +45,7 @@ struct Direction {
   bool marked_unreadable = false;  // the one `unreadable` event of this direction was emitted
   bool saw_application_data = false;
   bool saw_record = false;
+  bool gap_recorded = false;  // the one `gap` event of this direction was emitted
   size_t early_data_trials = 0;
   size_t alerts_recorded = 0;     // alert events of this direction in the Timeline
   bool fatal_alert_sent = false;  // alerts after it are not recorded
@@ -58,7 +59,8 @@ class TlsConnection {
   static constexpr size_t kMaxAlertEventsPerDirection = 8;
   // Handshake message and alert events per Timeline. A real handshake has a few dozen; past this the
   // direction is marked unreadable (TrackerStats::timelines_cut). With the markers (one unreadable,
-  // gap and application_data per direction, FIN/RST per party, capture_end) a Timeline stays under 1024.
+  // gap and application_data per direction, one FIN and one RST per party, capture_end) a Timeline
+  // stays under 1024 events.
   static constexpr size_t kMaxMessageEvents = 1000;
 
   TlsConnection(ConnectionTracker& tracker, Timeline timeline);
@@ -122,6 +124,7 @@ class TlsConnection {
   bool dropped_ = false;
   bool client_hello_seen_ = false;
   bool server_hello_seen_ = false;
+  uint8_t ends_recorded_ = 0;  // FIN and RST events recorded, a bit per party and kind
   ClientHelloFacts client_hello_;
   const CipherSuite* suite_ = nullptr;
   const ConnectionSecrets* secrets_ = nullptr;
