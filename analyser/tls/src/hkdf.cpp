@@ -4,8 +4,9 @@
 // parameters, about 17,000 instructions for two 64-byte compressions of real work; with eight
 // derivations per handshake that was ~40% of the analyser's time (callgrind, docs/performance.md).
 // Here one HMAC context per digest and thread is kept; its key is set once per secret (OpenSSL hashes the
-// pads then), and every HMAC block after that re-initialises it with a NULL key, which OpenSSL 3.0's HMAC
-// provider answers by restoring its stored pad states. All of HMAC is OpenSSL's; only the HkdfLabel
+// pads then, and the context is ready for the first HMAC), and every HMAC after the first re-initialises
+// it with a NULL key, which OpenSSL 3.0's HMAC provider answers by restoring its stored pad states. Each
+// HMAC's input is one buffer, one update. All of HMAC is OpenSSL's; only the HkdfLabel
 // structure and the RFC 5869 block chaining are built here.
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <utility>
 
 #include "tlsflags/tls/record_protection.hpp"
 
@@ -59,66 +61,75 @@ class HmacKey {
  public:
   explicit HmacKey(std::span<const uint8_t> key) : context_(thread_hmac_context<Hash>()) {
     ok_ = context_ && EVP_MAC_init(context_, key.data(), key.size(), nullptr) == 1;
+    fresh_ = ok_;
   }
   HmacKey(const HmacKey&) = delete;
   HmacKey& operator=(const HmacKey&) = delete;
   bool ok() const { return ok_; }
 
-  // HMAC(key, a || b || c) into out (Hash::kSize bytes).
-  bool mac(std::span<const uint8_t> a, std::span<const uint8_t> b, std::span<const uint8_t> c, uint8_t* out) const {
+  // HMAC(key, message) into out (Hash::kSize bytes). Right after keying the context is already at the
+  // start of a MAC; after that a NULL-key init restores it.
+  bool mac(std::span<const uint8_t> message, uint8_t* out) {
     size_t written = 0;
-    return EVP_MAC_init(context_, nullptr, 0, nullptr) == 1 && EVP_MAC_update(context_, a.data(), a.size()) == 1 &&
-           EVP_MAC_update(context_, b.data(), b.size()) == 1 && EVP_MAC_update(context_, c.data(), c.size()) == 1 &&
+    const bool started = std::exchange(fresh_, false) || EVP_MAC_init(context_, nullptr, 0, nullptr) == 1;
+    return started && EVP_MAC_update(context_, message.data(), message.size()) == 1 &&
            EVP_MAC_final(context_, out, &written, Hash::kSize) == 1 && written == Hash::kSize;
   }
 
  private:
   EVP_MAC_CTX* context_;
   bool ok_ = false;
+  bool fresh_ = false;  // keyed and nothing MACed yet
 };
 
 // §7.1: struct { uint16 length; opaque label<7..255> = "tls13 " + Label; opaque context<0..255>; }
-size_t build_hkdf_label(std::string_view label, std::span<const uint8_t> context, size_t length,
-                        std::array<uint8_t, 2 + 1 + 255 + 1 + 255>& out) {
+// written at `out`; returns its size.
+size_t build_hkdf_label(std::string_view label, std::span<const uint8_t> context, size_t length, uint8_t* out) {
   static constexpr std::string_view kPrefix = "tls13 ";
   size_t n = 0;
   out[n++] = static_cast<uint8_t>(length >> 8);
   out[n++] = static_cast<uint8_t>(length);
   out[n++] = static_cast<uint8_t>(kPrefix.size() + label.size());
-  n = std::copy(kPrefix.begin(), kPrefix.end(), out.begin() + n) - out.begin();
-  n = std::copy(label.begin(), label.end(), out.begin() + n) - out.begin();
+  n = std::copy(kPrefix.begin(), kPrefix.end(), out + n) - out;
+  n = std::copy(label.begin(), label.end(), out + n) - out;
   out[n++] = static_cast<uint8_t>(context.size());
-  n = std::copy(context.begin(), context.end(), out.begin() + n) - out.begin();
+  n = std::copy(context.begin(), context.end(), out + n) - out;
   return n;
 }
 
-// RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) || info || i), the output their concatenation.
+// RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) || info || i), the output their concatenation. Each HMAC input
+// is laid out in one buffer, [T(i-1)] info i, so that it is one update.
 template <typename Hash>
-bool expand_label(const HmacKey<Hash>& prk, std::string_view label, std::span<const uint8_t> context,
+bool expand_label(HmacKey<Hash>& prk, std::string_view label, std::span<const uint8_t> context,
                   std::span<uint8_t> out) {
   if (!prk.ok() || label.size() > 249 || context.size() > 255 || out.size() > 255 * Hash::kSize) return false;
-  std::array<uint8_t, 2 + 1 + 255 + 1 + 255> info;
-  const size_t info_size = build_hkdf_label(label, context, out.size(), info);
+  constexpr size_t kMaxInfo = 2 + 1 + 255 + 1 + 255;
+  std::array<uint8_t, Hash::kSize + kMaxInfo + 1> input;
+  const size_t info_size = build_hkdf_label(label, context, out.size(), input.data() + Hash::kSize);
   std::array<uint8_t, Hash::kSize> block;
-  size_t previous = 0;
+  size_t previous = 0;  // T(0) is empty
+  bool ok = true;
   for (size_t done = 0, i = 1; done < out.size(); ++i) {
-    const uint8_t counter = static_cast<uint8_t>(i);
-    if (!prk.mac({block.data(), previous}, {info.data(), info_size}, {&counter, 1}, block.data())) {
-      OPENSSL_cleanse(block.data(), block.size());
-      return false;
+    input[Hash::kSize + info_size] = static_cast<uint8_t>(i);
+    const size_t skipped = Hash::kSize - previous;
+    if (!prk.mac({input.data() + skipped, previous + info_size + 1}, block.data())) {
+      ok = false;
+      break;
     }
+    std::copy(block.begin(), block.end(), input.begin());  // T(i) goes before the info for T(i+1)
     previous = block.size();
     const size_t n = std::min(block.size(), out.size() - done);
     std::copy_n(block.begin(), n, out.begin() + done);
     done += n;
   }
   OPENSSL_cleanse(block.data(), block.size());
-  return true;
+  OPENSSL_cleanse(input.data(), Hash::kSize);
+  return ok;
 }
 
 template <typename Hash>
 bool traffic_keys(std::span<const uint8_t> secret, size_t key_size, TrafficKeys& keys) {
-  const HmacKey<Hash> prk(secret);  // one key set-up serves both labels
+  HmacKey<Hash> prk(secret);  // one key set-up serves both labels
   return expand_label(prk, "key", {}, std::span<uint8_t>(keys.key.data(), key_size)) &&
          expand_label(prk, "iv", {}, keys.iv);
 }
@@ -129,8 +140,12 @@ bool uses_sha384(const CipherSuite& suite) { return suite.hash_size == Sha384::k
 
 bool hkdf_expand_label(const CipherSuite& suite, std::span<const uint8_t> secret, std::string_view label,
                        std::span<const uint8_t> context, std::span<uint8_t> out) {
-  if (uses_sha384(suite)) return expand_label(HmacKey<Sha384>(secret), label, context, out);
-  return expand_label(HmacKey<Sha256>(secret), label, context, out);
+  if (uses_sha384(suite)) {
+    HmacKey<Sha384> prk(secret);
+    return expand_label(prk, label, context, out);
+  }
+  HmacKey<Sha256> prk(secret);
+  return expand_label(prk, label, context, out);
 }
 
 bool derive_traffic_keys(const CipherSuite& suite, std::span<const uint8_t> secret, TrafficKeys& keys) {
