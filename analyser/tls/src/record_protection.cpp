@@ -55,6 +55,7 @@ RecordProtection::~RecordProtection() {
 
 void RecordProtection::clear() {
   suite_ = nullptr;
+  keystream_keyed_ = false;
   secret_.clear();
   OPENSSL_cleanse(keys_.key.data(), keys_.key.size());
   OPENSSL_cleanse(keys_.iv.data(), keys_.iv.size());
@@ -63,8 +64,7 @@ void RecordProtection::clear() {
 
 bool RecordProtection::ensure_contexts() {
   if (!aead_) aead_ = EVP_CIPHER_CTX_new();
-  if (!keystream_) keystream_ = EVP_CIPHER_CTX_new();
-  return aead_ && keystream_;
+  return aead_ != nullptr;
 }
 
 bool RecordProtection::set_keys() {
@@ -72,9 +72,19 @@ bool RecordProtection::set_keys() {
   size_t i = index_of(suite_->aead);
   if (!algs.aead[i] || !algs.keystream[i] || !ensure_contexts()) return false;
   if (!derive_traffic_keys(*suite_, secret_.bytes(), keys_)) return false;
-  // The key is set once here; each record then only sets its nonce.
-  return EVP_DecryptInit_ex2(aead_, algs.aead[i], keys_.key.data(), nullptr, nullptr) == 1 &&
-         EVP_EncryptInit_ex2(keystream_, algs.keystream[i], keys_.key.data(), nullptr, nullptr) == 1;
+  // The key is set once here; each record then only sets its nonce. The keystream cipher gets the key
+  // when peek_byte first needs it: most traffic secrets (all handshake ones) never peek.
+  keystream_keyed_ = false;
+  return EVP_DecryptInit_ex2(aead_, algs.aead[i], keys_.key.data(), nullptr, nullptr) == 1;
+}
+
+bool RecordProtection::key_keystream() {
+  if (keystream_keyed_) return true;
+  if (!keystream_) keystream_ = EVP_CIPHER_CTX_new();
+  if (!keystream_) return false;
+  const EVP_CIPHER* cipher = algorithms().keystream[index_of(suite_->aead)];
+  keystream_keyed_ = EVP_EncryptInit_ex2(keystream_, cipher, keys_.key.data(), nullptr, nullptr) == 1;
+  return keystream_keyed_;
 }
 
 bool RecordProtection::install(const CipherSuite& suite, std::span<const uint8_t> traffic_secret) {
@@ -147,7 +157,7 @@ std::optional<uint8_t> RecordProtection::peek_byte(size_t offset, uint8_t cipher
   std::array<uint8_t, 64> zeros{}, keystream{};
   size_t upto = offset % block_size + 1;
   int written = 0;
-  if (EVP_EncryptInit_ex2(keystream_, nullptr, nullptr, iv.data(), nullptr) != 1 ||
+  if (!key_keystream() || EVP_EncryptInit_ex2(keystream_, nullptr, nullptr, iv.data(), nullptr) != 1 ||
       EVP_EncryptUpdate(keystream_, keystream.data(), &written, zeros.data(), static_cast<int>(upto)) != 1 ||
       static_cast<size_t>(written) != upto)
     return std::nullopt;

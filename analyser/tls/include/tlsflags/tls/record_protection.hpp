@@ -83,6 +83,7 @@ class RecordProtection {
  private:
   bool ensure_contexts();
   bool set_keys();
+  bool key_keystream();  // sets the keystream cipher's key the first time peek_byte needs it
   std::array<uint8_t, kAeadNonceSize> nonce() const;
 
   const CipherSuite* suite_ = nullptr;
@@ -91,6 +92,7 @@ class RecordProtection {
   uint64_t sequence_ = 0;
   EVP_CIPHER_CTX* aead_ = nullptr;
   EVP_CIPHER_CTX* keystream_ = nullptr;
+  bool keystream_keyed_ = false;  // keystream_ holds the current key
 };
 
 }  // namespace tlsflags::tls
