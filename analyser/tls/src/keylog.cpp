@@ -97,11 +97,12 @@ size_t split_fields(std::string_view line, std::span<std::string_view> fields) {
 }
 
 // Where a TLS 1.3 label's secret goes; nullptr for labels that are recognised but not needed.
-Secret* slot_for(std::string_view label, ConnectionSecrets& secrets) {
-  if (label == "CLIENT_HANDSHAKE_TRAFFIC_SECRET") return &secrets.client_handshake;
-  if (label == "SERVER_HANDSHAKE_TRAFFIC_SECRET") return &secrets.server_handshake;
-  if (label == "CLIENT_TRAFFIC_SECRET_0") return &secrets.client_traffic_0;
-  if (label == "SERVER_TRAFFIC_SECRET_0") return &secrets.server_traffic_0;
+using Slot = Secret ConnectionSecrets::*;
+Slot slot_for(std::string_view label) {
+  if (label == "CLIENT_HANDSHAKE_TRAFFIC_SECRET") return &ConnectionSecrets::client_handshake;
+  if (label == "SERVER_HANDSHAKE_TRAFFIC_SECRET") return &ConnectionSecrets::server_handshake;
+  if (label == "CLIENT_TRAFFIC_SECRET_0") return &ConnectionSecrets::client_traffic_0;
+  if (label == "SERVER_TRAFFIC_SECRET_0") return &ConnectionSecrets::server_traffic_0;
   return nullptr;
 }
 
@@ -143,8 +144,7 @@ KeyLog::LineResult KeyLog::add_line(std::string_view line, std::string_view sour
     return LineResult::skipped;
   }
   auto [label, random_hex, secret_hex] = fields;
-  ConnectionSecrets scratch;
-  Secret* slot = slot_for(label, scratch);
+  const Slot slot = slot_for(label);
   if (!slot && !is_ignored_label(label)) {
     warn(source, number, "unknown label");
     return LineResult::skipped;
@@ -168,14 +168,15 @@ KeyLog::LineResult KeyLog::add_line(std::string_view line, std::string_view sour
     OPENSSL_cleanse(secret.data(), secret.size());
     return LineResult::ignored_label;
   }
-  ConnectionSecrets& target = secrets_[random];
-  Secret* destination = slot_for(label, target);
-  destination->assign(std::span<const uint8_t>(secret.data(), secret_size));
+  (secrets_[random].*slot).assign(std::span<const uint8_t>(secret.data(), secret_size));
   OPENSSL_cleanse(secret.data(), secret.size());
   return LineResult::accepted;
 }
 
 size_t KeyLog::add_text(std::string_view text, std::string_view source) {
+  // A TLS 1.3 connection has four lines of at least ~155 bytes (label, 64 + 64 hex digits): room for
+  // that many connections up front, rather than the table growing and rehashing through a large key log.
+  secrets_.reserve(secrets_.size() + text.size() / 640);
   size_t accepted = 0, number = 0;
   while (!text.empty()) {
     size_t end = text.find('\n');
