@@ -417,6 +417,10 @@ TlsConnection::Outcome TlsConnection::on_server_hello(std::span<const uint8_t> b
   }
   // §7.1: from here each side writes under its handshake traffic secret.
   suite_ = tls13_cipher_suite(facts.cipher_suite);
+  // A TLS 1.3 handshake under way: room for the dozen or so events it brings (an Event is ~470 bytes;
+  // growing 1, 2, 4, ... 32 moved each one five times). Not earlier: a flood of ClientHellos that no
+  // server answers must stay cheap.
+  timeline_.events.reserve(kHandshakeEvents);
   client_.keys = server_.keys = KeyPhase::handshake;
   if (timeline_.keys_found) {
     install(client_, secrets_->client_handshake);

@@ -62,6 +62,9 @@ class TlsConnection {
   // gap and application_data per direction, one FIN and one RST per party, capture_end) a Timeline
   // stays under 1024 events.
   static constexpr size_t kMaxMessageEvents = 1000;
+  // Events reserved once a TLS 1.3 ServerHello is read: a full handshake with client authentication,
+  // tickets, the first application data and closure alerts.
+  static constexpr size_t kHandshakeEvents = 20;
 
   TlsConnection(ConnectionTracker& tracker, Timeline timeline);
 
