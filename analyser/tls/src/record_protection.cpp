@@ -37,6 +37,13 @@ const Algorithms& algorithms() {
 
 size_t index_of(Aead aead) { return static_cast<size_t>(aead); }
 
+// The cipher argument for (re-)keying `context`: NULL when it already runs `cipher` (the next traffic
+// secret of the same direction), so that OpenSSL only sets the new key instead of freeing and
+// allocating its cipher state again.
+const EVP_CIPHER* cipher_to_set(const EVP_CIPHER_CTX* context, const EVP_CIPHER* cipher) {
+  return EVP_CIPHER_CTX_get0_cipher(context) == cipher ? nullptr : cipher;
+}
+
 }  // namespace
 
 const CipherSuite* tls13_cipher_suite(uint16_t id) {
@@ -75,7 +82,7 @@ bool RecordProtection::set_keys() {
   // The key is set once here; each record then only sets its nonce. The keystream cipher gets the key
   // when peek_byte first needs it: most traffic secrets (all handshake ones) never peek.
   keystream_keyed_ = false;
-  return EVP_DecryptInit_ex2(aead_, algs.aead[i], keys_.key.data(), nullptr, nullptr) == 1;
+  return EVP_DecryptInit_ex2(aead_, cipher_to_set(aead_, algs.aead[i]), keys_.key.data(), nullptr, nullptr) == 1;
 }
 
 bool RecordProtection::key_keystream() {
@@ -83,7 +90,7 @@ bool RecordProtection::key_keystream() {
   if (!keystream_) keystream_ = EVP_CIPHER_CTX_new();
   if (!keystream_) return false;
   const EVP_CIPHER* cipher = algorithms().keystream[index_of(suite_->aead)];
-  keystream_keyed_ = EVP_EncryptInit_ex2(keystream_, cipher, keys_.key.data(), nullptr, nullptr) == 1;
+  keystream_keyed_ = EVP_EncryptInit_ex2(keystream_, cipher_to_set(keystream_, cipher), keys_.key.data(), nullptr, nullptr) == 1;
   return keystream_keyed_;
 }
 
