@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstring>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace tlsflags::capture {
 namespace {
 
-constexpr size_t kInitialBuckets = 1u << 14;
+// Connections the index has room for at first (it doubles as needed): small, as a run may read many
+// small captures.
+constexpr size_t kInitialBuckets = 1u << 10;
 
 uint64_t load64(const uint8_t* p) {
   uint64_t v;
@@ -79,6 +82,68 @@ TcpFlowTable::TcpFlowTable(StreamConsumer& consumer, const CaptureLimits& limits
 
 TcpFlowTable::~TcpFlowTable() = default;
 
+// ---- FlowIndex ----------------------------------------------------------------------------------
+
+uint64_t TcpFlowTable::FlowIndex::hash_of(const FlowKey& key) { return FlowKeyHash{}(key) | (uint64_t{1} << 63); }
+
+size_t TcpFlowTable::FlowIndex::probe(const FlowKey& key, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  size_t i = static_cast<size_t>(hash) & mask;
+  while (slots_[i].hash != 0 && !(slots_[i].hash == hash && slots_[i].key == key)) i = (i + 1) & mask;
+  return i;
+}
+
+void TcpFlowTable::FlowIndex::reserve(size_t entries) {
+  size_t slots = 16;
+  while (slots < 2 * entries) slots *= 2;
+  if (slots > slots_.size()) grow(slots);
+}
+
+void TcpFlowTable::FlowIndex::grow(size_t slots) {
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(slots));
+  for (const Slot& slot : old)
+    if (slot.hash != 0) slots_[probe(slot.key, slot.hash)] = slot;
+}
+
+TcpFlowTable::Iterator* TcpFlowTable::FlowIndex::find(const FlowKey& key) {
+  if (size_ == 0) return nullptr;
+  Slot& slot = slots_[probe(key, hash_of(key))];
+  return slot.hash != 0 ? &slot.connection : nullptr;
+}
+
+void TcpFlowTable::FlowIndex::insert_or_assign(const FlowKey& key, Iterator connection) {
+  if (2 * (size_ + 1) > slots_.size()) grow(std::max<size_t>(16, 2 * slots_.size()));
+  const uint64_t hash = hash_of(key);
+  Slot& slot = slots_[probe(key, hash)];
+  if (slot.hash == 0) ++size_;
+  slot = Slot{hash, key, connection};
+}
+
+void TcpFlowTable::FlowIndex::erase(const FlowKey& key) {
+  if (size_ == 0) return;
+  const size_t mask = slots_.size() - 1;
+  size_t hole = probe(key, hash_of(key));
+  if (slots_[hole].hash == 0) return;
+  // Backward shift: an entry after the hole moves into it unless its home slot lies cyclically in
+  // (hole, its slot], where a lookup starting at home would still reach it.
+  for (size_t j = (hole + 1) & mask; slots_[j].hash != 0; j = (j + 1) & mask) {
+    const size_t home = static_cast<size_t>(slots_[j].hash) & mask;
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole].hash = 0;
+  --size_;
+}
+
+void TcpFlowTable::FlowIndex::clear() {
+  for (Slot& slot : slots_) slot.hash = 0;
+  size_ = 0;
+}
+
+// ---- TcpFlowTable -------------------------------------------------------------------------------
+
 DeliveryContext TcpFlowTable::context(Connection& connection, Party from, StreamPosition at) {
   return DeliveryContext{consumer_, connection.id, from, at, limits_, diagnostics_, total_buffered_};
 }
@@ -87,9 +152,9 @@ void TcpFlowTable::on_segment(const TcpSegment& segment, StreamPosition at) {
   end_idle_lingering(at);
   forget_old_closed(at.time);
   const FlowKey key = flow_key_of(segment);
-  const auto found = by_key_.find(key);
+  Iterator* const found = by_key_.find(key);
   Iterator connection;
-  if (found == by_key_.end()) {
+  if (found == nullptr) {
     // A bare ACK, FIN or RST of a flow never seen carries nothing to analyse; opening a connection for it
     // would only invent one (the last ACK of a connection that closed before the capture began).
     if (!segment.has(tcp_flag::syn) && segment.payload_length == 0) {
@@ -98,7 +163,7 @@ void TcpFlowTable::on_segment(const TcpSegment& segment, StreamPosition at) {
     }
     connection = open_connection(segment, key, at);
   } else {
-    connection = found->second;
+    connection = *found;
     if (starts_new_connection(*connection, segment)) {
       if (connection->state == State::open) {
         diagnostics_.port_reuses.note(at.frame);
@@ -106,7 +171,7 @@ void TcpFlowTable::on_segment(const TcpSegment& segment, StreamPosition at) {
       } else if (connection->state == State::ending) {
         end_lingering(connection, at);
       }
-      by_key_.erase(found);
+      by_key_.erase(key);
       closed_.erase(connection);
       connection = open_connection(segment, key, at);
     } else if (connection->state == State::closed) {

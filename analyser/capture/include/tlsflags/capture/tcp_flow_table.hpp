@@ -23,7 +23,7 @@
 
 #include <cstdint>
 #include <list>
-#include <unordered_map>
+#include <vector>
 
 #include "tlsflags/capture/capture_limits.hpp"
 #include "tlsflags/capture/stream_consumer.hpp"
@@ -91,6 +91,31 @@ class TcpFlowTable {
   using ConnectionList = std::list<Connection>;
   using Iterator = ConnectionList::iterator;
 
+  // FlowKey -> connection, open addressing with linear probing: a lookup per segment is one probe into
+  // a flat array (the node-based unordered_map cost a bucket, a node and a rehash of the next node's key
+  // per lookup). At most half full; erasing shifts the following entries back, so there are no
+  // tombstones.
+  class FlowIndex {
+   public:
+    void reserve(size_t entries);
+    Iterator* find(const FlowKey& key);
+    void insert_or_assign(const FlowKey& key, Iterator connection);
+    void erase(const FlowKey& key);
+    void clear();
+
+   private:
+    struct Slot {
+      uint64_t hash = 0;  // 0 = empty; a stored hash has its top bit set
+      FlowKey key;
+      Iterator connection;
+    };
+    static uint64_t hash_of(const FlowKey& key);
+    size_t probe(const FlowKey& key, uint64_t hash) const;  // its slot, or the empty slot ending the run
+    void grow(size_t slots);
+    std::vector<Slot> slots_;
+    size_t size_ = 0;
+  };
+
   Iterator open_connection(const TcpSegment& segment, const FlowKey& key, StreamPosition at);
   bool starts_new_connection(const Connection& connection, const TcpSegment& segment) const;
   Party sender_of(const Connection& connection, const TcpSegment& segment) const;
@@ -115,7 +140,7 @@ class TcpFlowTable {
   ConnectionList open_;    // most recently active first
   ConnectionList ending_;  // most recently active first
   ConnectionList closed_;  // most recently closed first
-  std::unordered_map<FlowKey, Iterator, FlowKeyHash> by_key_;
+  FlowIndex by_key_;
   ConnectionId next_id_ = 1;
   uint64_t total_buffered_ = 0;
 };
