@@ -155,6 +155,7 @@ void ReportStream::end_file(FileEnd end) {
     return;
   }
   Entry entry;
+  entry.ticket = last_ticket();
   entry.file_end = std::move(end);
   pending_.push_back(std::move(entry));
 }
@@ -173,8 +174,10 @@ void ReportStream::attach_finding(uint64_t ticket, Finding finding, uint64_t cur
     report::add_cross_connection_finding(current, std::move(finding));
     return;
   }
-  auto held = std::find_if(pending_.begin(), pending_.end(), [&](const Entry& e) { return e.ticket == ticket && e.waiting; });
-  if (held == pending_.end() || !held->connection) return;  // cannot happen: only a waiting one gets it
+  // Entries are in ticket order, and a waiting connection is the first entry with its ticket.
+  auto held = std::lower_bound(pending_.begin(), pending_.end(), ticket,
+                               [](const Entry& e, uint64_t t) { return e.ticket < t; });
+  if (held == pending_.end() || held->ticket != ticket || !held->waiting || !held->connection) return;  // never
   report::add_cross_connection_finding(*held->connection, std::move(finding));
   held->waiting = false;
 }
@@ -201,6 +204,7 @@ void ReportStream::enqueue_settled(report::ConnectionResult&& connection) {
   settle(connection);
   if (!streams_lines_) {
     Entry entry;
+    entry.ticket = last_ticket();
     entry.settled = true;
     entry.connection = std::move(connection);
     pending_.push_back(std::move(entry));
@@ -214,6 +218,7 @@ void ReportStream::enqueue_settled(report::ConnectionResult&& connection) {
     return;
   }
   Entry entry;
+  entry.ticket = last_ticket();
   entry.backlog_begin = begin;
   entry.backlog_end = backlog_.size();
   pending_.push_back(std::move(entry));

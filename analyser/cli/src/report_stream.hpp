@@ -83,7 +83,7 @@ class ReportStream {
  private:
   // A piece of the report not written yet, in order.
   struct Entry {
-    uint64_t ticket = 0;
+    uint64_t ticket = 0;  // of its connection; else of the last connection before it (kept in order)
     bool waiting = false;  // a connection that may still get the cross-connection finding
     bool settled = false;  // counted in the summary and reduced (see settle())
     std::optional<report::ConnectionResult> connection;  // held, or settled for a whole-file format
@@ -98,6 +98,7 @@ class ReportStream {
   void write_file_end(FileEnd&& end);
   void drain();
   std::string render(const report::ConnectionResult& connection);
+  uint64_t last_ticket() const { return tickets_ ? tickets_ - 1 : 0; }
 
   bool streams_lines_;  // JSON Lines: connection by connection; the others: file by file
   bool keep_explain_lines_;
