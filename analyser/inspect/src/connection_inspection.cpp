@@ -16,11 +16,12 @@ using Events = std::vector<Event>;
 template <typename Value>
 class Memo {
  public:
+  // The key is copied only when it is new.
   template <typename Compute>
-  const Value& get(std::string key, Compute&& compute) {
+  const Value& get(const std::string& key, Compute&& compute) {
     if (values_.size() >= kMaxEntries) values_.clear();
     auto it = values_.find(key);
-    if (it == values_.end()) it = values_.emplace(std::move(key), compute()).first;
+    if (it == values_.end()) it = values_.emplace(key, compute()).first;
     return it->second;
   }
 
@@ -30,39 +31,52 @@ class Memo {
 };
 
 void append_bytes(std::string& key, std::span<const uint8_t> bytes) {
-  key += std::to_string(bytes.size());  // length-prefixed, so adjacent fields cannot run together
-  key += ':';
+  const auto size = static_cast<uint64_t>(bytes.size());  // length-prefixed, so adjacent fields cannot run together
+  key.append(reinterpret_cast<const char*>(&size), sizeof size);
   key.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
-
-std::string certificate_key(std::span<const uint8_t> der) {
-  std::string key;
-  append_bytes(key, der);
-  return key;
 }
 
 Outcome<CertificateDetails> described(std::span<const uint8_t> der) {
   thread_local Memo<Outcome<CertificateDetails>> memo;
-  return memo.get(certificate_key(der), [&] { return describe_certificate(der); });
+  thread_local std::string key;
+  key.clear();
+  append_bytes(key, der);
+  return memo.get(key, [&] { return describe_certificate(der); });
 }
 
 Outcome<IdentityCheck> identity_of(std::span<const uint8_t> der, const std::string& sni, IdentityRules rules) {
   thread_local Memo<Outcome<IdentityCheck>> memo;
-  std::string key = certificate_key(der) + sni + '|' + std::to_string(static_cast<int>(rules));
-  return memo.get(std::move(key), [&] { return check_server_identity(der, sni, rules); });
+  thread_local std::string key;
+  key.clear();
+  append_bytes(key, der);
+  append_bytes(key, {reinterpret_cast<const uint8_t*>(sni.data()), sni.size()});
+  key += static_cast<char>(rules);
+  return memo.get(key, [&] { return check_server_identity(der, sni, rules); });
+}
+
+void append_count(std::string& key, size_t count) {
+  const auto value = static_cast<uint32_t>(count);
+  key.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+void append_schemes(std::string& key, const std::vector<uint16_t>& schemes) {
+  append_count(key, schemes.size());
+  key.append(reinterpret_cast<const char*>(schemes.data()), schemes.size() * sizeof(uint16_t));
 }
 
 CertificateRequestFit fit_of(const Event& request, const Event& answer) {
   thread_local Memo<CertificateRequestFit> memo;
-  std::string key;
-  for (const std::string& ca : request.certificate_authorities) key += ca + ',';
-  key += '|';
-  for (uint16_t scheme : request.signature_algorithms) key += std::to_string(scheme) + ',';
-  key += '|';
-  for (uint16_t scheme : request.signature_algorithms_cert) key += std::to_string(scheme) + ',';
-  key += '|' + std::to_string(answer.certificate_entries) + '|';
+  thread_local std::string key;  // every part counted or length-prefixed, so parts cannot run together
+  key.clear();
+  append_count(key, request.certificate_authorities.size());
+  for (const std::string& ca : request.certificate_authorities)
+    append_bytes(key, {reinterpret_cast<const uint8_t*>(ca.data()), ca.size()});
+  append_schemes(key, request.signature_algorithms);
+  append_schemes(key, request.signature_algorithms_cert);
+  append_count(key, answer.certificate_entries);
+  append_count(key, answer.certificate_chain_der.size());
   for (const auto& der : answer.certificate_chain_der) append_bytes(key, der);
-  return memo.get(std::move(key), [&] { return check_certificate_request_fit(request, answer); });
+  return memo.get(key, [&] { return check_certificate_request_fit(request, answer); });
 }
 
 const Event* first_after(const Events& events, const Event* after, EventType type, Party from) {
