@@ -7,6 +7,8 @@
 
 namespace tlsflags::report::json_parts {
 
+using namespace std::string_view_literals;  // `out += "..."sv` appends without a strlen
+
 std::string dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 double rounded_time(double seconds) { return std::round(seconds * 1e9) / 1e9; }
@@ -60,13 +62,13 @@ void append_findings(std::string& out, const std::vector<Finding>& findings) {
   for (size_t i = 0; i < findings.size(); ++i) {
     const Finding& finding = findings[i];
     if (i) out += ',';
-    out += "{\"rule\":";
+    out += "{\"rule\":"sv;
     append_string(out, rule_info(finding.rule).name);
-    out += ",\"severity\":";
+    out += ",\"severity\":"sv;
     append_string(out, to_string(finding.severity));
-    out += ",\"message\":";
+    out += ",\"message\":"sv;
     append_string(out, finding.message);
-    out += ",\"frames\":";
+    out += ",\"frames\":"sv;
     append_frames(out, finding.frames);
     out += '}';
   }
@@ -77,9 +79,9 @@ void append_undecided(std::string& out, const std::vector<Undecided>& undecided)
   out += '[';
   for (size_t i = 0; i < undecided.size(); ++i) {
     if (i) out += ',';
-    out += "{\"rule\":";
+    out += "{\"rule\":"sv;
     append_string(out, rule_info(undecided[i].rule).name);
-    out += ",\"reason\":";
+    out += ",\"reason\":"sv;
     append_string(out, undecided[i].reason);
     out += '}';
   }
@@ -87,37 +89,37 @@ void append_undecided(std::string& out, const std::vector<Undecided>& undecided)
 }
 
 void append_certificate_details(std::string& out, const ClientCertificateDetails& d) {
-  out += "{\"subject\":";
+  out += "{\"subject\":"sv;
   append_string(out, d.subject);
-  out += ",\"issuer\":";
+  out += ",\"issuer\":"sv;
   append_string(out, d.issuer);
-  out += ",\"san\":";
+  out += ",\"san\":"sv;
   append_string_array(out, d.san);
-  out += ",\"not_before\":";
+  out += ",\"not_before\":"sv;
   append_string(out, d.not_before);
-  out += ",\"not_after\":";
+  out += ",\"not_after\":"sv;
   append_string(out, d.not_after);
-  out += ",\"key_type\":";
+  out += ",\"key_type\":"sv;
   append_string(out, d.key_type);
-  out += ",\"sha256\":";
+  out += ",\"sha256\":"sv;
   append_string(out, d.sha256);
   out += '}';
 }
 
 void append_fit_part(std::string& out, const FitPart& part) {
-  out += "{\"fit\":";
+  out += "{\"fit\":"sv;
   append_string(out, part.fit);
-  out += ",\"explanation\":";
+  out += ",\"explanation\":"sv;
   append_string(out, part.explanation);
   out += '}';
 }
 
 void append_certificate_request_fit(std::string& out, const CertificateRequestFit& fit) {
-  out += "{\"certificate_authorities\":";
+  out += "{\"certificate_authorities\":"sv;
   append_fit_part(out, fit.certificate_authorities);
-  out += ",\"certificate_signature\":";
+  out += ",\"certificate_signature\":"sv;
   append_fit_part(out, fit.certificate_signature);
-  out += ",\"key\":";
+  out += ",\"key\":"sv;
   append_fit_part(out, fit.key);
   out += '}';
 }
@@ -125,50 +127,50 @@ void append_certificate_request_fit(std::string& out, const CertificateRequestFi
 // The rca object with what the certificates showed (design.md: client_certificate_details,
 // server_reaction; additive: server_reaction_inferred, certificate_request_fit).
 void append_rca(std::string& out, const RcaSummary& rca, const Deployment& deployment) {
-  out += "{\"client_offered\":";
+  out += "{\"client_offered\":"sv;
   append_bool(out, rca.client_offered);
-  out += ",\"server_acknowledged\":";
+  out += ",\"server_acknowledged\":"sv;
   if (rca.server_acknowledged) {
     append_bool(out, *rca.server_acknowledged);
   } else {
     json_text::append_null(out);
   }
-  out += ",\"client_certificate\":";
+  out += ",\"client_certificate\":"sv;
   append_string(out, rca.client_certificate);
   if (deployment.client_certificate) {
-    out += ",\"client_certificate_details\":";
+    out += ",\"client_certificate_details\":"sv;
     append_certificate_details(out, *deployment.client_certificate);
   }
   if (deployment.server_reaction) {
-    out += ",\"server_reaction\":";
+    out += ",\"server_reaction\":"sv;
     append_string(out, *deployment.server_reaction);
-    if (deployment.server_reaction_inferred) out += ",\"server_reaction_inferred\":true";
+    if (deployment.server_reaction_inferred) out += ",\"server_reaction_inferred\":true"sv;
   }
   if (deployment.certificate_request_fit) {
-    out += ",\"certificate_request_fit\":";
+    out += ",\"certificate_request_fit\":"sv;
     append_certificate_request_fit(out, *deployment.certificate_request_fit);
   }
   out += '}';
 }
 
 void append_server_identity(std::string& out, const ServerIdentity& identity) {
-  out += "{\"sni\":";
+  out += "{\"sni\":"sv;
   append_string(out, identity.sni);
   if (identity.error) {
-    out += ",\"error\":";
+    out += ",\"error\":"sv;
     append_string(out, *identity.error);
     out += '}';
     return;
   }
-  out += ",\"matched\":";
+  out += ",\"matched\":"sv;
   append_bool(out, identity.matched);
-  out += ",\"rule\":";
+  out += ",\"rule\":"sv;
   append_string(out, identity.rule);
   if (identity.matched) {
-    out += ",\"matched_identifier\":";
+    out += ",\"matched_identifier\":"sv;
     append_string(out, identity.matched_identifier);
   }
-  out += ",\"presented\":";
+  out += ",\"presented\":"sv;
   append_string_array(out, identity.presented);
   out += '}';
 }
@@ -177,16 +179,16 @@ void append_server_identity(std::string& out, const ServerIdentity& identity) {
 // Returns false when nothing was appended.
 bool append_event(std::string& out, const Event& event) {
   if (is_visibility_marker(event.type)) return false;
-  out += "{\"frame\":";
+  out += "{\"frame\":"sv;
   append_unsigned(out, event.frame);
-  out += ",\"time\":";
+  out += ",\"time\":"sv;
   json_text::append_double(out, rounded_time(event.time));
-  out += ",\"from\":";
+  out += ",\"from\":"sv;
   append_string(out, to_string(event.from));
-  out += ",\"type\":";
+  out += ",\"type\":"sv;
   append_string(out, to_string(event.type));
   if (event.flags) {
-    out += ",\"flags\":[";
+    out += ",\"flags\":["sv;
     bool first = true;
     event.flags->decoded.flags.for_each([&](uint16_t flag) {
       if (!first) out += ',';
@@ -196,13 +198,13 @@ bool append_event(std::string& out, const Event& event) {
     out += ']';
   }
   if (event.type == EventType::alert) {
-    out += ",\"level\":";
+    out += ",\"level\":"sv;
     if (auto name = alert_level_name(event.alert_level)) {
       append_string(out, *name);
     } else {
       append_unsigned(out, event.alert_level);  // not a level RFC 8446 defines: the number, not a guess
     }
-    out += ",\"description\":";
+    out += ",\"description\":"sv;
     append_string(out, alert_name(event.alert_description));
   }
   out += '}';
@@ -213,40 +215,40 @@ bool append_event(std::string& out, const Event& event) {
 
 void append_connection(std::string& out, const ConnectionResult& connection, bool with_events) {
   const Judgement& judgement = connection.judgement;
-  out += "{\"type\":\"connection\",\"file\":";
+  out += "{\"type\":\"connection\",\"file\":"sv;
   append_string(out, connection.file);
-  out += ",\"client\":";
+  out += ",\"client\":"sv;
   append_endpoint(out, connection.client);
-  out += ",\"server\":";
+  out += ",\"server\":"sv;
   append_endpoint(out, connection.server);
-  out += ",\"first_frame\":";
+  out += ",\"first_frame\":"sv;
   append_unsigned(out, connection.first_frame);
-  out += ",\"last_frame\":";
+  out += ",\"last_frame\":"sv;
   append_unsigned(out, connection.last_frame);
-  out += ",\"tls_version\":";
+  out += ",\"tls_version\":"sv;
   if (connection.tls_version.empty()) {
     json_text::append_null(out);
   } else {
     append_string(out, connection.tls_version);
   }
-  out += ",\"decrypted\":";
+  out += ",\"decrypted\":"sv;
   append_bool(out, connection.decrypted);
-  out += ",\"rca\":";
+  out += ",\"rca\":"sv;
   append_rca(out, judgement.rca, connection.deployment);
-  out += ",\"verdict\":";
+  out += ",\"verdict\":"sv;
   append_string(out, to_string(judgement.verdict));
-  out += ",\"findings\":";
+  out += ",\"findings\":"sv;
   append_findings(out, judgement.findings);
   if (!judgement.undecided.empty()) {
-    out += ",\"undecidable\":";
+    out += ",\"undecidable\":"sv;
     append_undecided(out, judgement.undecided);
   }
   if (connection.deployment.server_identity) {
-    out += ",\"server_identity\":";
+    out += ",\"server_identity\":"sv;
     append_server_identity(out, *connection.deployment.server_identity);
   }
   if (with_events) {
-    out += ",\"events\":[";
+    out += ",\"events\":["sv;
     bool first = true;
     for (const Event& event : connection.events) {
       const size_t before = out.size();
