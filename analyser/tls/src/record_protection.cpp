@@ -69,6 +69,13 @@ void RecordProtection::clear() {
   sequence_ = 0;
 }
 
+void RecordProtection::release() {
+  clear();
+  EVP_CIPHER_CTX_free(aead_);
+  EVP_CIPHER_CTX_free(keystream_);
+  aead_ = keystream_ = nullptr;
+}
+
 bool RecordProtection::ensure_contexts() {
   if (!aead_) aead_ = EVP_CIPHER_CTX_new();
   return aead_ != nullptr;

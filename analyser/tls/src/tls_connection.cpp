@@ -81,6 +81,17 @@ void TlsConnection::on_fin_or_rst(EventType type, Party from, StreamPosition at)
   if (ends_recorded_ & bit) return;
   ends_recorded_ |= bit;
   emit(type, from, at);
+  // Nothing of the sender's stream follows its FIN (nothing of either stream follows a RST) in what the
+  // capture layer delivers, yet the connection lingers for its trailing segments: the record state of
+  // the ended stream (cipher contexts, buffers) goes now rather than when the lingering ends.
+  release(direction(from));
+  if (type == EventType::rst) release(direction(peer_of(from)));
+}
+
+void TlsConnection::release(Direction& d) {
+  d.protection.release();
+  std::vector<uint8_t>().swap(d.record);
+  std::vector<uint8_t>().swap(d.handshake);
 }
 
 Timeline TlsConnection::finish(bool capture_ended, StreamPosition at) {

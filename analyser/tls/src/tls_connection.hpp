@@ -90,6 +90,7 @@ class TlsConnection {
   Event& emit(EventType type, Party from, StreamPosition at);
   void stop_unreadable(Direction& d, StreamPosition at);
   void stop_silently(Direction& d) { d.stopped = true; }
+  void release(Direction& d);  // the direction's stream ended: frees its record state
 
   // Record framing.
   void consume_header(Direction& d, std::span<const uint8_t>& data, StreamPosition at);

@@ -64,6 +64,7 @@ class RecordProtection {
   bool update_traffic_secret();
   bool installed() const { return suite_ != nullptr; }
   void clear();
+  void release();  // clear() and free the cipher contexts too (the direction has ended)
 
   // Authenticates and decrypts one protected record (§5.2): `header` is its 5-byte header (the additional
   // data), `body` the encrypted_record. Writes the TLSInnerPlaintext to `out` (at least body.size() - 16
