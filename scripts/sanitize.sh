@@ -9,7 +9,10 @@
 #     built with ASan, and an ASan-instrumented plugin cannot be loaded into it (the ASan runtime must
 #     come first in the process); the plugin's own logic is the core library, which is tested here;
 #   - the capture generator (-DTLSFLAGS_BUILD_GEN=OFF): a test-data tool, not shipped code, and the
-#     slowest part of the build.
+#     slowest part of the build;
+#   - the tests that bound peak memory (hostile.limits.*, hostile.streaming-memory): ASan's shadow memory,
+#     redzones and quarantine multiply the RSS they measure (half-open: 390 MiB against a 160 MiB bound
+#     that the plain build meets with 94 MiB), so their bounds mean nothing here. The plain build runs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build-asan}
@@ -31,4 +34,4 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_D
   -DCMAKE_CXX_FLAGS="${CXXFLAGS:-} $extra_cxx_flags" -DTLSFLAGS_WERROR=ON -DTLSFLAGS_SANITIZE=ON \
   -DTLSFLAGS_BUILD_PLUGIN=OFF -DTLSFLAGS_BUILD_GEN=OFF "$@" >/dev/null
 cmake --build "$build_dir" -j "$jobs"
-ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" -LE '^plugin$'
+ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" -LE '^plugin$' -E '^hostile\.(limits\.|streaming-memory$)'
