@@ -80,7 +80,10 @@ struct Cell {
 class Table {
  public:
   explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
-  void add(std::vector<Cell> row) { rows_.push_back(std::move(row)); }
+  void add(std::vector<Cell> row) {
+    rows_.push_back(std::move(row));
+    widths_.clear();  // measured again at the next render
+  }
 
   // Rows are rendered one by one so that the caller can put detail lines under each.
   std::string header_line(bool colour) const {
@@ -92,10 +95,17 @@ class Table {
   size_t size() const { return rows_.size(); }
 
  private:
+  // Column widths are measured once per table, not per cell: measuring per cell made a table of n rows
+  // cost n² (W1's 20,000 connections took minutes in text).
   size_t width(size_t column) const {
-    size_t w = display_width(headers_[column]);
-    for (const auto& row : rows_) w = std::max(w, display_width(row[column].text));
-    return w;
+    if (widths_.empty()) {
+      widths_.resize(headers_.size());
+      for (size_t i = 0; i < headers_.size(); ++i) widths_[i] = display_width(headers_[i]);
+      for (const auto& row : rows_)
+        for (size_t i = 0; i < row.size() && i < widths_.size(); ++i)
+          widths_[i] = std::max(widths_[i], display_width(row[i].text));
+    }
+    return widths_[column];
   }
   std::string render(const std::vector<Cell>& cells, bool colour) const {
     std::string line = "  ";
@@ -118,6 +128,7 @@ class Table {
 
  private:
   std::vector<std::string> headers_;
+  mutable std::vector<size_t> widths_;  // per column, empty until measured
   std::vector<std::vector<Cell>> rows_;
 };
 
