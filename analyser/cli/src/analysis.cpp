@@ -139,4 +139,25 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
   return analysis;
 }
 
+AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,
+                              const DeploymentInputs& deployment) {
+  AnalysisSettings settings;
+  settings.rules.request_client_auth_flag = options.rca_flag;
+  settings.rules.profile = options.profile;
+  settings.rules.slow_certificate_seconds = options.slow_certificate_seconds;
+  settings.flags_extension = options.flags_extension;
+  if (options.max_connections) settings.limits.max_connections = options.max_connections;
+  if (options.max_buffer_bytes) {
+    settings.limits.max_buffered_bytes_total = options.max_buffer_bytes;
+    settings.limits.max_out_of_order_bytes_per_direction =
+        std::min<uint64_t>(settings.limits.max_out_of_order_bytes_per_direction, options.max_buffer_bytes);
+  }
+  settings.keep_events = (options.events && options.format == report::Format::jsonl) ||
+                         (options.explain && options.format == report::Format::text);
+  settings.keep_explain = options.explain && options.format == report::Format::text;
+  settings.keys = &keys;
+  settings.deployment = &deployment;
+  return settings;
+}
+
 }  // namespace tlsflags::cli

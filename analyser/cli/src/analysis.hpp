@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "deployment.hpp"
+#include "options.hpp"
 #include "tlsflags/capture/capture_limits.hpp"
 #include "tlsflags/core/rules.hpp"
 #include "tlsflags/report/result.hpp"
@@ -48,5 +49,9 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
 // One closed connection, judged: the rules, then the inspection of its certificates (while the timeline
 // still holds their DER) and the deploy.* findings it gives. Live mode reports these one by one.
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings);
+
+// The settings a run's options give (files and live alike); `keys` and `deployment` must outlive them.
+AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,
+                              const DeploymentInputs& deployment);
 
 }  // namespace tlsflags::cli

@@ -90,20 +90,6 @@ PcapHandle open_interface(const std::string& interface, const std::string& bpf, 
   return pcap;
 }
 
-AnalysisSettings live_settings(const CheckOptions& options, const tls::KeyLog& keys, const DeploymentInputs& inputs) {
-  AnalysisSettings settings;
-  settings.rules.request_client_auth_flag = options.rca_flag;
-  settings.rules.profile = options.profile;
-  settings.rules.slow_certificate_seconds = options.slow_certificate_seconds;
-  settings.flags_extension = options.flags_extension;
-  settings.keep_events = (options.events && options.format == report::Format::jsonl) ||
-                         (options.explain && options.format == report::Format::text);
-  settings.keep_explain = options.explain && options.format == report::Format::text;
-  settings.keys = &keys;
-  settings.deployment = &inputs;
-  return settings;
-}
-
 report::WriterOptions writer_options_for(const CheckOptions& options) {
   report::WriterOptions w;
   w.events = options.events;
@@ -127,7 +113,7 @@ class LiveRun {
   LiveRun(const CheckOptions& options, std::ostream& out, const DeploymentInputs& inputs)
       : options_(options),
         follower_(keys_),
-        settings_(live_settings(options, keys_, inputs)),
+        settings_(settings_for(options, keys_, inputs)),
         writer_(report::make_writer(options.format, out, writer_options_for(options))) {
     file_.file = "live:" + *options.interface;
     follow_key_logs(options, follower_);
