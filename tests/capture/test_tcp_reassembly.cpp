@@ -87,13 +87,50 @@ TEST_CASE("in-order connection: open, data both ways, FIN both ways, close", "[t
                               "data 1 server 6 @5",
                               "fin 1 client @6",
                               "fin 1 server @7",
-                              "close 1 @8",  // lingered for the last ACK, then the capture ended (frame 8)
+                              "close 1 @8",  // at the last ACK: both FINs acknowledged, nothing is to come
                           });
   CHECK(w.consumer.stream(1, Party::client) == "hello");
   CHECK(w.consumer.stream(1, Party::server) == "world!");
   CHECK(w.table().open_connections() == 0);
   CHECK(w.consumer.last_segment[1] == 8);  // the last ACK is the connection's, as in tcp.stream
   CHECK(w.diagnostics.segments_after_close.count == 0);
+}
+
+TEST_CASE("an orderly close ends at the ACK of the last FIN, without lingering", "[tcp]") {
+  Wire w;
+  w.handshake(C, S);
+  w.client(C + 1, ACK | PSH, "hello", S + 1);
+  w.client(C + 6, ACK | FIN, "", S + 1);  // 5
+  w.server(S + 1, ACK | FIN, "", C + 7);  // 6: acknowledges the client's FIN, sends its own
+  CHECK(w.table().ending_connections() == 1);  // the server's FIN is not acknowledged yet
+  CHECK(w.consumer.count("close") == 0);
+  w.server(S + 1, ACK | FIN, "", C + 7);  // 7: retransmitted: still not acknowledged
+  CHECK(w.consumer.count("close") == 0);
+  w.client(C + 7, ACK, "", S + 1);        // 8: an ACK short of the FIN closes nothing
+  CHECK(w.consumer.count("close") == 0);
+  w.client(C + 7, ACK, "", S + 2);        // 9: the last ACK
+  CHECK(w.consumer.count("close 1 @9") == 1);
+  CHECK(w.table().ending_connections() == 0);
+  CHECK(w.consumer.last_segment[1] == 9);
+  w.server(S + 1, ACK | FIN, "", C + 7);  // 10: a stray duplicate is counted, not taken for the connection
+  CHECK(w.diagnostics.segments_after_close.count == 1);
+  w.end();
+  CHECK(w.consumer.last_segment[1] == 9);
+  CHECK(w.consumer.count("close") == 1);
+}
+
+TEST_CASE("after a RST, acknowledged FINs do not end the lingering: the peer may still answer", "[tcp]") {
+  Wire w;
+  w.handshake(C, S);
+  w.client(C + 1, ACK | FIN, "", S + 1);  // 4
+  w.server(S + 1, ACK | FIN, "", C + 2);  // 5
+  w.server(S + 2, RST);                   // 6: a reset before the last ACK
+  w.client(C + 2, ACK, "", S + 2);        // 7: acknowledges the server's FIN
+  CHECK(w.consumer.count("close") == 0);
+  CHECK(w.table().ending_connections() == 1);
+  w.end();
+  CHECK(w.consumer.count("close 1 @7") == 1);
+  CHECK(w.consumer.last_segment[1] == 7);
 }
 
 TEST_CASE("segments trailing a RST are the connection's: last segment, the peer's FIN, one RST per party", "[tcp]") {

@@ -182,12 +182,26 @@ void TcpFlowTable::on_segment(const TcpSegment& segment, StreamPosition at) {
   touch(connection, at);
   if (connection->state == State::ending) {
     handle_trailing(*connection, segment, at);
-    return;
+  } else {
+    handle_segment(*connection, segment, at);
+    if (segment.has(tcp_flag::rst) || (connection->half[0].fin_delivered() && connection->half[1].fin_delivered())) {
+      begin_ending(connection, at);
+    }
   }
-  handle_segment(*connection, segment, at);
-  if (segment.has(tcp_flag::rst) || (connection->half[0].fin_delivered() && connection->half[1].fin_delivered())) {
-    begin_ending(connection, at);
-  }
+  // The last ACK of an orderly close is the connection's last segment: no need to wait for more.
+  if (connection->state == State::ending && closed_cleanly(*connection)) end_lingering(connection, at);
+}
+
+// Both FINs delivered and acknowledged, and no RST: each side has received all the other sent.
+bool TcpFlowTable::closed_cleanly(const Connection& connection) {
+  constexpr uint8_t both = 0b11;
+  return connection.rsts == 0 && connection.fins_acked == both;
+}
+
+void TcpFlowTable::note_fin_acknowledgement(Connection& connection, Party from, const TcpSegment& segment) {
+  const Party to = peer_of(from);
+  if (segment.has(tcp_flag::ack) && connection.half[static_cast<int>(to)].fin_acknowledged_by(segment.ack))
+    connection.fins_acked |= party_bit(to);
 }
 
 void TcpFlowTable::advance_to(StreamPosition now) {
@@ -255,6 +269,7 @@ void TcpFlowTable::handle_segment(Connection& connection, const TcpSegment& segm
   if (segment.has(tcp_flag::ack)) {
     DeliveryContext ctx = context(connection, to, at);
     connection.half[static_cast<int>(to)].on_peer_ack(ctx, segment.ack);
+    note_fin_acknowledgement(connection, from, segment);
   }
   if (segment.payload_length > 0 || segment.has(tcp_flag::fin)) {
     // The SYN occupies one sequence number; data in a SYN (TCP Fast Open, RFC 7413) follows it.
@@ -291,6 +306,7 @@ void TcpFlowTable::handle_trailing(Connection& connection, const TcpSegment& seg
     connection.rsts |= bit;
     consumer_.on_rst(connection.id, from, at);
   }
+  note_fin_acknowledgement(connection, from, segment);
 }
 
 void TcpFlowTable::flush_and_release(Connection& connection, StreamPosition at) {

@@ -30,7 +30,8 @@ struct CaptureLimits {
   // (the last ACK, the peer's FIN or RST answering a RST) still count as its own, as in Wireshark's
   // tcp.stream: its last frame and its FIN/RST events include them. A new SYN on the 4-tuple, the
   // capture's end, this much capture time without a segment, or more than max_ending_connections
-  // lingering at once (the one idle longest goes first) ends the lingering.
+  // lingering at once (the one idle longest goes first) ends the lingering. An orderly close ends it
+  // at once: when both FINs are acknowledged (and no RST was seen), nothing more is to come.
   double ending_linger_seconds = 5;
   size_t max_ending_connections = 8'192;
   // A segment starting further than this beyond the next expected byte is taken as not belonging to the

@@ -14,7 +14,9 @@
 //   (CaptureLimits::ending_linger_seconds): its trailing segments still count as its own (its last frame;
 //   a FIN or RST answering the end becomes on_fin / on_rst, once per party), their data is not delivered
 //   (the receiver discarded it). on_close follows when the lingering ends: a new SYN on the 4-tuple, the
-//   linger time without a segment, too many lingering (max_ending_connections), or finish.
+//   linger time without a segment, too many lingering (max_ending_connections), or finish — or at once
+//   when, without a RST, both FINs are delivered and acknowledged: nothing of the connection is
+//   outstanding then (RFC 9293 §3.6), and a later segment is a stray duplicate (segments_after_close).
 // - on_close also on port reuse, on eviction (the least recently active connection, when
 //   max_connections are open), and at finish (capture_ended) for connections still open.
 // - Closed connections are remembered for a while (CaptureLimits) so late segments are not taken for new
@@ -82,6 +84,7 @@ class TcpFlowTable {
     State state = State::open;
     uint8_t trailing_fins = 0;  // bit per Party: a FIN reported from a trailing segment
     uint8_t rsts = 0;           // bit per Party: a RST reported
+    uint8_t fins_acked = 0;     // bit per Party: the party's FIN was delivered and its peer acknowledged it
     StreamPosition last;        // the connection's last segment
     bool client_isn_known = false;
     uint32_t client_isn = 0;
@@ -122,6 +125,8 @@ class TcpFlowTable {
   void handle_segment(Connection& connection, const TcpSegment& segment, StreamPosition at);
   void handle_syn(Connection& connection, Party from, const TcpSegment& segment);
   void handle_trailing(Connection& connection, const TcpSegment& segment, StreamPosition at);
+  void note_fin_acknowledgement(Connection& connection, Party from, const TcpSegment& segment);
+  static bool closed_cleanly(const Connection& connection);
   void close(Iterator connection, bool capture_ended, StreamPosition at);
   void begin_ending(Iterator connection, StreamPosition at);
   void end_lingering(Iterator connection, StreamPosition at);

@@ -53,6 +53,11 @@ class TcpHalfStream {
   void release(uint64_t& total_buffered);
 
   bool fin_delivered() const { return fin_delivered_; }
+  // The other side's `ack` acknowledges this direction's delivered FIN, which occupies the sequence
+  // number after the last byte (RFC 9293 §3.4).
+  bool fin_acknowledged_by(uint32_t ack) const {
+    return fin_delivered_ && fin_offset_ && offset_of(ack) == static_cast<int64_t>(*fin_offset_) + 1;
+  }
   uint64_t next_offset() const { return next_; }
   uint64_t buffered_bytes() const { return buffered_; }  // bytes + kBufferedPieceOverhead per piece
 
