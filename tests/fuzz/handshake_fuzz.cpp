@@ -59,7 +59,7 @@ bool parse(unsigned which, std::span<const uint8_t> body, const ParseOptions& op
 }
 
 bool same_event(const Event& a, const Event& b) {
-  auto same_flags = [](const std::optional<FlagsInMessage>& x, const std::optional<FlagsInMessage>& y) {
+  auto same_flags = [](const MessageFlags& x, const MessageFlags& y) {
     if (!x || !y) return !x && !y;
     return x->duplicate == y->duplicate && x->decoded.problem == y->decoded.problem &&
            std::ranges::equal(x->decoded.flags.octets(), y->decoded.flags.octets());

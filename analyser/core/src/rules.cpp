@@ -355,7 +355,7 @@ void Checker::check_ch2_unchanged() {
                              a->decoded.declared_length == b->decoded.declared_length &&
                              std::ranges::equal(a->decoded.flags.octets(), b->decoded.flags.octets()));
   if (same) return;
-  auto describe = [](const std::optional<FlagsInMessage>& f) {
+  auto describe = [](const MessageFlags& f) {
     return f ? "flags [" + flag_list(f->decoded.flags) + "]" : std::string("no TLS Flags extension");
   };
   broken(RuleId::tls13_ch2_flags_changed,

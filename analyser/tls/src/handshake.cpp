@@ -22,7 +22,7 @@ bool for_each_extension(Reader block, Visit&& visit) {
 
 // Records the TLS Flags extension of one extension block; a second one in the same block is the
 // duplicate RFC 8446 §4.2 forbids ("There MUST NOT be more than one extension of the same type").
-void note_flags(std::optional<FlagsInMessage>& flags, const Reader& data) {
+void note_flags(MessageFlags& flags, const Reader& data) {
   if (flags) {
     flags->duplicate = true;
     return;
@@ -136,7 +136,7 @@ bool read_certificate_authorities(Reader data, std::vector<std::string>& out) {
   return true;
 }
 
-void merge_entry_flags(std::optional<FlagsInMessage>& merged, const std::optional<FlagsInMessage>& entry) {
+void merge_entry_flags(MessageFlags& merged, const MessageFlags& entry) {
   if (!entry) return;
   if (!merged) {
     merged = entry;
@@ -151,7 +151,7 @@ void merge_entry_flags(std::optional<FlagsInMessage>& merged, const std::optiona
 bool parse_certificate_entry(Reader& list, const ParseOptions& options, Event& event) {
   Reader cert_data, extensions;
   if (!list.u24_prefixed(cert_data) || cert_data.empty() || !list.u16_prefixed(extensions)) return false;
-  std::optional<FlagsInMessage> entry_flags;
+  MessageFlags entry_flags;
   bool ok = for_each_extension(extensions, [&](uint16_t type, Reader data) {
     if (type == options.flags_extension_type) note_flags(entry_flags, data);
     return true;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tlsflags/core/flags_codec.hpp"
+#include "tlsflags/core/optional_box.hpp"
 
 namespace tlsflags {
 
@@ -69,13 +70,18 @@ struct FlagsInMessage {
   bool duplicate = false;  // more than one TLS Flags extension in one extension block
 };
 
+// The TLS Flags of one message, when it carried the extension.
+using MessageFlags = OptionalBox<FlagsInMessage>;
+
 struct Event {
   EventType type = EventType::capture_end;
   Party from = Party::client;
   uint64_t frame = 0;  // 1-based, the frame whose data completed the message
   double time = 0;     // seconds since the first packet of the capture
 
-  std::optional<FlagsInMessage> flags;  // present when the message carried a TLS Flags extension
+  // Present when the message carried a TLS Flags extension. Boxed: few events carry one, and inline it
+  // would more than double the size of every Event.
+  MessageFlags flags;
 
   // client_hello
   bool offers_tls13 = false;        // supported_versions lists 0x0304
