@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -134,6 +136,27 @@ TEST_CASE("a request_client_auth handshake is followed through for each TLS 1.3 
   REQUIRE(segmented.timelines.size() == 1);
   check_full_timeline(segmented.timelines[0]);
   CHECK(segmented.skipped_bytes > 80000);
+}
+
+TEST_CASE("cipher contexts handed on from ended connections decrypt the next ones, whatever their suite", "[connection]") {
+  // Each connection's FINs give its contexts to the thread's spares (record_protection.cpp); the next
+  // connection takes one that runs its cipher, or another one that is then re-set. Mixed suites in a
+  // row exercise both; a context re-keyed with the wrong cipher would leave the timeline unreadable.
+  std::map<std::string, PairResult> pairs;
+  for (const char* suite : {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
+    PairOptions options;
+    options.cipher_suite = suite;
+    pairs[suite] = run_tls13_pair(options);
+    REQUIRE(pairs[suite].ok);
+  }
+  for (const char* suite : {"TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384",
+                            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                            "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"}) {
+    INFO(suite);
+    Run run = track(pairs[suite], pairs[suite].keylog, 1460);
+    REQUIRE(run.timelines.size() == 1);
+    check_full_timeline(run.timelines[0]);
+  }
 }
 
 TEST_CASE("the same connection cut into 7-byte segments gives the same timeline", "[connection]") {

@@ -14,6 +14,7 @@
 #include "tlsflags/tls/keylog.hpp"
 
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct evp_cipher_st EVP_CIPHER;
 
 namespace tlsflags::tls {
 
@@ -64,7 +65,7 @@ class RecordProtection {
   bool update_traffic_secret();
   bool installed() const { return suite_ != nullptr; }
   void clear();
-  void release();  // clear() and free the cipher contexts too (the direction has ended)
+  void release();  // clear(), and the cipher contexts go to the thread's spares (the direction has ended)
 
   // Authenticates and decrypts one protected record (§5.2): `header` is its 5-byte header (the additional
   // data), `body` the encrypted_record. Writes the TLSInnerPlaintext to `out` (at least body.size() - 16
@@ -82,7 +83,7 @@ class RecordProtection {
   uint64_t sequence() const { return sequence_; }
 
  private:
-  bool ensure_contexts();
+  bool ensure_contexts(const EVP_CIPHER* cipher);
   bool set_keys();
   bool key_keystream();  // sets the keystream cipher's key the first time peek_byte needs it
   std::array<uint8_t, kAeadNonceSize> nonce() const;
