@@ -120,9 +120,8 @@ ReportStream::ReportStream(report::Format format, const report::WriterOptions& o
       keep_explain_lines_(format == report::Format::text && options.explain),
       out_(out),
       writer_(report::make_writer(format, out, options)),
-      anchors_(rules) {
-  if (streams_lines_) line_writer_ = report::make_writer(report::Format::jsonl, rendered_, options);
-}
+      options_(options),
+      anchors_(rules) {}
 
 void ReportStream::connection(JudgedConnection&& judged) {
   const uint64_t ticket = tickets_++;
@@ -194,8 +193,12 @@ void ReportStream::settle(report::ConnectionResult& connection) {
 }
 
 void ReportStream::write_settled(report::ConnectionResult&& connection) {
-  if (streams_lines_) out_ << render(connection);
-  else file_.connections.push_back(std::move(connection));
+  if (!streams_lines_) {
+    file_.connections.push_back(std::move(connection));
+    return;
+  }
+  const std::string& line = render(connection);
+  out_.write(line.data(), static_cast<std::streamsize>(line.size()));
 }
 
 // Behind a waiting connection: JSON Lines is rendered now into the backlog (one entry for a run of
@@ -248,10 +251,10 @@ void ReportStream::drain() {
   if (pending_.empty() && backlog_.size() > 0) backlog_.clear();
 }
 
-std::string ReportStream::render(const report::ConnectionResult& connection) {
-  rendered_.str(std::string());
-  line_writer_->live_connection(connection);  // JSON Lines writes exactly the line of file()
-  return rendered_.str();
+const std::string& ReportStream::render(const report::ConnectionResult& connection) {
+  line_.clear();
+  report::append_connection_line(line_, connection, options_);
+  return line_;
 }
 
 }  // namespace tlsflags::cli

@@ -20,7 +20,6 @@
 #include <memory>
 #include <optional>
 #include <ostream>
-#include <sstream>
 #include <string>
 
 #include "analysis.hpp"
@@ -97,15 +96,15 @@ class ReportStream {
   void write_settled(report::ConnectionResult&& connection);
   void write_file_end(FileEnd&& end);
   void drain();
-  std::string render(const report::ConnectionResult& connection);
+  const std::string& render(const report::ConnectionResult& connection);
   uint64_t last_ticket() const { return tickets_ ? tickets_ - 1 : 0; }
 
   bool streams_lines_;  // JSON Lines: connection by connection; the others: file by file
   bool keep_explain_lines_;
   std::ostream& out_;
   std::unique_ptr<report::Writer> writer_;
-  std::ostringstream rendered_;
-  std::unique_ptr<report::Writer> line_writer_;  // JSON Lines into rendered_
+  report::WriterOptions options_;
+  std::string line_;  // JSON Lines: the line render() made last (one buffer, reused)
   TrustAnchorsJudge anchors_;
   SummaryCounter summary_;
   report::FileResult file_;  // whole-file formats: the current file's settled connections

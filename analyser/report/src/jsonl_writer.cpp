@@ -8,22 +8,29 @@ namespace {
 
 using json_parts::Json;
 
+}  // namespace
+
+void append_connection_line(std::string& out, const ConnectionResult& connection, const WriterOptions& options) {
+  json_parts::append_connection(out, connection, options.events);
+  out += '\n';
+}
+
+namespace {
+
 class JsonLinesWriter final : public Writer {
  public:
   JsonLinesWriter(std::ostream& out, const WriterOptions& options) : out_(out), options_(options) {}
 
   void file(const FileResult& file) override {
     for (const ConnectionResult& connection : file.connections) {
-      json_parts::append_connection(buffer_, connection, options_.events);
-      buffer_ += '\n';
+      append_connection_line(buffer_, connection, options_);
       if (buffer_.size() >= kBufferSize) write_buffer();
     }
     write_buffer();
   }
 
   bool live_connection(const ConnectionResult& connection) override {
-    json_parts::append_connection(buffer_, connection, options_.events);
-    buffer_ += '\n';
+    append_connection_line(buffer_, connection, options_);
     write_buffer();
     out_.flush();
     return true;

@@ -40,6 +40,10 @@ class Writer {
 
 std::unique_ptr<Writer> make_writer(Format format, std::ostream& out, const WriterOptions& options);
 
+// Appends the JSON Lines line of one connection, '\n' included, to `out`: the bytes the jsonl writer
+// writes for it. For callers that order or hold lines themselves (tlsflags-check's streaming report).
+void append_connection_line(std::string& out, const ConnectionResult& connection, const WriterOptions& options);
+
 // Feeds every file and then their summary to a writer; returns the summary.
 RunSummary write_report(Writer& writer, std::span<const FileResult> files);
 
