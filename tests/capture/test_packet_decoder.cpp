@@ -1,6 +1,10 @@
 // decode_frame on single frames: the header corner cases, and that it never reads past the frame.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <compare>
+#include <random>
+
 #include "capture_builder.hpp"
 #include "tlsflags/capture/packet_decoder.hpp"
 
@@ -171,5 +175,28 @@ TEST_CASE("no frame prefix of a valid frame makes the decoder read past it", "[d
       if (n == frame.size()) CHECK(result == DecodeResult::tcp);
       if (result == DecodeResult::tcp) CHECK(out.segment.payload.size() <= out.segment.payload_length);
     }
+  }
+}
+
+TEST_CASE("IP addresses compare in the order of their bytes, then their version", "[decoder]") {
+  // IpAddress compares 64-bit words for speed; the order must stay the bytes' lexicographic order, which
+  // flow keys rely on (the lower endpoint first, whichever direction a segment goes).
+  std::mt19937_64 random(20261122);
+  auto some_address = [&] {
+    IpAddress address;
+    address.version = (random() & 1) ? 4 : 6;
+    for (uint8_t& byte : address.bytes) byte = static_cast<uint8_t>(random() % 3 == 0 ? 0 : random());
+    return address;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    IpAddress a = some_address(), b = (i % 4 == 0) ? a : some_address();
+    if (i % 8 == 1) b.bytes[random() % 16] ^= static_cast<uint8_t>(1u << (random() % 8));  // one bit apart
+    if (i % 16 == 2) b.version = a.version == 4 ? 6 : 4;
+    const auto by_bytes = std::lexicographical_compare_three_way(a.bytes.begin(), a.bytes.end(), b.bytes.begin(),
+                                                                 b.bytes.end());
+    const auto expected = by_bytes != 0 ? by_bytes : a.version <=> b.version;
+    INFO(a.to_string() << " vs " << b.to_string());
+    CHECK((a <=> b) == expected);
+    CHECK((a == b) == (expected == 0));
   }
 }
