@@ -2,7 +2,8 @@
 # tlsflags-check -i on the loopback interface with real OpenSSL peers (127.0.0.1 only): the connection is
 # decrypted with the key log the client appends to while the capture runs, and SIGINT ends the capture
 # with the summary. Needs capture rights (root): skipped (77) otherwise.
-#   live_test.sh usage|loopback TLSFLAGS_CHECK WORK_DIR   (usage: the -i command line, no capture rights needed)
+#   live_test.sh usage|loopback|caps TLSFLAGS_CHECK WORK_DIR   (usage: the -i command line, no capture rights
+#   needed; caps: --max-connections holds live too, and the connection it closes early is said)
 set -uo pipefail
 unset SSLKEYLOGFILE
 mode=$1 check=$2 work=$3/live-$1
@@ -31,6 +32,26 @@ certificate server localhost
 certificate client crawler.example
 port=$((20000 + RANDOM % 30000))
 : >keys.log
+
+if [[ $mode == caps ]]; then
+  timeout 60 "$check" -i lo --bpf "tcp port $port and host 127.0.0.1" --max-connections 1 -f jsonl >out 2>err &
+  checker=$!; pids+=("$checker")
+  for _ in $(seq 50); do grep -q "capturing on lo" err && break; sleep 0.2; done
+  grep -q "capturing on lo" err || fail "the capture did not start"
+  sleep 5 | timeout 40 openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -quiet \
+    >server.log 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 50); do ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break; sleep 0.2; done
+  # Two connections open at once (the kernel completes both handshakes from its backlog), one allowed.
+  exec 3<>"/dev/tcp/127.0.0.1/$port" 4<>"/dev/tcp/127.0.0.1/$port" || fail "cannot connect"
+  sleep 2  # past the analyser's one-second key log grace time
+  kill -INT "$checker"
+  wait "$checker"
+  exec 3>&- 4>&-
+  grep -q "warning: 1 connections closed early: too many open at once" err ||
+    fail "the connection closed early by --max-connections 1 was not said"
+  echo PASS; exit 0
+fi
 
 timeout 60 "$check" -i lo --bpf "tcp port $port and host 127.0.0.1" -k keys.log -f jsonl >out 2>err &
 checker=$!; pids+=("$checker")

@@ -58,10 +58,28 @@ std::string counted(uint64_t count, const char* what, uint64_t first_frame) {
   return std::to_string(count) + " " + what + " (first in frame " + std::to_string(first_frame) + ")";
 }
 
+void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& warnings) {
+  for (const tls::KeyLogWarning& warning : keys.warnings()) warnings.push_back("key log in the capture: " + warning.to_string());
+}
+
+// Reads the capture; returns the error that makes it unreadable, if any. A file cut short after its
+// first frame is not unreadable: what was read is analysed (as Wireshark does), and cut_short says so.
+std::optional<std::string> read_into(const std::string& path, tls::ConnectionTracker& tracker,
+                                     const capture::CaptureLimits& limits, FileAnalysis& analysis) {
+  capture::ReadResult read = capture::read_capture(path, tracker, capture::CaptureOptions{limits});
+  add_capture_warnings(read.diagnostics, analysis.warnings);
+  if (read.ok) return std::nullopt;
+  if (read.frames == 0) return read.error;
+  analysis.cut_short = "read " + std::to_string(read.frames) + " frames, then: " + read.error +
+                       "; the connections read so far are reported";
+  return std::nullopt;
+}
+
+}  // namespace
+
 // Resource caps hit by the capture layer: the analysis is still right about what it shows, but some
 // connections were cut short, and the user should know why they may be undecidable.
-void add_capture_warnings(const capture::ReadResult& read, std::vector<std::string>& warnings) {
-  const capture::CaptureDiagnostics& d = read.diagnostics;
+void add_capture_warnings(const capture::CaptureDiagnostics& d, std::vector<std::string>& warnings) {
   if (d.connections_evicted.count)
     warnings.push_back(counted(d.connections_evicted.count, "connections closed early: too many open at once",
                                d.connections_evicted.first_frame));
@@ -77,25 +95,6 @@ void add_capture_warnings(const capture::ReadResult& read, std::vector<std::stri
                                "segments ignored: sequence number too far beyond the stream (max 1 GiB)",
                                d.segments_out_of_window.first_frame));
 }
-
-void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& warnings) {
-  for (const tls::KeyLogWarning& warning : keys.warnings()) warnings.push_back("key log in the capture: " + warning.to_string());
-}
-
-// Reads the capture; returns the error that makes it unreadable, if any. A file cut short after its
-// first frame is not unreadable: what was read is analysed (as Wireshark does), and cut_short says so.
-std::optional<std::string> read_into(const std::string& path, tls::ConnectionTracker& tracker,
-                                     const capture::CaptureLimits& limits, FileAnalysis& analysis) {
-  capture::ReadResult read = capture::read_capture(path, tracker, capture::CaptureOptions{limits});
-  add_capture_warnings(read, analysis.warnings);
-  if (read.ok) return std::nullopt;
-  if (read.frames == 0) return read.error;
-  analysis.cut_short = "read " + std::to_string(read.frames) + " frames, then: " + read.error +
-                       "; the connections read so far are reported";
-  return std::nullopt;
-}
-
-}  // namespace
 
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings) {
   static const DeploymentInputs kNoInputs;

@@ -50,6 +50,10 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
 // still holds their DER) and the deploy.* findings it gives. Live mode reports these one by one.
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings);
 
+// The capture layer's caps that dropped work (connections closed early, holes given up on, segments
+// ignored), one warning line each: files and live capture alike say them, never silently.
+void add_capture_warnings(const capture::CaptureDiagnostics& diagnostics, std::vector<std::string>& warnings);
+
 // The settings a run's options give (files and live alike); `keys` and `deployment` must outlive them.
 AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,
                               const DeploymentInputs& deployment);

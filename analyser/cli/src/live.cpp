@@ -126,6 +126,7 @@ class LiveRun {
     tracker_options.flags_extension_type = options_.flags_extension;
     tls::ConnectionTracker tracker(tracker_options, [this](Timeline&& t) { report(std::move(t)); }, &keys_);
     capture::LiveOptions live;
+    live.limits = settings_.limits;  // --max-connections, --max-buffer-bytes
     live.delay_seconds = kKeyLogGraceSeconds;
     live.on_tick = [this] { follower_.poll(); };
     const capture::LiveResult result = capture::read_live(pcap, tracker, live, g_stop);
@@ -155,6 +156,9 @@ class LiveRun {
       line += "; dropped " + std::to_string(result.kernel_drops) + " by the kernel (buffer full), " +
               std::to_string(result.interface_drops) + " by the interface";
     say(line);
+    std::vector<std::string> warnings;
+    add_capture_warnings(result.diagnostics, warnings);
+    for (const std::string& warning : warnings) say("warning: " + warning);
   }
 
   int finish() {
