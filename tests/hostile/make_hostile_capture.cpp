@@ -12,6 +12,8 @@
 //                                            request_client_auth, ServerHello, FINs), in pairs 200 ms
 //                                            apart, each pair ending in the reverse order it started: a
 //                                            long file with few connections open at once (streaming.sh)
+//   make_hostile_capture storms N OUT        N connections past the TLS layer's Timeline bounds: 1,500
+//                                            handshake messages from the client, 20 alerts from the server
 #include <arpa/inet.h>
 
 #include <cstdint>
@@ -222,11 +224,39 @@ void sequential(PcapWriter& out, uint64_t count) {
   }
 }
 
+// Connections whose Timelines hit the TLS layer's bounds: each client sends its ClientHello, its server
+// 20 warning alerts (8 are recorded), then the client 1,500 end_of_early_data messages in one record
+// (past 1000 message events its direction is cut).
+void storms(PcapWriter& out, uint64_t count) {
+  for (uint64_t i = 0; i < count; ++i) {
+    const Endpoints e{0x0a000000u | static_cast<uint32_t>(i >> 14), 0xc0000201u,
+                      static_cast<uint16_t>(20000 + (i & 0x3fff)), 443};
+    const std::string hello = flagged_client_hello(static_cast<uint32_t>(i));
+    std::string messages;
+    for (int m = 0; m < 1500; ++m) messages += std::string{5, 0, 0, 0};
+    const std::string storm = std::string{0x16, 0x03, 0x03, static_cast<char>(messages.size() >> 8),
+                                          static_cast<char>(messages.size())} + messages;
+    std::string alerts;
+    for (int a = 0; a < 20; ++a) alerts += std::string{1, 90};  // warning user_canceled
+    const std::string server = std::string{0x15, 0x03, 0x03, 0, static_cast<char>(alerts.size())} + alerts;
+    const uint32_t storm_start = kClientIsn + 1 + static_cast<uint32_t>(hello.size());
+    const uint32_t client_end = storm_start + static_cast<uint32_t>(storm.size());
+    const uint32_t server_end = kServerIsn + 1 + static_cast<uint32_t>(server.size());
+    handshake(out, e);
+    out.segment(e, true, kClientIsn + 1, kServerIsn + 1, kAck | kPsh, hello);
+    out.segment(e, false, kServerIsn + 1, storm_start, kAck | kPsh, server);
+    out.segment(e, true, storm_start, server_end, kAck | kPsh, storm);
+    out.segment(e, true, client_end, server_end, kAck | kFin, "");
+    out.segment(e, false, server_end, client_end + 1, kAck | kFin, "");
+    out.segment(e, true, client_end + 1, server_end + 1, kAck, "");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::cerr << "usage: make_hostile_capture half-open|seq-gap|tiny-ooo|sequential N OUT\n";
+    std::cerr << "usage: make_hostile_capture half-open|seq-gap|tiny-ooo|sequential|storms N OUT\n";
     return 2;
   }
   const std::string kind = argv[1];
@@ -240,6 +270,8 @@ int main(int argc, char** argv) {
     tiny_out_of_order(out, count);
   } else if (kind == "sequential") {
     sequential(out, count);
+  } else if (kind == "storms") {
+    storms(out, count);
   } else {
     std::cerr << "make_hostile_capture: unknown kind " << kind << '\n';
     return 2;

@@ -58,6 +58,17 @@ std::string counted(uint64_t count, const char* what, uint64_t first_frame) {
   return std::to_string(count) + " " + what + " (first in frame " + std::to_string(first_frame) + ")";
 }
 
+// The TLS layer's bounds on a Timeline (tls_connection.hpp): a cut direction is unreadable from there on
+// (what depends on it is undecidable), alerts past the recorded ones change no verdict but are counted.
+void add_timeline_warnings(const tls::TrackerStats& stats, std::vector<std::string>& warnings) {
+  if (stats.timelines_cut)
+    warnings.push_back(std::to_string(stats.timelines_cut) +
+                       " directions stopped at 1000 handshake and alert events: what followed is unreadable");
+  if (stats.alerts_not_recorded)
+    warnings.push_back(std::to_string(stats.alerts_not_recorded) +
+                       " alerts not recorded: after their sender's fatal alert, or past its first 8");
+}
+
 void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& warnings) {
   for (const tls::KeyLogWarning& warning : keys.warnings()) warnings.push_back("key log in the capture: " + warning.to_string());
 }
@@ -130,6 +141,7 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
     analysis.read_error = read_into(path, tracker, settings.limits, analysis);
     tracker.close_all(true, {});  // whatever the reader left open (it should have closed everything)
     add_key_log_warnings(tracker.capture_secrets(), analysis.warnings);
+    add_timeline_warnings(tracker.stats(), analysis.warnings);
   } catch (const std::exception& e) {
     // A bug or an exhausted resource in one capture must not take the other captures' reports with it.
     analysis.read_error = std::string("analysis stopped: ") + e.what();
