@@ -91,3 +91,24 @@ TEST_CASE("key log: junk lines are skipped with a warning naming the line, never
   CHECK(lines == std::vector<size_t>{3, 4, 5, 6, 7, 8, 9});
   CHECK(log.connections() == 1);
 }
+
+TEST_CASE("key log: a blank anywhere in a field splits it, wherever it falls in the words read at once", "[keylog]") {
+  // Fields are scanned eight bytes at a time for a blank (keylog.cpp field_length): a blank at any
+  // offset must end the field there, so a line with one inside the client random has four fields.
+  for (const char blank : {' ', '\t', '\r'}) {
+    for (size_t at = 1; at < kRandom.size(); ++at) {
+      KeyLog log;
+      const std::string random = kRandom.substr(0, at) + blank + kRandom.substr(at);
+      CHECK(log.add_text("CLIENT_HANDSHAKE_TRAFFIC_SECRET " + random + " " + kSecret32, "keys") == 0);
+      REQUIRE(log.warnings().size() == 1);
+      CHECK(log.warnings()[0].reason == "not three fields (label, client random, secret)");
+    }
+  }
+  // Runs of blanks between fields and other control bytes inside them.
+  KeyLog log;
+  CHECK(log.add_text("SERVER_TRAFFIC_SECRET_0 \t  " + kRandom + "\t\t" + kSecret48 + " \t", "keys") == 1);
+  CHECK(log.add_text("SERVER_TRAFFIC_SECRET_0 " + kRandom.substr(0, 20) + '\x01' + kRandom.substr(21) + " " +
+                         kSecret48, "keys") == 0);
+  REQUIRE(log.warnings().size() == 1);
+  CHECK(log.warnings()[0].reason == "client random is not 64 hex digits");
+}

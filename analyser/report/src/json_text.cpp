@@ -2,6 +2,8 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace tlsflags::report::json_text {
@@ -65,6 +67,19 @@ void append_through_nlohmann(std::string& out, std::string_view text) {
   out += nlohmann::ordered_json(std::string(text)).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+// True when none of the eight bytes at `p` needs a look of its own: each is ASCII, not a control
+// character, not '"' and not '\\' (kClass plain). The tests are Bit Twiddling Hacks' "haszero" and
+// "hasless", exact about whether any byte matches; a report is mostly long plain strings.
+bool eight_plain(const char* p) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighBits = 0x8080808080808080ULL;
+  uint64_t word = 0;
+  std::memcpy(&word, p, sizeof word);
+  const uint64_t quote = word ^ (kOnes * '"'), backslash = word ^ (kOnes * '\\');
+  const uint64_t control = (word - kOnes * 0x20) & ~word;
+  const uint64_t is_quote = (quote - kOnes) & ~quote, is_backslash = (backslash - kOnes) & ~backslash;
+  return ((word | control | is_quote | is_backslash) & kHighBits) == 0;
+}
+
 }  // namespace
 
 void append_string(std::string& out, std::string_view text) {
@@ -72,6 +87,10 @@ void append_string(std::string& out, std::string_view text) {
   out += '"';
   size_t run = 0;  // start of the pending run of characters copied as they are
   for (size_t i = 0; i < text.size();) {
+    if (text.size() - i >= 8 && eight_plain(text.data() + i)) {
+      i += 8;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     switch (kClass[c]) {
       case plain: ++i; continue;
