@@ -72,3 +72,31 @@ TEST_CASE("add_deployment_finding: an info keeps pass, a warning makes it warn",
   CHECK(r.judgement.verdict == Verdict::warn);
   CHECK(r.judgement.findings.size() == 2);
 }
+
+TEST_CASE("SummaryBuilder counts a connection at a time what summarise counts over files", "[result]") {
+  auto files = samples::two_files();
+  files.push_back({"missing.pcap", std::string("No such file or directory"), {}});
+  SummaryBuilder builder;
+  builder.add_connection(files[0].connections.front());
+  const RunSummary midway = builder.summary();  // a look at the counts so far changes nothing
+  CHECK(midway.connections == 1);
+  CHECK(midway.files == 0);
+  for (size_t i = 1; i < files[0].connections.size(); ++i) builder.add_connection(files[0].connections[i]);
+  builder.add_file(false);
+  for (const FileResult& file : std::span(files).subspan(1)) {
+    for (const ConnectionResult& connection : file.connections) builder.add_connection(connection);
+    builder.add_file(file.read_error.has_value());
+  }
+  const RunSummary streamed = builder.summary(), whole = summarise(files);
+  CHECK(streamed.files == whole.files);
+  CHECK(streamed.unreadable_files == whole.unreadable_files);
+  CHECK(streamed.connections == whole.connections);
+  CHECK(streamed.verdicts == whole.verdicts);
+  REQUIRE(streamed.servers.size() == whole.servers.size());
+  for (size_t i = 0; i < whole.servers.size(); ++i) {
+    CHECK(streamed.servers[i].server == whole.servers[i].server);
+    CHECK(streamed.servers[i].connections == whole.servers[i].connections);
+    CHECK(streamed.servers[i].findings == whole.servers[i].findings);
+    CHECK(streamed.servers[i].server_names == whole.servers[i].server_names);
+  }
+}

@@ -141,7 +141,7 @@ class LiveRun {
     report::ConnectionResult result = judge_connection(timeline, settings_);
     if (writer_->live_connection(result)) {
       streamed_ = true;
-      streamed_summary_.add(result);  // written: only its counts are kept, however long the capture runs
+      streamed_summary_.add_connection(result);  // written: only its counts are kept, however long the capture runs
       return;
     }
     file_.connections.push_back(std::move(result));  // SARIF, JUnit: written whole at the end
@@ -188,7 +188,7 @@ class LiveRun {
   std::unique_ptr<report::Writer> writer_;
   report::FileResult file_;  // the connections, for a format that cannot stream
   bool streamed_ = false;
-  SummaryCounter streamed_summary_;  // the counts of the connections already written
+  report::SummaryBuilder streamed_summary_;  // the counts of the connections already written
 };
 
 }  // namespace

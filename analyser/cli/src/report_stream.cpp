@@ -10,27 +10,6 @@
 namespace tlsflags::cli {
 namespace {
 
-// One server's counts over some connections added to its counts over others, as report::summarise()
-// would have counted them all at once.
-void add_server(report::ServerSummary& into, report::ServerSummary&& part) {
-  into.server = std::move(part.server);
-  for (std::string& name : part.server_names) {
-    auto at = std::lower_bound(into.server_names.begin(), into.server_names.end(), name);
-    if (at == into.server_names.end() || *at != name) into.server_names.insert(at, std::move(name));
-  }
-  into.connections += part.connections;
-  for (size_t i = 0; i < report::kVerdictCount; ++i) into.verdicts[i] += part.verdicts[i];
-  into.client_offered += part.client_offered;
-  into.server_acknowledged += part.server_acknowledged;
-  for (const auto& [rule, count] : part.findings) into.findings[rule] += count;
-  for (auto& [sha256, seen] : part.certificates) {
-    report::PresentedCertificate& total = into.certificates[sha256];
-    total.subject = std::move(seen.subject);
-    total.connections += seen.connections;
-  }
-  for (const auto& [reaction, count] : part.server_reactions) into.server_reactions[reaction] += count;
-}
-
 constexpr size_t kCopyChunk = 64 * 1024;
 
 }  // namespace
@@ -88,28 +67,6 @@ void Backlog::clear() {
   size_ = 0;
   memory_.clear();
   if (memory_.capacity() > (1u << 20)) std::string().swap(memory_);
-}
-
-// ---- SummaryCounter -----------------------------------------------------------------------------------
-
-// Counted by report::summarise() itself over a one-connection file, so that what it counts stays its
-// business; only the adding up is done here.
-void SummaryCounter::add(report::ConnectionResult& connection) {
-  report::FileResult one;
-  one.connections.push_back(std::move(connection));
-  report::RunSummary part = report::summarise(std::span(&one, 1));
-  connection = std::move(one.connections.front());
-  totals_.connections += part.connections;
-  for (size_t i = 0; i < report::kVerdictCount; ++i) totals_.verdicts[i] += part.verdicts[i];
-  for (report::ServerSummary& server : part.servers) add_server(servers_[server.server], std::move(server));
-}
-
-void SummaryCounter::add_file(bool unreadable) { ++(unreadable ? totals_.unreadable_files : totals_.files); }
-
-report::RunSummary SummaryCounter::summary() const {
-  report::RunSummary summary = totals_;
-  for (const auto& [key, server] : servers_) summary.servers.push_back(server);  // by address text
-  return summary;
 }
 
 // ---- ReportStream -------------------------------------------------------------------------------------
@@ -184,7 +141,7 @@ void ReportStream::attach_finding(uint64_t ticket, Finding finding, uint64_t cur
 // Nothing can change the connection any more: it is counted, and for the whole-file formats reduced to
 // what they show (they never show the certificate details, fit or server identity).
 void ReportStream::settle(report::ConnectionResult& connection) {
-  summary_.add(connection);
+  summary_.add_connection(connection);
   if (streams_lines_) return;
   std::vector<std::string> explain_lines;
   if (keep_explain_lines_) explain_lines = std::move(connection.deployment.explain_lines);

@@ -16,7 +16,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -58,18 +57,6 @@ class Backlog {
   bool at_end_ = true;  // the file's position is at its end (appending needs no seek)
 };
 
-// Counts the run's summary connection by connection, as report::summarise() counts it over all files.
-class SummaryCounter {
- public:
-  void add(report::ConnectionResult& connection);  // left as it was (moved out and back)
-  void add_file(bool unreadable);
-  report::RunSummary summary() const;
-
- private:
-  report::RunSummary totals_;
-  std::map<std::string, report::ServerSummary> servers_;
-};
-
 class ReportStream {
  public:
   ReportStream(report::Format format, const report::WriterOptions& options, std::ostream& out,
@@ -106,7 +93,7 @@ class ReportStream {
   report::WriterOptions options_;
   std::string line_;  // JSON Lines: the line render() made last (one buffer, reused)
   TrustAnchorsJudge anchors_;
-  SummaryCounter summary_;
+  report::SummaryBuilder summary_;
   report::FileResult file_;  // whole-file formats: the current file's settled connections
   std::deque<Entry> pending_;
   Backlog backlog_;

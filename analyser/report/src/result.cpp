@@ -102,19 +102,27 @@ VerdictCounts count_verdicts(std::span<const ConnectionResult> connections) {
   return counts;
 }
 
-RunSummary summarise(std::span<const FileResult> files) {
-  RunSummary summary;
-  std::map<std::string, ServerSummary> servers;
-  for (const FileResult& file : files) {
-    ++(file.read_error ? summary.unreadable_files : summary.files);
-    for (const ConnectionResult& connection : file.connections) {
-      ++summary.connections;
-      ++summary.verdicts[static_cast<size_t>(connection.judgement.verdict)];
-      add_to_server(server_entry(servers, connection.server), connection);
-    }
-  }
-  for (auto& [key, server] : servers) summary.servers.push_back(std::move(server));
+void SummaryBuilder::add_file(bool unreadable) { ++(unreadable ? totals_.unreadable_files : totals_.files); }
+
+void SummaryBuilder::add_connection(const ConnectionResult& connection) {
+  ++totals_.connections;
+  ++totals_.verdicts[static_cast<size_t>(connection.judgement.verdict)];
+  add_to_server(server_entry(servers_, connection.server), connection);
+}
+
+RunSummary SummaryBuilder::summary() const {
+  RunSummary summary = totals_;
+  for (const auto& [key, server] : servers_) summary.servers.push_back(server);
   return summary;
+}
+
+RunSummary summarise(std::span<const FileResult> files) {
+  SummaryBuilder builder;
+  for (const FileResult& file : files) {
+    builder.add_file(file.read_error.has_value());
+    for (const ConnectionResult& connection : file.connections) builder.add_connection(connection);
+  }
+  return builder.summary();
 }
 
 bool any_failed(const RunSummary& summary) { return summary.count(Verdict::fail) > 0; }

@@ -127,6 +127,19 @@ struct RunSummary {
   size_t count(Verdict verdict) const { return verdicts[static_cast<size_t>(verdict)]; }
 };
 
+// The run's summary counted a file and a connection at a time: what summarise() counts over whole files,
+// for a caller that streams its report and keeps no results (tlsflags-check).
+class SummaryBuilder {
+ public:
+  void add_file(bool unreadable);
+  void add_connection(const ConnectionResult& connection);
+  RunSummary summary() const;  // servers sorted by their address text
+
+ private:
+  RunSummary totals_;
+  std::map<std::string, ServerSummary> servers_;
+};
+
 RunSummary summarise(std::span<const FileResult> files);
 VerdictCounts count_verdicts(std::span<const ConnectionResult> connections);
 
