@@ -91,20 +91,22 @@ std::optional<std::string> read_into(const std::string& path, tls::ConnectionTra
 // Resource caps hit by the capture layer: the analysis is still right about what it shows, but some
 // connections were cut short, and the user should know why they may be undecidable.
 void add_capture_warnings(const capture::CaptureDiagnostics& d, std::vector<std::string>& warnings) {
-  if (d.connections_evicted.count)
-    warnings.push_back(counted(d.connections_evicted.count, "connections closed early: too many open at once",
-                               d.connections_evicted.first_frame));
-  if (d.out_of_order_cap_hits.count)
-    warnings.push_back(counted(d.out_of_order_cap_hits.count,
-                               "holes given up on: too much out-of-order data in one direction",
-                               d.out_of_order_cap_hits.first_frame));
-  if (d.total_buffer_cap_hits.count)
-    warnings.push_back(counted(d.total_buffer_cap_hits.count, "holes given up on: out-of-order buffer full",
-                               d.total_buffer_cap_hits.first_frame));
-  if (d.segments_out_of_window.count)
-    warnings.push_back(counted(d.segments_out_of_window.count,
-                               "segments ignored: sequence number too far beyond the stream (max 1 GiB)",
-                               d.segments_out_of_window.first_frame));
+  struct CapHit {
+    capture::DiagnosticCounter capture::CaptureDiagnostics::*counter;
+    const char* what;
+  };
+  static constexpr CapHit kCapHits[] = {
+      {&capture::CaptureDiagnostics::connections_evicted, "connections closed early: too many open at once"},
+      {&capture::CaptureDiagnostics::out_of_order_cap_hits,
+       "holes given up on: too much out-of-order data in one direction"},
+      {&capture::CaptureDiagnostics::total_buffer_cap_hits, "holes given up on: out-of-order buffer full"},
+      {&capture::CaptureDiagnostics::segments_out_of_window,
+       "segments ignored: sequence number too far beyond the stream (max 1 GiB)"},
+  };
+  for (const CapHit& cap : kCapHits) {
+    const capture::DiagnosticCounter& hits = d.*cap.counter;
+    if (hits.count) warnings.push_back(counted(hits.count, cap.what, hits.first_frame));
+  }
 }
 
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings) {
