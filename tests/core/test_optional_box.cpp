@@ -22,7 +22,7 @@ TEST_CASE("an OptionalBox starts empty and holds what is assigned", "[optional_b
   box.emplace(3, 'x');
   CHECK(*box == "xxx");
   box.reset();
-  CHECK_FALSE(box.to_optional());
+  CHECK_FALSE(box);
 }
 
 TEST_CASE("copies of an OptionalBox are independent values, moves leave it empty", "[optional_box]") {

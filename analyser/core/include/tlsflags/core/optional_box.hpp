@@ -48,7 +48,6 @@ class OptionalBox {
   const T& operator*() const { return *value_; }
   T* operator->() { return value_.get(); }
   const T* operator->() const { return value_.get(); }
-  std::optional<T> to_optional() const { return value_ ? std::optional<T>(*value_) : std::nullopt; }
 
  private:
   std::unique_ptr<T> value_;
