@@ -173,4 +173,14 @@ AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& ke
   return settings;
 }
 
+report::WriterOptions writer_options_for(const CheckOptions& options) {
+  report::WriterOptions writer_options;
+  writer_options.events = options.events;
+  writer_options.explain = options.explain;
+  writer_options.by_server = options.by_server;
+  writer_options.request_client_auth_flag = options.rca_flag;
+  writer_options.tool_version = tool_version();
+  return writer_options;
+}
+
 }  // namespace tlsflags::cli

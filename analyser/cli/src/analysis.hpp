@@ -11,6 +11,7 @@
 #include "tlsflags/capture/capture_limits.hpp"
 #include "tlsflags/core/rules.hpp"
 #include "tlsflags/report/result.hpp"
+#include "tlsflags/report/writer.hpp"
 #include "tlsflags/tls/keylog.hpp"
 
 namespace tlsflags::cli {
@@ -57,5 +58,9 @@ void add_capture_warnings(const capture::CaptureDiagnostics& diagnostics, std::v
 // The settings a run's options give (files and live alike); `keys` and `deployment` must outlive them.
 AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,
                               const DeploymentInputs& deployment);
+
+// The report writers' options a run's options give (files and live alike); whether to colour is the
+// caller's, which knows where the report goes.
+report::WriterOptions writer_options_for(const CheckOptions& options);
 
 }  // namespace tlsflags::cli

@@ -90,16 +90,6 @@ PcapHandle open_interface(const std::string& interface, const std::string& bpf, 
   return pcap;
 }
 
-report::WriterOptions writer_options_for(const CheckOptions& options) {
-  report::WriterOptions w;
-  w.events = options.events;
-  w.explain = options.explain;
-  w.by_server = options.by_server;
-  w.request_client_auth_flag = options.rca_flag;
-  w.tool_version = tool_version();
-  return w;
-}
-
 // The -k files and SSLKEYLOGFILE, followed as they grow.
 void follow_key_logs(const CheckOptions& options, KeyLogFollower& follower) {
   for (const std::string& path : options.keylogs) follower.follow(path);

@@ -236,13 +236,8 @@ int run(const CheckOptions& options) {
   load_keys(options, keys, say);
   AnalysisSettings settings = settings_for(options, keys, deployment);
 
-  report::WriterOptions writer_options;
-  writer_options.events = options.events;
-  writer_options.explain = options.explain;
-  writer_options.by_server = options.by_server;
+  report::WriterOptions writer_options = writer_options_for(options);
   writer_options.colour = colour_wanted(options);
-  writer_options.request_client_auth_flag = options.rca_flag;
-  writer_options.tool_version = tool_version();
   ReportStream report(options.format, writer_options, output.stream(), settings.rules);
   const bool report_on_terminal = !options.output && is_terminal(STDOUT_FILENO);
   FileSequencer sequencer(options.captures.size(), report, say, report_on_terminal ? &progress : nullptr);
