@@ -49,7 +49,7 @@ const EVP_CIPHER* cipher_to_set(const EVP_CIPHER_CTX* context, const EVP_CIPHER*
 
 // Cipher contexts of ended directions, kept for the next connections of this thread. A context that
 // already runs the suite's cipher is re-keyed in place (cipher_to_set), so a handshake-heavy capture
-// does not allocate, clear and free two GCM states per connection (about 4 % of its time). A spare
+// does not allocate, clear and free two GCM states per connection (1-2 % of W1's time). A spare
 // holds the key schedule of an ended connection until it is re-keyed or the thread ends, when it is
 // freed as any context is (EVP_CIPHER_CTX_free clears it).
 class SpareContexts {
