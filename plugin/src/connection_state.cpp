@@ -6,6 +6,7 @@
 #include "tlsflags/inspect/certificate.hpp"
 #include "tlsflags/inspect/server_reaction.hpp"
 #include "tlsflags_protocol.hpp"
+#include "wireshark_compat.hpp"
 
 namespace tlsflags::plugin {
 namespace {
@@ -55,9 +56,9 @@ std::optional<Party> fixed_sender(EventType type) {
 }
 
 // The state is a C++ object (it owns the core Timeline); the file scope's end deletes it.
-gboolean free_connection(wmem_allocator_t*, wmem_cb_event_t, void* data) {
+ws::wmem_callback_result free_connection(wmem_allocator_t*, wmem_cb_event_t, void* data) {
   delete static_cast<ConnectionState*>(data);
-  return FALSE;  // once is enough
+  return false;  // once is enough
 }
 
 // Everything below runs between Wireshark calls that may longjmp: C++ objects live only here.

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "tls_fields.hpp"
+#include "wireshark_compat.hpp"
 
 namespace tlsflags::plugin {
 namespace {
@@ -16,17 +17,17 @@ constexpr uint16_t kTls13 = 0x0304;
 constexpr uint16_t kEncryptedClientHello = 0xFE0D;  // draft-ietf-tls-esni
 constexpr uint8_t kAlertLevelFatal = 2;
 
-// Field values as 4.0 stores them (fvalue embedded in field_info; notes "C++ and Wireshark headers").
+// An integer field's value (the fvalue's place in field_info is version-dependent: wireshark_compat.hpp).
 uint64_t field_uint(field_info* fi) {
   switch (fi->hfinfo->type) {
     case FT_UINT8:
     case FT_UINT16:
     case FT_UINT24:
     case FT_UINT32:
-      return fvalue_get_uinteger(&fi->value);
+      return fvalue_get_uinteger(ws::field_value(fi));
     case FT_UINT64:
     case FT_BOOLEAN:
-      return fvalue_get_uinteger64(&fi->value);
+      return fvalue_get_uinteger64(ws::field_value(fi));
     default:
       return 0;
   }

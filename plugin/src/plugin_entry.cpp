@@ -1,6 +1,7 @@
-// The four symbols Wireshark 4.0 looks up in a plugin (notes "Loading"): each is extern "C" in the
-// non-braced form, since inside extern "C" { } a const object gets internal linkage and vanishes.
+// The symbols Wireshark's plugin loader looks up (notes "Loading"): each is extern "C" in the non-braced
+// form, since inside extern "C" { } a const object gets internal linkage and vanishes.
 #include "wireshark.hpp"
+#include "wireshark_compat.hpp"
 
 #include "tlsflags_protocol.hpp"
 
@@ -14,3 +15,7 @@ extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void) {
   plugin.register_handoff = tlsflags::plugin::register_handoff;
   proto_register_plugin(&plugin);
 }
+
+// 4.4 and later ask what kind of plugin this is (tshark -G plugins shows the answer as its type);
+// 4.0 never looks the symbol up.
+extern "C" WS_DLL_PUBLIC_DEF uint32_t plugin_describe(void) { return tlsflags::plugin::ws::kPluginDescription; }
