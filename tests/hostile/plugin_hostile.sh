@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The plugin under hostile input: tshark with the freshly built plugin reads corrupted variants of the
 # catalogue captures (and tests/plugin/data) and must
-#   - not crash (no exit by a signal, no abort: tshark's own statuses are 0, and 2 for a damaged file),
+#   - not crash (no exit by a signal, no abort: tshark's own statuses are 0, and for a damaged file 2;
+#     from 4.2 on also 3, WS_EXIT_INVALID_FILE in ws_exit_codes.h, which 4.4 gives a cut pcapng),
 #   - not hang (HOSTILE_TIMEOUT seconds per run),
 #   - never report a dissector bug or a malformed packet in the TLS Flags protocol (an exception thrown
 #     while the postdissector ran is shown as "[Malformed Packet: TLS Flags]" or "[Dissector bug,
@@ -34,6 +35,9 @@ done
 chmod -R a+rwX "$work"
 ((${#inputs[@]} > 0)) || { echo "FAIL: no captures in $captures_dir"; exit 1; }
 
+# tshark's statuses for a damaged file: 2 in Wireshark 4.0; from 4.2 on 2 or WS_EXIT_INVALID_FILE (3).
+damaged_file_status="2 3"
+[[ $(wireshark_abi) == 4.0 ]] && damaged_file_status="2"
 mutations=(editcap bits flags caplen truncate anywhere)
 modes=(keys keys-two-pass no-keys two-pass-filter)
 
@@ -65,7 +69,7 @@ one_variant() {
   grep -q "Malformed Packet" "$out" && malformed=1
   if ((status == 124 || status == 137)); then
     verdict=FAIL detail="hang: no exit within ${per_run_timeout}s"
-  elif ((status != 0 && status != 2)); then
+  elif ((status != 0)) && [[ " $damaged_file_status " != *" $status "* ]]; then
     verdict=FAIL detail="exit status $status (signal or abort): $(tail -n 2 "$err" | tr '\n' ' ')"
   elif grep -qE "Malformed Packet: TLS Flags|Dissector bug, protocol TLS Flags" "$out"; then
     verdict=FAIL detail="in TLS Flags: $(grep -m1 -oE "(Malformed Packet|Dissector bug)[^]]*" "$out")"
@@ -90,7 +94,7 @@ run_tshark_timed() {
 }
 
 export -f one_variant run_tshark_timed
-export work mutate per_run_timeout HOSTILE_KEEP
+export work mutate per_run_timeout HOSTILE_KEEP damaged_file_status
 export inputs_list="${inputs[*]}"
 # Arrays do not cross `export`: each worker rebuilds them.
 seq "$first" $((first + count - 1)) | xargs -P "$jobs" -I{} bash -c '
@@ -102,7 +106,7 @@ ran=$(grep -c . <<<"$results")
 failed=$(grep -c " FAIL " <<<"$results")
 engaged=$(awk '$3 == 1' <<<"$results" | wc -l)
 malformed=$(awk '$4 == 1' <<<"$results" | wc -l)
-damaged=$(awk '$2 == 2' <<<"$results" | wc -l)
+damaged=$(awk -v s=" $damaged_file_status " '$2 != 0 && index(s, " " $2 " ")' <<<"$results" | wc -l)
 echo "variants: $ran run (seeds $first..$((first + count - 1))), $failed failed"
 echo "  the plugin showed a TLS Flags node in $engaged; another protocol was malformed in $malformed;"
 echo "  tshark reported a damaged file in $damaged"
