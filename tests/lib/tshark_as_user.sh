@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by everything that runs the real tshark with the freshly built plugin (tests and bench/run.sh):
 # the one place that knows how to run a program as another user and what that user can reach.
 #
@@ -65,6 +66,7 @@ set_tshark_argv() {
 }
 
 as_tshark_user() {
+  # shellcheck disable=SC2034  # tshark_argv: set by set_tshark_argv, local so as not to touch the caller's
   local as_user_argv tshark_argv
   set_tshark_argv
   "${as_user_argv[@]}" "$@"
