@@ -48,8 +48,10 @@ if [[ $mode == caps ]]; then
   kill -INT "$checker"
   wait "$checker"
   exec 3>&- 4>&-
-  grep -q "warning: 1 connections closed early: too many open at once" err ||
+  grep -q "warning: 1 connection closed early: too many open at once" err ||
     fail "the connection closed early by --max-connections 1 was not said"
+  grep -qE "captured [0-9]+ packets, [0-9]+ TCP segments, 2 TCP connections(;|$)" err ||
+    fail "the capture's totals do not say its 2 TCP connections"
   echo PASS; exit 0
 fi
 
@@ -85,4 +87,7 @@ jq -e --arg server "127.0.0.1:$port" '.server == $server and .file == "live:lo" 
   and .server_identity.matched == true' <<<"$connection" >/dev/null || fail "unexpected connection: $connection"
 tail -n 1 out | jq -e '.type == "summary" and .connections == 1 and .verdicts["not-applicable"] == 1' >/dev/null ||
   fail "no summary as the last line"
+# The numbers' nouns agree with them: one connection is "1 TCP connection".
+grep -qE "captured [0-9]+ packets, [0-9]+ TCP segments, 1 TCP connection(;|$)" err ||
+  fail "the capture's totals do not say its 1 TCP connection"
 echo PASS
