@@ -24,7 +24,7 @@
 
 # Wireshark loads plugins from plugins/<major.minor>/epan only (docs/plugin.md "Wireshark versions").
 wireshark_abi() {
-  tshark --version | sed -n '1s/^TShark (Wireshark) \([0-9]*\.[0-9]*\).*/\1/p'
+  tshark --version 2>/dev/null | sed -n '1s/^TShark (Wireshark) \([0-9]*\.[0-9]*\).*/\1/p'
 }
 
 stage_tshark_workdir() {
