@@ -124,8 +124,8 @@ measure() {
 }
 
 # As root tshark ignores WIRESHARK_PLUGIN_DIR (shared/notes/wireshark-4.0-plugin.md): it runs as nobody,
-# with the plugin and a HOME staged in a temporary dir, and reads the workloads (and key logs) where they
-# are when it can reach them, else a staged copy (tshark_*: the paths it is given).
+# with the plugin and a HOME staged in a temporary dir, and reads the workloads and key logs where they
+# are when it can reach them, else copies staged beside the plugin (reachable_input).
 if ((use_tshark)); then
   stage_tshark_workdir "$plugin"
   set_tshark_argv
