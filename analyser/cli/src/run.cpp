@@ -74,8 +74,10 @@ bool add_key_log(tls::KeyLog& keys, const std::string& path, std::string& error,
   const size_t rejected = keys.warnings().size() - warnings_before;
   if (accepted > 0 || rejected == 0) return true;
   junk.insert(path);
-  error = std::string("not an NSS key log: ") + (rejected == 1 ? "its one line does not have" : "none of its " +
-          std::to_string(rejected) + " lines has") + " the form LABEL CLIENT_RANDOM SECRET (a capture or binary file given as --keylog?)";
+  const std::string lines =
+      rejected == 1 ? "its one line does not have" : "none of its " + std::to_string(rejected) + " lines has";
+  error = "not an NSS key log: " + lines +
+          " the form LABEL CLIENT_RANDOM SECRET (a capture or binary file given as --keylog?)";
   return false;
 }
 
