@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tlsflags-check benchmark against tshark 4.0 with the tlsflags plugin (docs/performance.md).
+# The tlsflags-check benchmark against tshark (4.0 on Debian 12) with the tlsflags plugin (docs/performance.md).
 #
 #   bench/run.sh [--quick] [--runs N] [--tshark-runs N] [--no-tshark] [--build-dir DIR] [--work-dir DIR]
 #
@@ -46,22 +46,28 @@ note() { echo "== $*" >&2; }
 
 # ---- tools ------------------------------------------------------------------------------------------
 
+# tshark runs with the built plugin as an unprivileged user, as in the plugin tests: the plugin, its HOME
+# and the inputs it cannot reach where they are (a checkout under /root) are staged by this helper.
+# shellcheck source=../tests/lib/tshark_as_user.sh
+source "$repo/tests/lib/tshark_as_user.sh"
+if ((use_tshark)) && ! command -v tshark >/dev/null; then
+  note "tshark not found: tshark columns skipped"
+  use_tshark=0
+fi
+
 targets=(tlsflags-check tlsflags-bench-gen pcap-read-loop bench-measure)
 ((use_tshark)) && targets+=(tlsflags_plugin)
 check=$build_dir/analyser/cli/tlsflags-check
 gen=$build_dir/bench/tlsflags-bench-gen
 read_loop=$build_dir/bench/pcap-read-loop
 measure_tool=$build_dir/bench/bench-measure
-plugin=$build_dir/plugin/plugins/4.0/epan/tlsflags.so
+plugin=
+((use_tshark)) && plugin=$build_dir/plugin/plugins/$(wireshark_abi)/epan/tlsflags.so
 if [[ ! -x $check || ! -x $gen || ! -x $read_loop || ! -x $measure_tool ]] || ((use_tshark)) && [[ ! -f $plugin ]]; then
   note "building ${targets[*]} in $build_dir (Release)"
   [[ -f $build_dir/build.ninja ]] ||
     cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   ninja -C "$build_dir" -j"$(nproc)" "${targets[@]}" >/dev/null
-fi
-if ((use_tshark)) && ! command -v tshark >/dev/null; then
-  note "tshark not found: tshark columns skipped"
-  use_tshark=0
 fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -91,7 +97,7 @@ generate() {
 generate handshakes handshakes --out "$work_dir" --connections "$w1_connections" --spacing-us "$w1_spacing_us" \
   --files "$w3_files" --threads "$(nproc)"
 generate bulk bulk --out "$work_dir" --bytes "$w2_bytes" --connections "$w2_connections"
-chmod -R a+rX "$work_dir"  # tshark runs as nobody
+chmod -R a+rX "$work_dir"  # tshark runs as nobody: it reads them in place where it can reach them
 w3_captures=("$work_dir"/w3/capture-*.pcapng)
 
 # ---- measuring ----------------------------------------------------------------------------------------
@@ -117,15 +123,13 @@ measure() {
   note "$key: best of $count: ${best_wall} s wall, ${best_cpu} s CPU, peak RSS $((peak / 1024)) MiB"
 }
 
-tshark_home=$work_dir/tshark
-mkdir -p "$tshark_home/home" "$tshark_home/plugins/4.0/epan"
-((use_tshark)) && cp "$plugin" "$tshark_home/plugins/4.0/epan/tlsflags.so"
-chmod -R a+rwX "$tshark_home"
-# As root tshark ignores WIRESHARK_PLUGIN_DIR (shared/notes/wireshark-4.0-plugin.md): run it as nobody.
-tshark_command=(env -i HOME="$tshark_home/home" WIRESHARK_PLUGIN_DIR="$tshark_home/plugins" LC_ALL=C.UTF-8 TZ=UTC
-                PATH="$PATH" tshark)
-if [[ $(id -u) -eq 0 ]]; then
-  tshark_command=(setpriv --reuid=65534 --regid=65534 --clear-groups "${tshark_command[@]}")
+# As root tshark ignores WIRESHARK_PLUGIN_DIR (shared/notes/wireshark-4.0-plugin.md): it runs as nobody,
+# with the plugin and a HOME staged in a temporary dir, and reads the workloads and key logs where they
+# are when it can reach them, else copies staged beside the plugin (reachable_input).
+if ((use_tshark)); then
+  stage_tshark_workdir "$plugin"
+  set_tshark_argv
+  tshark_command=("${tshark_argv[@]}")
 fi
 
 # ---- checks ---------------------------------------------------------------------------------------------
@@ -162,7 +166,8 @@ w1=$work_dir/w1.pcap w1_keys=$work_dir/w1.keys
 measure w1.check "$runs" "$out/w1.check.jsonl" "$check" --format jsonl -k "$w1_keys" "$w1"
 check_verdicts W1 "$work_dir/w1.mix.tsv" "$out/w1.check.jsonl"
 if ((use_tshark)); then
-  measure w1.tshark "$tshark_runs" "$out/w1.tshark.txt" "${tshark_command[@]}" -r "$w1" -o "tls.keylog_file:$w1_keys" -Y tlsflags
+  measure w1.tshark "$tshark_runs" "$out/w1.tshark.txt" "${tshark_command[@]}" -r "$(reachable_input "$w1")" \
+    -o "tls.keylog_file:$(reachable_input "$w1_keys")" -Y tlsflags
   [[ -s $out/w1.tshark.txt ]] || fail "tshark found no tlsflags packets in W1 (plugin not loaded?)"
 fi
 
@@ -174,7 +179,8 @@ measure w2.check "$runs" "$out/w2.check.jsonl" "$check" --format jsonl -k "$w2_k
 printf 'rca-echo-pass\t%s\n' "$w2_connections" >"$out/w2.mix.tsv"
 check_verdicts W2 "$out/w2.mix.tsv" "$out/w2.check.jsonl"
 if ((use_tshark)); then
-  measure w2.tshark "$tshark_runs" "$out/w2.tshark.txt" "${tshark_command[@]}" -r "$w2" -o "tls.keylog_file:$w2_keys" -Y tlsflags
+  measure w2.tshark "$tshark_runs" "$out/w2.tshark.txt" "${tshark_command[@]}" -r "$(reachable_input "$w2")" \
+    -o "tls.keylog_file:$(reachable_input "$w2_keys")" -Y tlsflags
   [[ -s $out/w2.tshark.txt ]] || fail "tshark found no tlsflags packets in W2"
 fi
 
@@ -185,10 +191,12 @@ measure w3.check-j2 "$runs" "$out/w3.j2.jsonl" "$check" --format jsonl -j 2 "${w
 cmp -s "$out/w3.j1.jsonl" "$out/w3.j2.jsonl" || fail "W3: -j 2 output differs from -j 1 (diff $out/w3.j1.jsonl $out/w3.j2.jsonl)"
 check_verdicts W3 "$work_dir/w1.mix.tsv" "$out/w3.j1.jsonl"
 if ((use_tshark)); then
+  tshark_w3_captures=()
+  for capture in "${w3_captures[@]}"; do tshark_w3_captures+=("$(reachable_input "$capture")"); done
   # One tshark per file, as a user would run it; tshark's start-up is part of its cost per file.
   measure w3.tshark "$tshark_runs" "$out/w3.tshark.txt" bash -c \
     'tshark=("${@:1:$1}"); shift $(($1 + 1)); for f; do "${tshark[@]:1}" -r "$f" -Y tlsflags || exit 2; done' \
-    _ $((${#tshark_command[@]} + 1)) "${tshark_command[@]}" -- "${w3_captures[@]}"
+    _ $((${#tshark_command[@]} + 1)) "${tshark_command[@]}" -- "${tshark_w3_captures[@]}"
 fi
 
 # ---- report -----------------------------------------------------------------------------------------------

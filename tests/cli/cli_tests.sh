@@ -69,7 +69,8 @@ jsonl)
 text)
   captures
   run flagged.pcap plain.pcap; [[ $status -ne 2 ]] || fail "status 2"
-  expect_in out "flagged.pcap: 1 connection"; expect_in out "Total: 2 files, 2 connections"
+  expect_in out "flagged.pcap: 1 connection ("; expect_in out "Total: 2 files, 2 connections:"
+  run flagged.pcap; expect_in out "Total: 1 file, 1 connection:"
   ! grep -q $'\x1b' out || fail "colour codes in output that is not a terminal"
   [[ ! -s err ]] || fail "unexpected stderr" ;;
 output-file)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tlsflags-check -i on the loopback interface with real OpenSSL peers (127.0.0.1 only): the connection is
 # decrypted with the key log the client appends to while the capture runs, and SIGINT ends the capture
-# with the summary. Needs capture rights (root): skipped (77) otherwise.
+# with the summary. Needs capture rights (root): skipped (77) otherwise, saying why.
 #   live_test.sh usage|loopback|caps TLSFLAGS_CHECK WORK_DIR   (usage: the -i command line, no capture rights
 #   needed; caps: --max-connections holds live too, and the connection it closes early is said)
 set -uo pipefail
@@ -16,8 +16,9 @@ if [[ $mode == usage ]]; then
   done
   echo PASS; exit 0
 fi
-[[ $(id -u) -eq 0 ]] || { echo "not root: live capture skipped"; exit 77; }
-command -v openssl >/dev/null || { echo "no openssl: skipped"; exit 77; }
+[[ $(id -u) -eq 0 ]] ||
+  { echo "SKIPPED: live capture needs capture rights (root); running as $(id -un) (uid $(id -u))"; exit 77; }
+command -v openssl >/dev/null || { echo "SKIPPED: openssl not installed"; exit 77; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done; }
@@ -48,8 +49,10 @@ if [[ $mode == caps ]]; then
   kill -INT "$checker"
   wait "$checker"
   exec 3>&- 4>&-
-  grep -q "warning: 1 connections closed early: too many open at once" err ||
+  grep -q "warning: 1 connection closed early: too many open at once" err ||
     fail "the connection closed early by --max-connections 1 was not said"
+  grep -qE "captured [0-9]+ packets, [0-9]+ TCP segments, 2 TCP connections(;|$)" err ||
+    fail "the capture's totals do not say its 2 TCP connections"
   echo PASS; exit 0
 fi
 
@@ -85,4 +88,7 @@ jq -e --arg server "127.0.0.1:$port" '.server == $server and .file == "live:lo" 
   and .server_identity.matched == true' <<<"$connection" >/dev/null || fail "unexpected connection: $connection"
 tail -n 1 out | jq -e '.type == "summary" and .connections == 1 and .verdicts["not-applicable"] == 1' >/dev/null ||
   fail "no summary as the last line"
+# The numbers' nouns agree with them: one connection is "1 TCP connection".
+grep -qE "captured [0-9]+ packets, [0-9]+ TCP segments, 1 TCP connection(;|$)" err ||
+  fail "the capture's totals do not say its 1 TCP connection"
 echo PASS

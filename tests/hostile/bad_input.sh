@@ -53,7 +53,19 @@ not-a-key-log)
   expect_in err "key log $good.pcap: not an NSS key log"
   expect_in err "key log random.bin: not an NSS key log"
   (($(wc -l <err) == 2)) || fail "one line per bad key log expected, not a line per junk line"
+  grep -qE "key log random.bin: not an NSS key log: none of its [0-9]+ lines has the form" err ||
+    fail "random.bin's lines are not counted"
   expect_good_analysed
+  # The count agrees with its noun: one line is "its one line".
+  echo "not a key log line" >one-line.keys
+  run -f jsonl -k one-line.keys $good.pcap; expect_status 2
+  expect_in err "key log one-line.keys: not an NSS key log: its one line does not have the form"
+  # Past the first 10 junk lines of a key log, the rest are counted: "1 more line", "2 more lines".
+  { for i in $(seq 11); do echo "CLIENT_RANDOM short$i"; done; cat $good.keys; } >eleven.keys
+  { echo "CLIENT_RANDOM short0"; cat eleven.keys; } >twelve.keys
+  run -f jsonl -k eleven.keys -k twelve.keys $good.pcap; [[ $status -ne 2 ]] || fail "junk lines are warnings"
+  expect_in err "key log eleven.keys: 1 more line skipped"
+  expect_in err "key log twelve.keys: 2 more lines skipped"
   # A key log with some junk lines is still a key log: warnings, no exit status 2.
   { echo "CLIENT_RANDOM short"; cat $good.keys; } >partly.keys
   run -f jsonl -k partly.keys $good.pcap; [[ $status -ne 2 ]] || fail "a key log with one bad line is still one"

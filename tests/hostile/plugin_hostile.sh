@@ -84,16 +84,12 @@ one_variant() {
 }
 
 run_tshark_timed() {
-  local env_vars=(HOME="$work/home" WIRESHARK_PLUGIN_DIR="$work/plugins" LC_ALL=C.UTF-8 TZ=UTC PATH="$PATH")
-  local as_user=()
-  if [[ $(id -u) -eq 0 ]]; then
-    if command -v setpriv >/dev/null; then as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-    else as_user=(unshare -U); fi
-  fi
-  timeout -k 5 "$per_run_timeout" "${as_user[@]}" env -i "${env_vars[@]}" tshark "$@"
+  local as_user_argv tshark_argv
+  set_tshark_argv
+  timeout -k 5 "$per_run_timeout" "${tshark_argv[@]}" "$@"
 }
 
-export -f one_variant run_tshark_timed
+export -f one_variant run_tshark_timed set_tshark_argv
 export work mutate per_run_timeout HOSTILE_KEEP damaged_file_status
 export inputs_list="${inputs[*]}"
 # Arrays do not cross `export`: each worker rebuilds them.

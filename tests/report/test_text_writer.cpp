@@ -2,6 +2,7 @@
 #include <regex>
 
 #include "sample_results.hpp"
+#include "tlsflags/report/plural.hpp"
 
 using namespace tlsflags;
 using namespace tlsflags::report;
@@ -141,4 +142,31 @@ TEST_CASE("text: rules undecided for the same reason share one line", "[text]") 
   std::string out = samples::render(Format::text, files);
   CHECK_THAT(out, Catch::Contains("undecidable rca.client.no-certificate, flags.unsolicited-ack: no keys for this connection\n"));
   CHECK_THAT(out, Catch::Contains("undecidable rca.server.ack-without-request: capture cut\n"));
+}
+
+TEST_CASE("text: counts agree with their nouns in number", "[text]") {
+  CHECK(plural(0, "connection") == "0 connections");
+  CHECK(plural(1, "connection") == "1 connection");
+  CHECK(plural(2, "connection") == "2 connections");
+  CHECK(plural(1, "entry", "entries") == "1 entry");
+  CHECK(plural(3, "entry", "entries") == "3 entries");
+  std::vector<FileResult> one = {samples::two_files()[1]};  // b.pcap: one connection
+  CHECK_THAT(samples::render(Format::text, one),
+             Catch::EndsWith("Total: 1 file, 1 connection: 0 pass, 0 fail, 0 warn, 1 undecidable, 0 not-applicable\n"));
+}
+
+TEST_CASE("text: a live capture's summary names the capture, not a file count", "[text]") {
+  std::vector<FileResult> live = {samples::two_files()[1]};
+  live[0].file = "live:lo";
+  WriterOptions options;
+  options.live_interface = "lo";
+  CHECK_THAT(samples::render(Format::text, live, options),
+             Catch::EndsWith("Total: live capture on lo, 1 connection: 0 pass, 0 fail, 0 warn, 1 undecidable, 0 not-applicable\n"));
+  live = {samples::two_files()[0]};  // two connections
+  live[0].file = "live:lo";
+  CHECK_THAT(samples::render(Format::text, live, options), Catch::Contains("Total: live capture on lo, 2 connections: "));
+  std::vector<FileResult> failed = {{"live:lo", std::string("socket: Operation not permitted"), {}}};
+  std::string out = samples::render(Format::text, failed, options);
+  CHECK_THAT(out, Catch::Contains("Total: live capture on lo (failed), 0 connections: "));
+  CHECK_THAT(out, !Catch::Contains("file"));
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "tlsflags/capture/capture_reader.hpp"
+#include "tlsflags/report/plural.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 #include "trust_anchors.hpp"
 
@@ -54,19 +55,19 @@ class ReportOrder {
   uint64_t arrivals_ = 0;
 };
 
-std::string counted(uint64_t count, const char* what, uint64_t first_frame) {
-  return std::to_string(count) + " " + what + " (first in frame " + std::to_string(first_frame) + ")";
+std::string counted(uint64_t count, const char* noun, const char* what, uint64_t first_frame) {
+  return report::plural(count, noun) + " " + what + " (first in frame " + std::to_string(first_frame) + ")";
 }
 
 // The TLS layer's bounds on a Timeline (tls_connection.hpp): a cut direction is unreadable from there on
 // (what depends on it is undecidable), alerts past the recorded ones change no verdict but are counted.
 void add_timeline_warnings(const tls::TrackerStats& stats, std::vector<std::string>& warnings) {
   if (stats.timelines_cut)
-    warnings.push_back(std::to_string(stats.timelines_cut) +
-                       " directions stopped at 1000 handshake and alert events: what followed is unreadable");
+    warnings.push_back(report::plural(stats.timelines_cut, "direction") +
+                       " stopped at 1000 handshake and alert events: what followed is unreadable");
   if (stats.alerts_not_recorded)
-    warnings.push_back(std::to_string(stats.alerts_not_recorded) +
-                       " alerts not recorded: after their sender's fatal alert, or past its first 8");
+    warnings.push_back(report::plural(stats.alerts_not_recorded, "alert") +
+                       " not recorded: after their sender's fatal alert, or past its first 8");
 }
 
 void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& warnings) {
@@ -81,7 +82,7 @@ std::optional<std::string> read_into(const std::string& path, tls::ConnectionTra
   add_capture_warnings(read.diagnostics, analysis.warnings);
   if (read.ok) return std::nullopt;
   if (read.frames == 0) return read.error;
-  analysis.cut_short = "read " + std::to_string(read.frames) + " frames, then: " + read.error +
+  analysis.cut_short = "read " + report::plural(read.frames, "frame") + ", then: " + read.error +
                        "; the connections read so far are reported";
   return std::nullopt;
 }
@@ -93,19 +94,20 @@ std::optional<std::string> read_into(const std::string& path, tls::ConnectionTra
 void add_capture_warnings(const capture::CaptureDiagnostics& d, std::vector<std::string>& warnings) {
   struct CapHit {
     capture::DiagnosticCounter capture::CaptureDiagnostics::*counter;
+    const char* noun;  // singular; the count gives its number
     const char* what;
   };
   static constexpr CapHit kCapHits[] = {
-      {&capture::CaptureDiagnostics::connections_evicted, "connections closed early: too many open at once"},
-      {&capture::CaptureDiagnostics::out_of_order_cap_hits,
-       "holes given up on: too much out-of-order data in one direction"},
-      {&capture::CaptureDiagnostics::total_buffer_cap_hits, "holes given up on: out-of-order buffer full"},
-      {&capture::CaptureDiagnostics::segments_out_of_window,
-       "segments ignored: sequence number too far beyond the stream (max 1 GiB)"},
+      {&capture::CaptureDiagnostics::connections_evicted, "connection", "closed early: too many open at once"},
+      {&capture::CaptureDiagnostics::out_of_order_cap_hits, "hole",
+       "given up on: too much out-of-order data in one direction"},
+      {&capture::CaptureDiagnostics::total_buffer_cap_hits, "hole", "given up on: out-of-order buffer full"},
+      {&capture::CaptureDiagnostics::segments_out_of_window, "segment",
+       "ignored: sequence number too far beyond the stream (max 1 GiB)"},
   };
   for (const CapHit& cap : kCapHits) {
     const capture::DiagnosticCounter& hits = d.*cap.counter;
-    if (hits.count) warnings.push_back(counted(hits.count, cap.what, hits.first_frame));
+    if (hits.count) warnings.push_back(counted(hits.count, cap.noun, cap.what, hits.first_frame));
   }
 }
 
@@ -178,6 +180,7 @@ report::WriterOptions writer_options_for(const CheckOptions& options) {
   writer_options.events = options.events;
   writer_options.explain = options.explain;
   writer_options.by_server = options.by_server;
+  writer_options.live_interface = options.interface;
   writer_options.request_client_auth_flag = options.rca_flag;
   writer_options.tool_version = tool_version();
   return writer_options;

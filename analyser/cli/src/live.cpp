@@ -18,6 +18,7 @@
 #include "report_stream.hpp"
 #include "tlsflags/capture/live_capture.hpp"
 #include "tlsflags/report/escape.hpp"
+#include "tlsflags/report/plural.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 
 namespace tlsflags::cli {
@@ -139,9 +140,9 @@ class LiveRun {
 
   // What a user needs to trust the run: how much was seen, and whether the kernel had to drop any of it.
   void say_capture_totals(const capture::LiveResult& result) {
-    std::string line = "captured " + std::to_string(result.frames) + " packets, " +
-                       std::to_string(result.tcp_segments) + " TCP segments, " +
-                       std::to_string(result.connections) + " TCP connections";
+    std::string line = "captured " + report::plural(result.frames, "packet") + ", " +
+                       report::plural(result.tcp_segments, "TCP segment") + ", " +
+                       report::plural(result.connections, "TCP connection");
     if (result.drops_known)
       line += "; dropped " + std::to_string(result.kernel_drops) + " by the kernel (buffer full), " +
               std::to_string(result.interface_drops) + " by the interface";

@@ -23,6 +23,7 @@
 #include "progress.hpp"
 #include "report_stream.hpp"
 #include "tlsflags/report/escape.hpp"
+#include "tlsflags/report/plural.hpp"
 
 namespace tlsflags::cli {
 namespace {
@@ -73,8 +74,10 @@ bool add_key_log(tls::KeyLog& keys, const std::string& path, std::string& error,
   const size_t rejected = keys.warnings().size() - warnings_before;
   if (accepted > 0 || rejected == 0) return true;
   junk.insert(path);
-  error = "not an NSS key log: none of its " + std::to_string(rejected) +
-          " lines has the form LABEL CLIENT_RANDOM SECRET (a capture or binary file given as --keylog?)";
+  const std::string lines =
+      rejected == 1 ? "its one line does not have" : "none of its " + std::to_string(rejected) + " lines has";
+  error = "not an NSS key log: " + lines +
+          " the form LABEL CLIENT_RANDOM SECRET (a capture or binary file given as --keylog?)";
   return false;
 }
 
@@ -86,7 +89,7 @@ void report_key_log_warnings(const tls::KeyLog& keys, const std::set<std::string
   }
   for (const auto& [source, count] : per_source)
     if (count > kKeyLogWarningsShown)
-      say.say("key log " + source + ": " + std::to_string(count - kKeyLogWarningsShown) + " more lines skipped");
+      say.say("key log " + source + ": " + report::plural(count - kKeyLogWarningsShown, "more line") + " skipped");
 }
 
 // -k files are inputs: one that cannot be read, or is no key log at all, is exit status 2 (the run goes

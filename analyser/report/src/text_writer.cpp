@@ -7,6 +7,7 @@
 
 #include "names.hpp"
 #include "tlsflags/report/escape.hpp"
+#include "tlsflags/report/plural.hpp"
 #include "writers.hpp"
 
 namespace tlsflags::report {
@@ -52,11 +53,6 @@ std::string verdict_tally(const VerdictCounts& counts) {
   for (size_t i = 0; i < kVerdictCount; ++i)
     out += (i ? ", " : "") + std::to_string(counts[i]) + " " + std::string(to_string(static_cast<Verdict>(i)));
   return out;
-}
-
-std::string plural(size_t n, std::string_view word, std::string_view plural_form = {}) {
-  std::string many = plural_form.empty() ? std::string(word) + "s" : std::string(plural_form);
-  return std::to_string(n) + " " + (n == 1 ? std::string(word) : many);
 }
 
 // Undecided rules grouped by reason, in first-seen order: one missing key log usually leaves several
@@ -269,8 +265,14 @@ class TextWriter final : public Writer {
   void finish(const RunSummary& summary) override {
     if (live_header_written_) out_ << "\n";
     if (options_.by_server) write_servers(summary);
-    out_ << paint("Total", kBold) << ": " << plural(summary.files, "file");
-    if (summary.unreadable_files) out_ << " (" << summary.unreadable_files << " could not be read)";
+    out_ << paint("Total", kBold) << ": ";
+    if (options_.live_interface) {  // no files: the one capture there was
+      out_ << "live capture on " << terminal_safe(*options_.live_interface);
+      if (summary.unreadable_files) out_ << " (failed)";
+    } else {
+      out_ << plural(summary.files, "file");
+      if (summary.unreadable_files) out_ << " (" << summary.unreadable_files << " could not be read)";
+    }
     out_ << ", " << plural(summary.connections, "connection") << ": " << verdict_tally(summary.verdicts) << "\n";
     out_.flush();
   }

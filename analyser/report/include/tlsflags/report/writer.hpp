@@ -24,6 +24,8 @@ struct WriterOptions {
   bool explain = false;    // text: a per-connection timeline a person can follow
   bool by_server = false;  // a per-server summary too
   bool colour = false;     // text: ANSI colours (the caller decides: only when writing to a terminal)
+  // text: the run captured live on this interface (-i): the summary names the capture, not a file count
+  std::optional<std::string> live_interface;
   uint16_t request_client_auth_flag = kDefaultRequestClientAuthFlag;  // to name flags in text
   std::string tool_version = "0";  // SARIF tool.driver.version
 };
