@@ -66,10 +66,17 @@ PcapHandle open_interface(const std::string& interface, const std::string& bpf, 
     error = errbuf;
     return nullptr;
   }
-  pcap_set_snaplen(pcap.get(), kSnapLength);
-  pcap_set_immediate_mode(pcap.get(), 1);  // deliver each packet at once, not when a buffer fills
-  pcap_set_timeout(pcap.get(), kReadTimeoutMs);
-  pcap_set_tstamp_precision(pcap.get(), PCAP_TSTAMP_PRECISION_NANO);  // falls back to micro if refused
+  // These fail only on a handle already activated (pcap_set_snaplen(3PCAP)), which this one is not; a
+  // failure is still reported rather than ignored (libpcap 1.11 marks them warn_unused_result).
+  if (pcap_set_snaplen(pcap.get(), kSnapLength) != 0 ||
+      pcap_set_immediate_mode(pcap.get(), 1) != 0 ||  // each packet at once, not when a buffer fills
+      pcap_set_timeout(pcap.get(), kReadTimeoutMs) != 0) {
+    error = "cannot set the capture options: " + std::string(pcap_geterr(pcap.get()));
+    return nullptr;
+  }
+  // Nanosecond stamps where the device gives them; PCAP_ERROR_TSTAMP_PRECISION_NOTSUP leaves micro,
+  // which the timeline handles as well (a coarser clock only).
+  [[maybe_unused]] const int nano = pcap_set_tstamp_precision(pcap.get(), PCAP_TSTAMP_PRECISION_NANO);
   const int status = pcap_activate(pcap.get());
   if (status < 0) {
     const std::string detail = pcap_geterr(pcap.get());  // often more precise; empty for some statuses
