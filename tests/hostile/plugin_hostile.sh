@@ -2,7 +2,8 @@
 # The plugin under hostile input: tshark with the freshly built plugin reads corrupted variants of the
 # catalogue captures (and tests/plugin/data) and must
 #   - not crash (no exit by a signal, no abort: tshark's own statuses are 0, and for a damaged file 2;
-#     from 4.2 on also 3, WS_EXIT_INVALID_FILE in ws_exit_codes.h, which 4.4 gives a cut pcapng),
+#     from 4.2 on also 3, WS_EXIT_INVALID_FILE in ws_exit_codes.h, which 4.4 gives a cut pcapng, and
+#     from 4.6 on 14, WS_EXIT_READ_ERROR, for a file cut in the middle of a packet),
 #   - not hang (HOSTILE_TIMEOUT seconds per run),
 #   - never report a dissector bug or a malformed packet in the TLS Flags protocol (an exception thrown
 #     while the postdissector ran is shown as "[Malformed Packet: TLS Flags]" or "[Dissector bug,
@@ -35,9 +36,13 @@ done
 chmod -R a+rwX "$work"
 ((${#inputs[@]} > 0)) || { echo "FAIL: no captures in $captures_dir"; exit 1; }
 
-# tshark's statuses for a damaged file: 2 in Wireshark 4.0; from 4.2 on 2 or WS_EXIT_INVALID_FILE (3).
-damaged_file_status="2 3"
-[[ $(wireshark_abi) == 4.0 ]] && damaged_file_status="2"
+# tshark's statuses for a damaged file: 2 in Wireshark 4.0; from 4.2 on 2 or WS_EXIT_INVALID_FILE (3);
+# from 4.6 on also WS_EXIT_READ_ERROR (14).
+case $(wireshark_abi) in
+  4.0) damaged_file_status="2" ;;
+  4.2 | 4.4) damaged_file_status="2 3" ;;
+  *) damaged_file_status="2 3 14" ;;
+esac
 mutations=(editcap bits flags caplen truncate anywhere)
 modes=(keys keys-two-pass no-keys two-pass-filter)
 

@@ -79,6 +79,7 @@ import json, sys
 own = set(sys.argv[1:])
 packets = json.load(sys.stdin)
 for packet in packets:
+    packet.pop("_type", None)  # the Elasticsearch "doc" type: 4.6 no longer writes it
     layers = packet["_source"]["layers"]
     if "tlsflags.request_client_auth" in layers:
         layers["tlsflags.request_client_auth"] = [{"True": "1", "False": "0"}.get(v, v) for v in layers["tlsflags.request_client_auth"]]
