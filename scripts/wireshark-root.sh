@@ -2,7 +2,7 @@
 # Makes (once) a Debian root with a given release's Wireshark, compiler and libraries, for building and
 # testing tlsflags against that Wireshark (docs/plugin.md "Wireshark versions"). Run as root.
 #
-#   wireshark-root.sh SUITE [ROOT]     SUITE: trixie (Wireshark 4.4) or sid (Wireshark 4.6)
+#   wireshark-root.sh SUITE [ROOT]     SUITE: bookworm (Wireshark 4.0), trixie (4.4) or sid (4.6)
 #
 # The root is cached: ROOT (default build-roots/SUITE) is reused while its stamp names the same package
 # list. Everything comes from Debian's package registry through mmdebstrap; nothing else is downloaded.
