@@ -40,6 +40,16 @@ not-pinned)
   run -f jsonl --pinned stranger.pem "${keys[@]}" "$accepted"; expect_status 0
   expect_in out '"rule":"deploy.client-certificate-not-trusted"'
   expect_in out 'matches none of the pinned certificates' ;;
+docs-examples)
+  # docs/debugging.md §3's command with the anchor and pin files it ships: both warnings, one count each.
+  examples=$captures/../docs/examples
+  run --trust-anchors "$examples/bots-roots.pem" --pinned "$examples/registered-bot.pem" --explain "${keys[@]}" "$accepted"
+  expect_status 0
+  expect_in out "does not verify against the 1 trust anchor at 2024-01-01T00:00:00Z: self-signed certificate in certificate chain"
+  grep -q "is none of the 1 pinned certificate$" out || fail "no singular pinned-certificate count"
+  expect_in out "warning deploy.client-certificate-not-trusted (frames 6, 7): the server accepted a certificate that does not chain"
+  expect_in out "warning deploy.client-certificate-not-trusted (frames 6, 7): the server accepted a certificate that matches none"
+  expect_in out "1 connection: 0 pass, 0 fail, 1 warn" ;;
 details)
   run -f jsonl "${keys[@]}" "$accepted"; expect_status 0
   line=$(grep '"type":"connection"' out)

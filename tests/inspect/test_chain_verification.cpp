@@ -52,7 +52,7 @@ TEST_CASE("the capture time decides validity, not today", "[verify]") {
   CHECK(expired.error_code == X509_V_ERR_CERT_HAS_EXPIRED);
   CHECK(expired.error == "certificate has expired");
   CHECK(expired.error_depth == 0);
-  CHECK(expired.explanation == "the chain does not verify against the 1 trust anchor(s) at 2027-06-01T00:00:00Z: "
+  CHECK(expired.explanation == "the chain does not verify against the 1 trust anchor at 2027-06-01T00:00:00Z: "
                                "certificate has expired (at the leaf)");
   auto early = verify_client_chain(chain, anchors, kBefore);
   CHECK(early.error_code == X509_V_ERR_CERT_NOT_YET_VALID);
@@ -129,7 +129,7 @@ TEST_CASE("pinned certificates: exact match of the leaf", "[pinned]") {
   auto miss = match_pinned(p.leaf.der, pins.value());
   CHECK_FALSE(miss.matched);
   CHECK(miss.leaf_sha256 == independent_sha256(p.leaf.der));
-  CHECK(miss.explanation == "the leaf (sha256 " + independent_sha256(p.leaf.der) + ") is none of the 2 pinned certificate(s)");
+  CHECK(miss.explanation == "the leaf (sha256 " + independent_sha256(p.leaf.der) + ") is none of the 2 pinned certificates");
 
   // Same key, different certificate: a pin is on the whole certificate.
   CertSpec again{{{"CN", "pinned-bot"}}};

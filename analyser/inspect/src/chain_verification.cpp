@@ -17,6 +17,11 @@ struct AnchorStore {
 
 namespace {
 
+// "1 trust anchor", "2 trust anchors": explanations are printed as they are (--explain, JSON).
+std::string count_of(size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 // Every CERTIFICATE block of a PEM text. PEM_read_bio_X509 skips blocks of other types (keys, CRLs).
 Outcome<std::vector<ossl::X509Ptr>> read_pem_certificates(std::string_view pem) {
   if (pem.size() > static_cast<size_t>(INT32_MAX)) return Error{"PEM input too large"};
@@ -150,7 +155,6 @@ ChainVerification verify_client_chain(std::span<const Der> chain, const TrustAnc
   ChainVerification result;
   result.ok = X509_verify_cert(context.get()) == 1;
   ossl::take_error();
-  std::string count = std::to_string(anchors.size());
   if (result.ok) {
     STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(context.get());
     X509* top = built ? sk_X509_value(built, sk_X509_num(built) - 1) : nullptr;
@@ -161,7 +165,7 @@ ChainVerification verify_client_chain(std::span<const Der> chain, const TrustAnc
   result.error_code = X509_STORE_CTX_get_error(context.get());
   result.error_depth = X509_STORE_CTX_get_error_depth(context.get());
   result.error = X509_verify_cert_error_string(result.error_code);
-  result.explanation = "the chain does not verify against the " + count + " trust anchor(s) at " + when + ": " +
+  result.explanation = "the chain does not verify against the " + count_of(anchors.size(), "trust anchor") + " at " + when + ": " +
                        result.error + position(result.error_depth);
   return result;
 }
@@ -178,7 +182,7 @@ PinMatch match_pinned(std::span<const uint8_t> leaf_der, const PinnedCertificate
     }
   }
   result.explanation = "the leaf (sha256 " + result.leaf_sha256 + ") is none of the " +
-                       std::to_string(pinned.pins.size()) + " pinned certificate(s)";
+                       count_of(pinned.pins.size(), "pinned certificate");
   return result;
 }
 
