@@ -23,12 +23,12 @@ half-open:ctest) count=200000 options=(--max-connections 50000) max_rss=$((160 *
                  expect="150000 connections closed early: too many open at once" ;;
 half-open:long)  count=1000000 options=() max_rss=$((512 * MiB)) max_seconds=300
                  expect="737856 connections closed early: too many open at once" ;;
-seq-gap:ctest)   count=20000 options=() max_rss=$((64 * MiB)) max_seconds=30 expect="holes given up on" ;;
-seq-gap:long)    count=200000 options=() max_rss=$((64 * MiB)) max_seconds=120 expect="holes given up on" ;;
+seq-gap:ctest)   count=20000 options=() max_rss=$((64 * MiB)) max_seconds=30 expect="given up on: too much out-of-order data in one direction" ;;
+seq-gap:long)    count=200000 options=() max_rss=$((64 * MiB)) max_seconds=120 expect="given up on: too much out-of-order data in one direction" ;;
 tiny-ooo:ctest)  count=300000 options=() max_rss=$((64 * MiB)) max_seconds=60
-                 expect="holes given up on: too much out-of-order data in one direction" ;;
+                 expect="given up on: too much out-of-order data in one direction" ;;
 tiny-ooo:long)   count=2000000 options=() max_rss=$((64 * MiB)) max_seconds=300
-                 expect="holes given up on: too much out-of-order data in one direction" ;;
+                 expect="given up on: too much out-of-order data in one direction" ;;
 storms:*)        count=200 options=() max_rss=$((64 * MiB)) max_seconds=30
                  expect="200 directions stopped at 1000 handshake and alert events: what followed is unreadable"
                  also="2400 alerts not recorded: after their sender's fatal alert, or past its first 8" ;;
