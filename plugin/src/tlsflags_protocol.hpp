@@ -32,10 +32,6 @@ struct FieldIds {
 };
 extern FieldIds g_ids;
 
-// The value tlsflags.message takes for a HelloRetryRequest: its wire type is server_hello (2), but
-// RFC 8446 §4 reserves 6 (hello_retry_request_RESERVED) for it, which keeps the two apart in filters.
-inline constexpr uint8_t kMessageHelloRetryRequest = 6;
-
 // The expert field of a catalogue rule ("tlsflags." + rule id).
 expert_field* expert_field_for(RuleId rule);
 

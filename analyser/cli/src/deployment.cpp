@@ -6,18 +6,6 @@
 namespace tlsflags::cli {
 namespace {
 
-const Event* first_event(const Timeline& timeline, EventType type, Party from, const Event* after = nullptr) {
-  bool started = after == nullptr;
-  for (const Event& event : timeline.events) {
-    if (&event == after) {
-      started = true;
-      continue;
-    }
-    if (started && event.type == type && event.from == from) return &event;
-  }
-  return nullptr;
-}
-
 std::vector<uint64_t> frames_of(std::initializer_list<uint64_t> frames) {
   std::vector<uint64_t> out;
   for (uint64_t frame : frames)
@@ -58,7 +46,7 @@ report::ServerIdentity to_report(const inspect::Outcome<inspect::IdentityCheck>&
 }
 
 std::string sni_of(const Timeline& timeline) {
-  const Event* hello = first_event(timeline, EventType::client_hello, Party::client);
+  const Event* hello = timeline.first(EventType::client_hello, Party::client);
   return hello ? hello->server_name : std::string();
 }
 
@@ -78,8 +66,8 @@ void add_identity_mismatch(const Timeline& timeline, const inspect::ConnectionIn
   if (!inspection.server_identity || !inspection.server_identity->ok()) return;
   const inspect::IdentityCheck& check = inspection.server_identity->value();
   if (check.matched) return;
-  const Event* hello = first_event(timeline, EventType::client_hello, Party::client);
-  const Event* certificate = first_event(timeline, EventType::certificate, Party::server);
+  const Event* hello = timeline.first(EventType::client_hello, Party::client);
+  const Event* certificate = timeline.first(EventType::certificate, Party::server);
   out.push_back({RuleId::deploy_server_identity_mismatch, Severity::warning,
                  "the server's certificate does not match the SNI: " + check.explanation,
                  frames_of({hello ? hello->frame : 0, certificate ? certificate->frame : 0})});
@@ -96,8 +84,8 @@ void add_unfit(const Timeline& timeline, const inspect::ConnectionInspection& in
   add(fit.authorities.fit, fit.authorities.explanation);
   add(fit.certificate_signature.fit, fit.certificate_signature.explanation);
   if (message.empty()) return;
-  const Event* request = first_event(timeline, EventType::certificate_request, Party::server);
-  const Event* answer = request ? first_event(timeline, EventType::certificate, Party::client, request) : nullptr;
+  const Event* request = timeline.first(EventType::certificate_request, Party::server);
+  const Event* answer = request ? timeline.first(EventType::certificate, Party::client, request) : nullptr;
   out.push_back({RuleId::deploy_client_certificate_unfit, Severity::info,
                  "the client's certificate does not fit the CertificateRequest: " + message,
                  frames_of({request ? request->frame : 0, answer ? answer->frame : 0})});

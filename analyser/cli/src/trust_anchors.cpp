@@ -7,16 +7,10 @@
 namespace tlsflags::cli {
 namespace {
 
-Event* first_certificate_request(Timeline& timeline) {
-  for (Event& event : timeline.events)
-    if (event.type == EventType::certificate_request && event.from == Party::server) return &event;
-  return nullptr;
-}
-
 // The rule compares the union of what a server advertised per kind of CertificateRequest, so one
 // representative with the union stands for all the connections of its kind seen so far.
 void add_anchors(Timeline& representative, const Timeline& input) {
-  Event* into = first_certificate_request(representative);
+  Event* into = representative.first(EventType::certificate_request, Party::server);
   const Event* from = input.first(EventType::certificate_request, Party::server);
   if (!into || !from) return;
   std::vector<std::string>& anchors = into->certificate_authorities;
@@ -44,17 +38,10 @@ std::optional<Timeline> trust_anchors_input(const Timeline& timeline) {
   return slim;
 }
 
-// The same test as cr_accepted_flag() in analyser/core/src/rules.cpp: it decides which representative a
-// connection joins, and must agree with the rule.
+// The grouping of the rule itself (rules.hpp), so a connection joins the representative it would join there.
 bool TrustAnchorsJudge::accepts_flag(const Timeline& input) const {
-  auto has_rca = [&](const Event* e) {
-    return e && e->flags && e->flags->decoded.flags.contains(rules_.request_client_auth_flag);
-  };
-  const Event* last_hello = nullptr;  // after an HRR, the second ClientHello is the one answered
-  for (const Event& e : input.events)
-    if (e.type == EventType::client_hello) last_hello = &e;
-  return has_rca(input.first(EventType::certificate_request, Party::server)) ||
-         (rules_.profile == Profile::draft02 && has_rca(last_hello));
+  const Event* request = input.first(EventType::certificate_request, Party::server);
+  return request && certificate_request_accepts_flag(input, *request, rules_);
 }
 
 // judge_across_connections() over (the server's representatives, this connection) finds exactly what it

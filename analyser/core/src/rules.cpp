@@ -90,18 +90,13 @@ struct Reaction {
   const Event* evidence = nullptr;  // the alert, message, FIN/RST, or where visibility was lost
 };
 
-bool is_closure_alert(const Event& e) {
-  // RFC 8446 §6.1: close_notify and user_canceled are the only non-error alerts.
-  return e.alert_description == alert_close_notify || e.alert_description == 90;
-}
-
 Reaction reaction_of(const Timeline& t, Party receiver, const Event* received) {
   for (size_t i = index_of(t, received) + 1; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
     if (e.type == EventType::capture_end) return {ReactionKind::unknown, &e};
     if (e.from != receiver) continue;
     if (e.type == EventType::alert)
-      return {is_closure_alert(e) ? ReactionKind::closed : ReactionKind::fatal_alert, &e};
+      return {e.is_error_alert() ? ReactionKind::fatal_alert : ReactionKind::closed, &e};
     if (e.type == EventType::fin || e.type == EventType::rst) return {ReactionKind::closed, &e};
     if (e.type == EventType::unreadable || e.type == EventType::gap) return {ReactionKind::unknown, &e};
     // Application data proves nothing: after the handshake it may have been written before the message
@@ -150,7 +145,7 @@ class Checker {
   const Event* client_obliged_to_abort_by_ = nullptr;
 
   uint16_t rca() const { return cfg_.request_client_auth_flag; }
-  bool has_rca(const Event* e) const { return e && e->flags && e->flags->decoded.flags.contains(rca()); }
+  bool has_rca(const Event* e) const { return carries_flag(e, rca()); }
   bool client_offered() const { return has_rca(m_.final_ch()); }
   bool draft02() const { return cfg_.profile == Profile::draft02; }
   // A CertificateRequest that accepts request_client_auth: echoed (rfc), or any CR after a flagged
@@ -220,7 +215,7 @@ bool Checker::server_flight_visible(std::string& reason) const {
     }
     bool server_ended = e.from == Party::server &&
                         (e.type == EventType::alert || e.type == EventType::fin || e.type == EventType::rst);
-    bool client_ended = e.from == Party::client && e.type == EventType::alert && !is_closure_alert(e);
+    bool client_ended = e.from == Party::client && e.is_error_alert();
     if (server_ended || client_ended) return true;
   }
   reason = visibility_reason(t_, nullptr, "the server's handshake flight");
@@ -230,7 +225,7 @@ bool Checker::server_flight_visible(std::string& reason) const {
 void Checker::run() {
   check_encodings();
   const Event* sh = m_.sh;
-  if (sh && sh->selected_version != 0 && sh->selected_version < 0x0304) {
+  if (sh && is_before_tls13(sh->selected_version)) {
     // TLS 1.2 or older: TLS Flags is a TLS 1.3 extension; only the client's own encoding is judged.
     if (client_offered())
       broken(RuleId::rca_tls12_negotiated,
@@ -538,9 +533,16 @@ Judgement judge(const Timeline& timeline, const RuleConfig& config) {
   if (flags_seen) checker.run();  // without TLS Flags there is nothing to judge: not-applicable
   checker.summarise_rca();
   const Event* sh = timeline.first(EventType::server_hello, Party::server);
-  bool tls12 = sh && sh->selected_version != 0 && sh->selected_version < 0x0304;
+  bool tls12 = sh && is_before_tls13(sh->selected_version);
   out.verdict = verdict_from(out.findings, out.undecided, flags_seen, tls12);
   return out;
+}
+
+bool certificate_request_accepts_flag(const Timeline& t, const Event& cr, const RuleConfig& config) {
+  // After an HRR, the second (the last) ClientHello is the one the server answered.
+  const Event* last_ch = t.last(EventType::client_hello, Party::client);
+  return cr.carries_flag(config.request_client_auth_flag) ||
+         (config.profile == Profile::draft02 && carries_flag(last_ch, config.request_client_auth_flag));
 }
 
 // RCA §4: trust anchors for flagged requests should be disjoint from the others. Judged per server
@@ -558,16 +560,6 @@ struct ServerAnchors {
   bool reported = false;
 };
 
-bool cr_accepted_flag(const Timeline& t, const Event& cr, const RuleConfig& config) {
-  auto has_rca = [&](const Event* e) {
-    return e && e->flags && e->flags->decoded.flags.contains(config.request_client_auth_flag);
-  };
-  const Event* last_ch = nullptr;  // after an HRR, the second ClientHello is the one answered
-  for (const Event& e : t.events)
-    if (e.type == EventType::client_hello) last_ch = &e;
-  return has_rca(&cr) || (config.profile == Profile::draft02 && has_rca(last_ch));
-}
-
 size_t shared_count(const std::set<std::string>& a, const std::set<std::string>& b) {
   size_t n = 0;
   for (const std::string& ca : a) n += b.count(ca);
@@ -583,7 +575,7 @@ std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Tim
     const Timeline& t = *timelines[i];
     const Event* cr = t.first(EventType::certificate_request, Party::server);
     if (!cr || cr->certificate_authorities.empty()) continue;
-    bool accepted = cr_accepted_flag(t, *cr, config);
+    bool accepted = certificate_request_accepts_flag(t, *cr, config);
     ServerAnchors& server = servers[t.server.to_string()];
     AdvertisedAnchors& mine = server.by_accepted[accepted];
     if (mine.cas.empty()) mine = {{}, i, cr->frame};

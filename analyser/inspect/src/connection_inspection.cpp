@@ -7,8 +7,6 @@
 namespace tlsflags::inspect {
 namespace {
 
-using Events = std::vector<Event>;
-
 // A day of traffic presents the same few certificates thousands of times, and parsing one (d2i_X509,
 // public key decoding) costs far more than the rest of a connection's analysis (docs/performance.md).
 // Results depend only on their inputs, so each thread remembers them by the exact input bytes; the
@@ -79,18 +77,6 @@ CertificateRequestFit fit_of(const Event& request, const Event& answer) {
   return memo.get(key, [&] { return check_certificate_request_fit(request, answer); });
 }
 
-const Event* first_after(const Events& events, const Event* after, EventType type, Party from) {
-  bool started = after == nullptr;
-  for (const Event& event : events) {
-    if (&event == after) {
-      started = true;
-      continue;
-    }
-    if (started && event.type == type && event.from == from) return &event;
-  }
-  return nullptr;
-}
-
 bool has_der(const Event* certificate) {
   return certificate != nullptr && certificate->certificate_entries > 0 && !certificate->certificate_chain_der.empty();
 }
@@ -121,8 +107,8 @@ void judge_client_certificate(ConnectionInspection& out, const Event& certificat
 }
 
 void judge_server_identity(ConnectionInspection& out, const Timeline& timeline, const InspectOptions& options) {
-  const Event* hello = first_after(timeline.events, nullptr, EventType::client_hello, Party::client);
-  const Event* certificate = first_after(timeline.events, nullptr, EventType::certificate, Party::server);
+  const Event* hello = timeline.first(EventType::client_hello, Party::client);
+  const Event* certificate = timeline.first(EventType::certificate, Party::server);
   if (hello == nullptr || !has_der(certificate)) return;
   if (hello->ech_outer) {
     // With ECH the SNI on the wire is the outer public name; the name the client meant is inside.
@@ -137,9 +123,8 @@ void judge_server_identity(ConnectionInspection& out, const Timeline& timeline, 
 
 ConnectionInspection inspect_connection(const Timeline& timeline, const InspectOptions& options) {
   ConnectionInspection out;
-  const Events& events = timeline.events;
-  const Event* request = first_after(events, nullptr, EventType::certificate_request, Party::server);
-  const Event* answer = request ? first_after(events, request, EventType::certificate, Party::client) : nullptr;
+  const Event* request = timeline.first(EventType::certificate_request, Party::server);
+  const Event* answer = request ? timeline.first(EventType::certificate, Party::client, request) : nullptr;
   out.server_reaction = classify_server_reaction(timeline);
   if (request && answer) out.fit = fit_of(*request, *answer);
   if (has_der(answer)) {

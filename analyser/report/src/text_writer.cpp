@@ -176,12 +176,8 @@ std::string handshake_name(EventType type) {
 }
 
 std::string version_name(uint16_t version) {
-  switch (version) {
-    case 0x0304: return "TLS 1.3";
-    case 0x0303: return "TLS 1.2";
-    case 0x0302: return "TLS 1.1";
-    case 0x0301: return "TLS 1.0";
-  }
+  std::string_view number = version_number(version);
+  if (!number.empty()) return "TLS " + std::string(number);
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "0x%04x", version);
   return buffer;

@@ -109,6 +109,11 @@ struct CrossConnectionFinding {
   size_t connection_index;
   Finding finding;
 };
+// Whether the CertificateRequest `cr` of `timeline` accepted request_client_auth, as
+// rca.server.trust-anchors-shared groups them: it echoes the flag, or (draft-02) follows a flagged
+// ClientHello. tlsflags-check's streaming form of that rule must group connections the same way.
+bool certificate_request_accepts_flag(const Timeline& timeline, const Event& cr, const RuleConfig& config);
+
 std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const> timelines,
                                                              const RuleConfig& config);
 
