@@ -337,6 +337,35 @@ TEST_CASE("rca.tls12-negotiated (info): TLS 1.2 is not-applicable", "[rules][ver
   CHECK(j.verdict == Verdict::not_applicable);
 }
 
+TEST_CASE("Judgement::add: a finding added after judge() gets the verdict judge() would give", "[rules][verdict]") {
+  Finding warning{RuleId::deploy_server_identity_mismatch, Severity::warning, "mismatch", {1, 4}};
+  SECTION("an info keeps pass, a warning makes it warn") {
+    Judgement j = judge_rfc(Story::accepted());
+    j.add({RuleId::deploy_client_certificate_unfit, Severity::info, "unfit", {5, 6}});
+    CHECK(j.verdict == Verdict::pass);
+    j.add(warning);
+    CHECK(j.verdict == Verdict::warn);
+    CHECK(j.findings.size() == 2);
+  }
+  SECTION("TLS 1.2, 1.1 and 1.0 alike stay not-applicable after a warning (docs/rules.md rca.tls12-negotiated)") {
+    for (uint16_t version : {kTls12, kTls11, kTls10}) {
+      Story s;
+      s.ch({80}).sh({}, version).end();
+      Judgement j = judge_rfc(s);
+      CHECK(j.before_tls13);
+      j.add(warning);
+      CHECK(j.verdict == Verdict::not_applicable);
+    }
+  }
+  SECTION("without a TLS Flags extension the connection stays not-applicable") {
+    Story s;
+    s.ch().sh().ee().server_flight().cfin().end();
+    Judgement j = judge_rfc(s);
+    j.add(warning);
+    CHECK(j.verdict == Verdict::not_applicable);
+  }
+}
+
 TEST_CASE("undecidable whenever the deciding messages are hidden", "[rules][verdict]") {
   SECTION("no secrets: the server's flight is unreadable") {
     Story s;

@@ -117,7 +117,7 @@ report::ConnectionResult judge_connection(const Timeline& timeline, const Analys
   const inspect::ConnectionInspection inspection = inspect_timeline(timeline, inputs);
   result.deployment = to_report(timeline, inspection, settings.keep_explain);
   for (Finding& finding : deployment_findings(timeline, inspection))
-    report::add_deployment_finding(result, std::move(finding));
+    result.judgement.add(std::move(finding));
   return result;
 }
 

@@ -1,7 +1,7 @@
 // Deployment debugging (issue 8): what the certificates on the wire say about a request_client_auth
 // deployment, from analyser/inspect, turned into the report's plain data and into the deploy.* findings.
 // judge() stays a pure function of the timeline; these findings depend on the user's --trust-anchors and
-// --pinned files, so tlsflags-check adds them to the Judgement itself (verdicts follow verdict_from).
+// --pinned files, so tlsflags-check adds them to the Judgement itself (Judgement::add keeps the verdict).
 #pragma once
 
 #include <optional>

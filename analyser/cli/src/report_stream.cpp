@@ -127,14 +127,14 @@ report::RunSummary ReportStream::finish() {
 void ReportStream::attach_finding(uint64_t ticket, Finding finding, uint64_t current_ticket,
                                   report::ConnectionResult& current) {
   if (ticket == current_ticket) {
-    report::add_cross_connection_finding(current, std::move(finding));
+    current.judgement.add(std::move(finding));
     return;
   }
   // Entries are in ticket order, and a waiting connection is the first entry with its ticket.
   auto held = std::lower_bound(pending_.begin(), pending_.end(), ticket,
                                [](const Entry& e, uint64_t t) { return e.ticket < t; });
   if (held == pending_.end() || held->ticket != ticket || !held->waiting || !held->connection) return;  // never
-  report::add_cross_connection_finding(*held->connection, std::move(finding));
+  held->connection->judgement.add(std::move(finding));
   held->waiting = false;
 }
 

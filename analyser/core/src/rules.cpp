@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <utility>
 
 namespace tlsflags {
 namespace {
@@ -533,9 +534,15 @@ Judgement judge(const Timeline& timeline, const RuleConfig& config) {
   if (flags_seen) checker.run();  // without TLS Flags there is nothing to judge: not-applicable
   checker.summarise_rca();
   const Event* sh = timeline.first(EventType::server_hello, Party::server);
-  bool tls12 = sh && is_before_tls13(sh->selected_version);
-  out.verdict = verdict_from(out.findings, out.undecided, flags_seen, tls12);
+  out.flags_seen = flags_seen;
+  out.before_tls13 = sh && is_before_tls13(sh->selected_version);
+  out.verdict = verdict_from(out.findings, out.undecided, out.flags_seen, out.before_tls13);
   return out;
+}
+
+void Judgement::add(Finding finding) {
+  findings.push_back(std::move(finding));
+  verdict = verdict_from(findings, undecided, flags_seen, before_tls13);
 }
 
 bool certificate_request_accepts_flag(const Timeline& t, const Event& cr, const RuleConfig& config) {

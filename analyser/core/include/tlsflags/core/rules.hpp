@@ -98,6 +98,14 @@ struct Judgement {
   std::vector<Undecided> undecided;
   Verdict verdict = Verdict::not_applicable;
   RcaSummary rca;
+  // What the verdict depends on besides findings and undecided rules (docs/rules.md "How the engine
+  // judges"): set by judge(), so that a finding added later gets the same verdict judge() would give.
+  bool flags_seen = false;
+  bool before_tls13 = false;  // the ServerHello selected TLS 1.2, 1.1 or 1.0
+
+  // Adds a finding judged outside judge() (deploy.*, rca.server.trust-anchors-shared); the verdict
+  // follows, so no caller recomputes it.
+  void add(Finding finding);
 };
 
 // Judges one connection. Deterministic; safe to call again as events are appended (the plugin does).

@@ -79,12 +79,6 @@ struct ConnectionResult {
 // Reduces a judged timeline to its result. `keep_events` keeps the events for --events / --explain.
 ConnectionResult make_connection_result(const Timeline& timeline, Judgement judgement, bool keep_events);
 
-// Adds a finding that only many connections together reveal (rca.server.trust-anchors-shared) and
-// recomputes the verdict as design.md "Verdicts" says.
-void add_cross_connection_finding(ConnectionResult& result, Finding finding);
-// The same for the deployment findings (deploy.*), which tlsflags-check computes outside judge().
-void add_deployment_finding(ConnectionResult& result, Finding finding);
-
 struct FileResult {
   std::string file;
   std::optional<std::string> read_error;  // set when the capture could not be read (fully)
