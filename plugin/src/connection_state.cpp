@@ -4,7 +4,7 @@
 #include <new>
 
 #include "tlsflags/inspect/certificate.hpp"
-#include "tlsflags/inspect/server_reaction.hpp"
+#include "tlsflags/core/server_reaction.hpp"
 #include "tlsflags_protocol.hpp"
 #include "wireshark_compat.hpp"
 
@@ -266,7 +266,7 @@ class FrameRecorder {
   // from the end of the capture has no such frame, and the plugin never sees the capture end: not shown.
   void record_server_reaction(FrameRecord& record) {
     if (c_.reaction_shown) return;
-    const auto reaction = inspect::classify_server_reaction(c_.timeline);
+    const auto reaction = classify_server_reaction(c_.timeline);
     if (!reaction || reaction->frame != frame() || reaction->inferred) return;
     record.server_reaction = copy_text(reaction->to_string());
     c_.reaction_shown = true;

@@ -112,12 +112,13 @@ void add_capture_warnings(const capture::CaptureDiagnostics& d, std::vector<std:
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings) {
   static const DeploymentInputs kNoInputs;
   const DeploymentInputs& inputs = settings.deployment ? *settings.deployment : kNoInputs;
-  report::ConnectionResult result =
-      report::make_connection_result(timeline, judge(timeline, settings.rules), settings.keep_events);
   const inspect::ConnectionInspection inspection = inspect_timeline(timeline, inputs);
-  result.deployment = to_report(timeline, inspection, settings.keep_explain);
-  for (Finding& finding : deployment_findings(timeline, inspection))
-    result.judgement.add(std::move(finding));
+  Judgement judgement = judge(timeline, settings.rules);
+  add_deployment_findings(judgement, timeline, certificate_facts(inspection));
+  report::Deployment deployment = to_report(timeline, inspection, judgement, settings.keep_explain);
+  report::ConnectionResult result =
+      report::make_connection_result(timeline, std::move(judgement), settings.keep_events);
+  result.deployment = std::move(deployment);
   return result;
 }
 

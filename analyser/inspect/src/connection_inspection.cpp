@@ -81,10 +81,6 @@ bool has_der(const Event* certificate) {
   return certificate != nullptr && certificate->certificate_entries > 0 && !certificate->certificate_chain_der.empty();
 }
 
-void add_warning(ConnectionInspection& out, std::optional<std::string> text) {
-  if (text) out.warnings.push_back(std::move(*text));
-}
-
 void verify_against_anchors(ConnectionInspection& out, const Event& certificate, const InspectOptions& options) {
   if (!options.capture_start_epoch) {
     out.notes.push_back("no capture start time: the client's chain was not verified against the trust anchors");
@@ -95,15 +91,11 @@ void verify_against_anchors(ConnectionInspection& out, const Event& certificate,
   out.chain = verify_client_chain(certificate.certificate_chain_der, *options.trust_anchors, at);
 }
 
-void judge_client_certificate(ConnectionInspection& out, const Event& certificate, const InspectOptions& options) {
+void describe_client_certificate(ConnectionInspection& out, const Event& certificate, const InspectOptions& options) {
   const Der& leaf = certificate.certificate_chain_der.front();
   out.client_certificate = described(leaf);
   if (options.trust_anchors) verify_against_anchors(out, certificate, options);
   if (options.pinned) out.pin = match_pinned(leaf, *options.pinned);
-  if (!out.server_reaction || !out.client_certificate->ok()) return;
-  const CertificateDetails& details = out.client_certificate->value();
-  if (out.chain) add_warning(out, accepted_despite_anchors(*out.server_reaction, *out.chain, details));
-  if (out.pin) add_warning(out, accepted_despite_pins(*out.server_reaction, *out.pin, details));
 }
 
 void judge_server_identity(ConnectionInspection& out, const Timeline& timeline, const InspectOptions& options) {
@@ -128,7 +120,7 @@ ConnectionInspection inspect_connection(const Timeline& timeline, const InspectO
   out.server_reaction = classify_server_reaction(timeline);
   if (request && answer) out.fit = fit_of(*request, *answer);
   if (has_der(answer)) {
-    judge_client_certificate(out, *answer, options);
+    describe_client_certificate(out, *answer, options);
   } else if (answer && answer->certificate_entries > 0) {
     out.notes.push_back("the capture source did not keep the client's certificate: its details are not available");
   }
@@ -168,7 +160,7 @@ void explain_fit(std::vector<std::string>& lines, const CertificateRequestFit& f
 
 }  // namespace
 
-std::vector<std::string> ConnectionInspection::explain_lines() const {
+std::vector<std::string> ConnectionInspection::explain_lines(std::span<const std::string> warnings) const {
   std::vector<std::string> lines;
   if (client_certificate) explain_certificate(lines, *client_certificate);
   if (fit) explain_fit(lines, *fit);
