@@ -7,7 +7,6 @@
 
 #include "tlsflags/capture/capture_reader.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
-#include "trust_anchors.hpp"
 
 namespace tlsflags::cli {
 namespace {
@@ -130,7 +129,7 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
   auto judge_one = [&](Timeline&& timeline) {
     timeline.file = path;  // the name as the user gave it, which is what the reports show
     const uint64_t last_frame = timeline.last_frame;
-    order.add({judge_connection(timeline, settings), trust_anchors_input(timeline)});
+    order.add({judge_connection(timeline, settings), trust_anchors_input(timeline, settings.rules)});
     // A connection opened later starts at the frame being read or after it, which is at or after the
     // last frame of the one that just ended.
     order.release_before(std::min(open->earliest_open_frame().value_or(UINT64_MAX), last_frame));

@@ -10,6 +10,7 @@
 #include "options.hpp"
 #include "tlsflags/capture/capture_limits.hpp"
 #include "tlsflags/core/rules.hpp"
+#include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/report/result.hpp"
 #include "tlsflags/report/writer.hpp"
 #include "tlsflags/tls/keylog.hpp"
@@ -29,7 +30,7 @@ struct AnalysisSettings {
 // One judged connection on its way to the report.
 struct JudgedConnection {
   report::ConnectionResult result;
-  std::optional<Timeline> trust_anchors;  // trust_anchors_input(): what the cross-connection rule reads
+  std::optional<TrustAnchorsInput> trust_anchors;  // what the cross-connection rule reads (trust_anchors.hpp)
 };
 // Receives a capture's connections in the report's order (report::comes_before), while it is read.
 using ConnectionSink = std::function<void(JudgedConnection&&)>;

@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -12,11 +13,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "analysis.hpp"
 #include "key_log_follower.hpp"
 #include "report_stream.hpp"
 #include "tlsflags/capture/live_capture.hpp"
+#include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/report/escape.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 
@@ -104,7 +107,8 @@ class LiveRun {
       : options_(options),
         follower_(keys_),
         settings_(settings_for(options, keys_, inputs)),
-        writer_(report::make_writer(options.format, out, writer_options_for(options))) {
+        writer_(report::make_writer(options.format, out, writer_options_for(options))),
+        anchors_(settings_.rules) {
     file_.file = "live:" + *options.interface;
     follow_key_logs(options, follower_);
     follower_.poll();
@@ -129,12 +133,28 @@ class LiveRun {
   void report(Timeline&& timeline) {
     timeline.file = file_.file;
     report::ConnectionResult result = judge_connection(timeline, settings_);
+    judge_trust_anchors(timeline, result);
     if (writer_->live_connection(result)) {
       streamed_ = true;
       streamed_summary_.add_connection(result);  // written: only its counts are kept, however long the capture runs
       return;
     }
+    kept_tickets_.push_back(tickets_ - 1);
     file_.connections.push_back(std::move(result));  // SARIF, JUnit: written whole at the end
+  }
+
+  // rca.server.trust-anchors-shared, by the run's one judge (tlsflags/core/trust_anchors.hpp). The
+  // finding belongs on the server's first accepting connection; a live report cannot wait for the end,
+  // so when that one has been written already the finding goes on the connection that completed the
+  // overlap (docs/debugging.md "7. Watching live").
+  void judge_trust_anchors(const Timeline& timeline, report::ConnectionResult& result) {
+    const uint64_t ticket = tickets_++;
+    TrustAnchorsJudge::Outcome outcome = anchors_.observe(timeline, ticket);
+    if (!outcome.finding_for) return;
+    auto kept = std::find(kept_tickets_.begin(), kept_tickets_.end(), *outcome.finding_for);
+    report::ConnectionResult& owner =
+        kept == kept_tickets_.end() ? result : file_.connections[kept - kept_tickets_.begin()];
+    owner.judgement.add(std::move(outcome.finding));
   }
 
   // What a user needs to trust the run: how much was seen, and whether the kernel had to drop any of it.
@@ -179,6 +199,9 @@ class LiveRun {
   report::FileResult file_;  // the connections, for a format that cannot stream
   bool streamed_ = false;
   report::SummaryBuilder streamed_summary_;  // the counts of the connections already written
+  TrustAnchorsJudge anchors_;
+  uint64_t tickets_ = 0;                // connections judged so far
+  std::vector<uint64_t> kept_tickets_;  // the ticket of each connection in file_.connections
 };
 
 }  // namespace

@@ -85,7 +85,7 @@ void ReportStream::connection(JudgedConnection&& judged) {
   report::ConnectionResult result = std::move(judged.result);
   bool waiting = false;
   if (judged.trust_anchors) {
-    TrustAnchorsJudge::Outcome outcome = anchors_.observe(std::move(*judged.trust_anchors), ticket);
+    TrustAnchorsJudge::Outcome outcome = anchors_.observe(*judged.trust_anchors, ticket);
     if (outcome.finding_for) attach_finding(*outcome.finding_for, std::move(outcome.finding), ticket, result);
     waiting = outcome.may_get_finding_later;
   }

@@ -22,7 +22,7 @@
 #include <string>
 
 #include "analysis.hpp"
-#include "trust_anchors.hpp"
+#include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/report/writer.hpp"
 
 namespace tlsflags::cli {

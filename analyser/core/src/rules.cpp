@@ -4,10 +4,9 @@
 // Finding (the rule is broken and the evidence is visible), or adds an Undecided (the rule applies but
 // what decides it was not visible). Verdicts follow from those alone, so a verdict is never guessed.
 #include "tlsflags/core/rules.hpp"
+#include "tlsflags/core/trust_anchors.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <utility>
 
 namespace tlsflags {
@@ -552,57 +551,15 @@ bool certificate_request_accepts_flag(const Timeline& t, const Event& cr, const 
          (config.profile == Profile::draft02 && carries_flag(last_ch, config.request_client_auth_flag));
 }
 
-// RCA §4: trust anchors for flagged requests should be disjoint from the others. Judged per server
-// over every connection given, in order. The finding lands on the connection whose CertificateRequest
-// accepted request_client_auth: the rule is about that acceptance, and the other connection may carry
-// no TLS Flags at all.
-namespace {
-struct AdvertisedAnchors {
-  std::set<std::string> cas;
-  size_t connection = 0;
-  uint64_t frame = 0;
-};
-struct ServerAnchors {
-  std::map<bool, AdvertisedAnchors> by_accepted;  // true: the CR accepted request_client_auth
-  bool reported = false;
-};
-
-size_t shared_count(const std::set<std::string>& a, const std::set<std::string>& b) {
-  size_t n = 0;
-  for (const std::string& ca : a) n += b.count(ca);
-  return n;
-}
-}  // namespace
-
+// RCA §4: trust anchors for flagged requests should be disjoint from the others. The streaming judge
+// (trust_anchors.hpp) over the whole list, so that a run and a list give the same findings.
 std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const> timelines,
                                                              const RuleConfig& config) {
-  std::map<std::string, ServerAnchors> servers;
+  TrustAnchorsJudge judge(config);
   std::vector<CrossConnectionFinding> out;
   for (size_t i = 0; i < timelines.size(); ++i) {
-    const Timeline& t = *timelines[i];
-    const Event* cr = t.first(EventType::certificate_request, Party::server);
-    if (!cr || cr->certificate_authorities.empty()) continue;
-    bool accepted = certificate_request_accepts_flag(t, *cr, config);
-    ServerAnchors& server = servers[t.server.to_string()];
-    AdvertisedAnchors& mine = server.by_accepted[accepted];
-    if (mine.cas.empty()) mine = {{}, i, cr->frame};
-    mine.cas.insert(cr->certificate_authorities.begin(), cr->certificate_authorities.end());
-    auto other = server.by_accepted.find(!accepted);
-    if (server.reported || other == server.by_accepted.end()) continue;
-    size_t shared = shared_count(mine.cas, other->second.cas);
-    if (shared == 0) continue;
-    server.reported = true;
-    const AdvertisedAnchors& flagged = accepted ? mine : other->second;
-    const AdvertisedAnchors& plain = accepted ? other->second : mine;
-    const Timeline& ft = *timelines[flagged.connection];
-    const Timeline& pt = *timelines[plain.connection];
-    const RuleInfo& info = rule_info(RuleId::rca_server_trust_anchors_shared);
-    std::string msg = "server " + t.server.to_string() + " advertises " + std::to_string(shared) +
-                      " of the same certificate_authorities in the CertificateRequest that accepted "
-                      "request_client_auth (" + ft.file + " frame " + std::to_string(flagged.frame) +
-                      ") and in one that did not (" + pt.file + " frame " + std::to_string(plain.frame) +
-                      "): the trust anchors should be disjoint (" + std::string(info.source) + ")";
-    out.push_back({flagged.connection, {info.id, info.severity, msg, {flagged.frame}}});
+    TrustAnchorsJudge::Outcome outcome = judge.observe(*timelines[i], i);
+    if (outcome.finding_for) out.push_back({static_cast<size_t>(*outcome.finding_for), std::move(outcome.finding)});
   }
   return out;
 }

@@ -112,16 +112,17 @@ struct Judgement {
 Judgement judge(const Timeline& timeline, const RuleConfig& config);
 
 // rca.server.trust-anchors-shared over many connections: findings per server, keyed by the index of
-// the connection whose CertificateRequest completes the overlap.
+// the connection whose CertificateRequest accepted request_client_auth (trust_anchors.hpp).
 struct CrossConnectionFinding {
   size_t connection_index;
   Finding finding;
 };
 // Whether the CertificateRequest `cr` of `timeline` accepted request_client_auth, as
 // rca.server.trust-anchors-shared groups them: it echoes the flag, or (draft-02) follows a flagged
-// ClientHello. tlsflags-check's streaming form of that rule must group connections the same way.
+// ClientHello.
 bool certificate_request_accepts_flag(const Timeline& timeline, const Event& cr, const RuleConfig& config);
 
+// TrustAnchorsJudge (trust_anchors.hpp) over the whole list, in order.
 std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const> timelines,
                                                              const RuleConfig& config);
 
