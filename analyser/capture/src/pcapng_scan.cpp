@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "byte_reader.hpp"
-
 namespace tlsflags::capture {
 namespace {
 
