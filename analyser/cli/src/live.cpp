@@ -125,6 +125,8 @@ class LiveRun {
     live.on_tick = [this] { follower_.poll(); };
     const capture::LiveResult result = capture::read_live(pcap, tracker, live, g_stop);
     if (!result.ok) file_.read_error = result.error;
+    add_capture_anomalies(result.diagnostics, anomalies_);
+    add_timeline_anomalies(tracker.stats(), anomalies_);
     say_capture_totals(result);
     return finish();
   }
@@ -166,15 +168,14 @@ class LiveRun {
       line += "; dropped " + std::to_string(result.kernel_drops) + " by the kernel (buffer full), " +
               std::to_string(result.interface_drops) + " by the interface";
     say(line);
-    std::vector<std::string> warnings;
-    add_capture_warnings(result.diagnostics, warnings);
-    for (const std::string& warning : warnings) say("warning: " + warning);
+    for (const report::Anomaly& anomaly : anomalies_) say("warning: " + anomaly.message);
   }
 
   int finish() {
     if (file_.read_error) say("capture on " + *options_.interface + " failed: " + *file_.read_error);
     for (const tls::KeyLogWarning& warning : keys_.warnings()) say("key log " + warning.to_string());
     report::sort_connections(file_);
+    writer_->anomalies(file_.file, anomalies_);  // after the connections streamed, before the summary
     std::vector<report::FileResult> files{file_};
     report::RunSummary summary;
     if (streamed_) {
@@ -202,6 +203,7 @@ class LiveRun {
   TrustAnchorsJudge anchors_;
   uint64_t tickets_ = 0;                // connections judged so far
   std::vector<uint64_t> kept_tickets_;  // the ticket of each connection in file_.connections
+  std::vector<report::Anomaly> anomalies_;  // caps hit, timelines cut: stderr and the report
 };
 
 }  // namespace

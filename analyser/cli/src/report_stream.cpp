@@ -185,11 +185,13 @@ void ReportStream::enqueue_settled(report::ConnectionResult&& connection) {
 }
 
 void ReportStream::write_file_end(FileEnd&& end) {
-  if (streams_lines_) return;  // JSON Lines has nothing per file
-  file_.file = std::move(end.file);
-  file_.read_error = std::move(end.read_error);
-  writer_->file(file_);
-  file_ = {};
+  if (!streams_lines_) {  // JSON Lines wrote the file's connections already
+    file_.file = end.file;
+    file_.read_error = std::move(end.read_error);
+    writer_->file(file_);
+    file_ = {};
+  }
+  writer_->anomalies(end.file, end.anomalies);
 }
 
 void ReportStream::drain() {

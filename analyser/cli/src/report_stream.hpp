@@ -31,6 +31,7 @@ namespace tlsflags::cli {
 struct FileEnd {
   std::string file;
   std::optional<std::string> read_error;
+  std::vector<report::Anomaly> anomalies;  // written after the file's connections (docs/output.md)
 };
 
 // Rendered output waiting behind a held connection: in memory up to a limit, then in a temporary file.
