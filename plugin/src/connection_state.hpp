@@ -45,7 +45,7 @@ struct ConnectionLinks {
   uint32_t client_certificate;     // the client's Certificate answering a CertificateRequest
 };
 
-// The client certificate's details (design.md `rca.client_certificate_details`), as wmem strings.
+// The client certificate's details (docs/output.md `rca.client_certificate_details`), as wmem strings.
 struct CertificateDetailsRecord {
   const char* subject;
   const char* issuer;

@@ -142,7 +142,7 @@ void add_generated_string(proto_tree* tree, tvbuff_t* tvb, int hf, const char* v
   proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, 0, 0, value));
 }
 
-// The client's certificate, under the frame's TLS Flags node (design.md `rca.client_certificate_details`).
+// The client's certificate, under the frame's TLS Flags node (docs/output.md `rca.client_certificate_details`).
 void add_certificate_details(proto_tree* sub, tvbuff_t* tvb, const CertificateDetailsRecord& d) {
   add_generated_string(sub, tvb, g_ids.certificate_subject, d.subject);
   add_generated_string(sub, tvb, g_ids.certificate_issuer, d.issuer);

@@ -1,4 +1,4 @@
-// Registration of protocol "tlsflags" (design.md "Plugin (contract)": fields, expert fields and
+// Registration of protocol "tlsflags" (docs/plugin.md "Fields", "Expert info": fields, expert fields and
 // preferences are named exactly as there) and the postdissector itself.
 #include "tlsflags_protocol.hpp"
 

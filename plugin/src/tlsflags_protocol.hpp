@@ -1,5 +1,5 @@
 // The registered protocol "tlsflags": its field, subtree and expert ids and its preferences
-// (design.md "Plugin (contract)"). Registration lives in tlsflags_protocol.cpp; everything else reads
+// (docs/plugin.md). Registration lives in tlsflags_protocol.cpp; everything else reads
 // these ids.
 #pragma once
 

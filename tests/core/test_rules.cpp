@@ -38,7 +38,7 @@ constexpr uint8_t illegal_parameter = alert_illegal_parameter;
 
 }  // namespace
 
-TEST_CASE("catalogue: every rule id of design.md, in order, with its severity", "[rules]") {
+TEST_CASE("catalogue: every rule id of docs/rules.md, in order, with its severity", "[rules]") {
   auto cat = rule_catalogue();
   REQUIRE(cat.size() == 23);
   for (size_t i = 0; i < cat.size(); ++i) CHECK(static_cast<size_t>(cat[i].id) == i);
@@ -47,7 +47,7 @@ TEST_CASE("catalogue: every rule id of design.md, in order, with its severity", 
   CHECK(rule_info(RuleId::rca_server_cr_without_ack).severity == Severity::info);
   CHECK(rule_info(RuleId::rca_client_slow_certificate).severity == Severity::info);
   CHECK(rule_info(RuleId::rca_tls12_negotiated).severity == Severity::info);
-  // The deployment findings come last, so the ids of design.md keep their numbers.
+  // The deployment findings come last, so the ids of docs/rules.md keep their numbers.
   CHECK(static_cast<size_t>(RuleId::rca_tls12_negotiated) == 19);
   CHECK(rule_info(RuleId::deploy_client_certificate_not_trusted).severity == Severity::warning);
   CHECK(rule_info(RuleId::deploy_server_identity_mismatch).severity == Severity::warning);

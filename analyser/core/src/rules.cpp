@@ -1,4 +1,4 @@
-// The rules engine: judges one connection's Timeline against the catalogue (design.md "Rule catalogue").
+// The rules engine: judges one connection's Timeline against the catalogue (docs/rules.md).
 //
 // Each rule is one small check. A check either says nothing (the rule held or does not apply), adds a
 // Finding (the rule is broken and the evidence is visible), or adds an Undecided (the rule applies but

@@ -1,4 +1,4 @@
-// The handshake events of one TLS connection, in the order they were seen (design.md "Data flow").
+// The handshake events of one TLS connection, in the order they were seen (docs/architecture.md "The seams").
 // Both event sources fill these: the analyser from its own decryption, the plugin from Wireshark's
 // dissection. Nothing here knows about packets, bytes on the wire or verdicts.
 #pragma once

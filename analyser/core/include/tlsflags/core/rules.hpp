@@ -1,4 +1,4 @@
-// The rule catalogue (design.md "Rule catalogue", a contract: rule ids are relied on by users) and the
+// The rule catalogue (docs/rules.md, a contract: rule ids are relied on by users) and the
 // engine that judges a Timeline. The engine never sees bytes; the parsers never judge.
 #pragma once
 
@@ -126,7 +126,7 @@ bool certificate_request_accepts_flag(const Timeline& timeline, const Event& cr,
 std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const> timelines,
                                                              const RuleConfig& config);
 
-// The verdict that follows from findings and undecided rules (design.md "Verdicts").
+// The verdict that follows from findings and undecided rules (docs/rules.md "How the engine judges").
 Verdict verdict_from(const std::vector<Finding>& findings, const std::vector<Undecided>& undecided,
                      bool flags_seen, bool tls12_negotiated);
 
