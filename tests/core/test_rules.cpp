@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "timeline_builder.hpp"
 #include "tlsflags/core/rules.hpp"
@@ -335,6 +336,18 @@ TEST_CASE("rca.tls12-negotiated (info): TLS 1.2 is not-applicable", "[rules][ver
   Judgement j = judge_rfc(s);
   CHECK(rules_found(j) == std::set<std::string>{"rca.tls12-negotiated"});
   CHECK(j.verdict == Verdict::not_applicable);
+  CHECK_THAT(finding(j, "rca.tls12-negotiated").message, Catch::Contains("negotiated TLS 1.2 in its ServerHello"));
+  SECTION("TLS 1.1 and 1.0: the same rule and verdict; the message names the version") {
+    for (auto [version, name] : {std::pair{kTls11, "TLS 1.1"}, std::pair{kTls10, "TLS 1.0"}}) {
+      Story old;
+      old.ch({80}).sh({}, version).end();
+      Judgement k = judge_rfc(old);
+      CHECK(rules_found(k) == std::set<std::string>{"rca.tls12-negotiated"});
+      CHECK(k.verdict == Verdict::not_applicable);
+      CHECK_THAT(finding(k, "rca.tls12-negotiated").message,
+                 Catch::Contains(std::string("negotiated ") + name + " in its ServerHello"));
+    }
+  }
 }
 
 TEST_CASE("Judgement::add: a finding added after judge() gets the verdict judge() would give", "[rules][verdict]") {

@@ -95,6 +95,15 @@ std::string Endpoint::to_string() const {
   return out + ":" + std::to_string(port);
 }
 
+std::string version_name(uint16_t version) {
+  std::string_view number = version_number(version);
+  if (!number.empty()) return "TLS " + std::string(number);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "0x";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(version >> shift) & 0xF];
+  return out;
+}
+
 std::optional<EventType> event_type_of(HandshakeType type, bool hello_retry) {
   switch (type) {
     case HandshakeType::client_hello: return EventType::client_hello;

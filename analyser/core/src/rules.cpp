@@ -227,9 +227,11 @@ void Checker::run() {
   const Event* sh = m_.sh;
   if (sh && is_before_tls13(sh->selected_version)) {
     // TLS 1.2 or older: TLS Flags is a TLS 1.3 extension; only the client's own encoding is judged.
+    // The rule id says 1.2 (an id is a contract); the message names the version that was selected.
     if (client_offered())
       broken(RuleId::rca_tls12_negotiated,
-             server() + " negotiated TLS 1.2 in its ServerHello (" + frame_ref(*sh) + ") although the " +
+             server() + " negotiated " + version_name(sh->selected_version) + " in its ServerHello (" +
+                 frame_ref(*sh) + ") although the " +
                  "ClientHello (" + frame_ref(*m_.final_ch()) + ") offered request_client_auth; the flag " +
                  "has no effect there",
              {m_.final_ch()->frame, sh->frame});

@@ -175,14 +175,6 @@ std::string handshake_name(EventType type) {
   return "?";
 }
 
-std::string version_name(uint16_t version) {
-  std::string_view number = version_number(version);
-  if (!number.empty()) return "TLS " + std::string(number);
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "0x%04x", version);
-  return buffer;
-}
-
 std::string flags_description(const FlagsInMessage& flags, uint16_t rca_flag) {
   std::string names;
   flags.decoded.flags.for_each([&](uint16_t flag) {

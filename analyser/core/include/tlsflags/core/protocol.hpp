@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tlsflags {
@@ -73,6 +74,9 @@ constexpr std::string_view version_number(uint16_t version) {
   }
   return {};
 }
+
+// "TLS 1.3", ... "TLS 1.0"; "0x0300" (four hex digits) for any other value.
+std::string version_name(uint16_t version);
 
 // A ServerHello's selected version older than TLS 1.3 (1.2, 1.1, 1.0): TLS Flags has no effect there
 // (docs/rules.md `rca.tls12-negotiated`). 0 = not known, not older.
