@@ -83,27 +83,29 @@ Landmarks locate(const Timeline& t) {
 
 size_t index_of(const Timeline& t, const Event* e) { return static_cast<size_t>(e - t.events.data()); }
 
-// How a party answered a message it received: the first thing it did afterwards that we can see.
-enum class ReactionKind { fatal_alert, continued, closed, unknown };
-struct Reaction {
-  ReactionKind kind = ReactionKind::unknown;
+// How a party answered a message it received: the first thing it did afterwards that we can see
+// (docs/rules.md "Reactions"). Not server_reaction.hpp, which names for the report how the server
+// took the client's certificate.
+enum class AnswerKind { fatal_alert, continued, closed, unknown };
+struct Answer {
+  AnswerKind kind = AnswerKind::unknown;
   const Event* evidence = nullptr;  // the alert, message, FIN/RST, or where visibility was lost
 };
 
-Reaction reaction_of(const Timeline& t, Party receiver, const Event* received) {
+Answer answer_to(const Timeline& t, Party receiver, const Event* received) {
   for (size_t i = index_of(t, received) + 1; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
-    if (e.type == EventType::capture_end) return {ReactionKind::unknown, &e};
+    if (e.type == EventType::capture_end) return {AnswerKind::unknown, &e};
     if (e.from != receiver) continue;
     if (e.type == EventType::alert)
-      return {e.is_error_alert() ? ReactionKind::fatal_alert : ReactionKind::closed, &e};
-    if (e.type == EventType::fin || e.type == EventType::rst) return {ReactionKind::closed, &e};
-    if (e.type == EventType::unreadable || e.type == EventType::gap) return {ReactionKind::unknown, &e};
+      return {e.is_error_alert() ? AnswerKind::fatal_alert : AnswerKind::closed, &e};
+    if (e.type == EventType::fin || e.type == EventType::rst) return {AnswerKind::closed, &e};
+    if (e.type == EventType::unreadable || e.type == EventType::gap) return {AnswerKind::unknown, &e};
     // Application data proves nothing: after the handshake it may have been written before the message
     // arrived (a NewSessionTicket crosses the client's first request), and during the handshake the
     // party's Finished comes before any of it anyway.
     if (e.type == EventType::application_data) continue;
-    return {ReactionKind::continued, &e};  // a handshake message
+    return {AnswerKind::continued, &e};  // a handshake message
   }
   return {};  // nothing yet: the capture (or the plugin's first pass) has not shown the answer
 }
@@ -179,7 +181,7 @@ class Checker {
   void check_client_certificate_flags();
   void check_certificate_request();
   void check_client_answer_to_cr();
-  void check_flagged_cr_answer(const Reaction& answer);
+  void check_flagged_cr_answer(const Answer& answer);
   void expect_rejection(RuleId rule, Party receiver, const Event& received, bool decode_error_ok,
                         const std::string& what);
   void mark_server_side_undecidable(const std::string& reason);
@@ -315,10 +317,10 @@ void Checker::expect_rejection(RuleId rule, Party receiver, const Event& receive
   }
   if (receiver == Party::client && (!client_obliged_to_abort_by_ || &received < client_obliged_to_abort_by_))
     client_obliged_to_abort_by_ = &received;
-  Reaction r = reaction_of(t_, receiver, &received);
+  Answer r = answer_to(t_, receiver, &received);
   std::string who = receiver == Party::client ? client() : server();
   switch (r.kind) {
-    case ReactionKind::fatal_alert: {
+    case AnswerKind::fatal_alert: {
       uint8_t d = r.evidence->alert_description;
       if (d == alert_illegal_parameter || (decode_error_ok && d == alert_decode_error)) return;
       broken(rule, who + " answered " + what + " with a fatal " + std::string(alert_description_name(d)) +
@@ -326,17 +328,17 @@ void Checker::expect_rejection(RuleId rule, Party receiver, const Event& receive
              {received.frame, r.evidence->frame});
       return;
     }
-    case ReactionKind::continued:
+    case AnswerKind::continued:
       broken(rule, who + " did not abort on " + what + ": it went on with " + message_name(*r.evidence) + " (" +
                        frame_ref(*r.evidence) + ") instead of a fatal illegal_parameter alert",
              {received.frame, r.evidence->frame});
       return;
-    case ReactionKind::closed:
+    case AnswerKind::closed:
       broken(rule, who + " closed the connection (" + frame_ref(*r.evidence) + ") after " + what +
                        " without a fatal illegal_parameter alert",
              {received.frame, r.evidence->frame});
       return;
-    case ReactionKind::unknown:
+    case AnswerKind::unknown:
       undecidable(rule, visibility_reason(t_, r.evidence, who + "'s answer to " + what));
       return;
   }
@@ -381,7 +383,7 @@ void Checker::check_server_messages() {
 void Checker::check_unsolicited(const Event& e, const Event* proposer) {
   FlagSet unsolicited;
   e.flags->decoded.flags.for_each([&](uint16_t f) {
-    bool proposed = proposer && proposer->flags && proposer->flags->decoded.flags.contains(f);
+    bool proposed = carries_flag(proposer, f);
     if (!proposed) unsolicited.insert(f);
   });
   if (unsolicited.empty()) return;
@@ -447,37 +449,37 @@ void Checker::check_certificate_request() {
 void Checker::check_client_answer_to_cr() {
   if (!m_.cr) return;
   // RFC 8446 §4.4.2: a Certificate (possibly empty) must precede the client's Finished.
-  Reaction answer = reaction_of(t_, Party::client, m_.cr);
+  Answer answer = answer_to(t_, Party::client, m_.cr);
   if (m_.client_finished && !m_.client_certificate && !first_loss(Party::client, m_.client_finished))
     broken(RuleId::tls13_client_certificate_missing,
            client() + " sent Finished (" + frame_ref(*m_.client_finished) + ") without a Certificate although the "
                "server sent a CertificateRequest (" + frame_ref(*m_.cr) + ")",
            {m_.cr->frame, m_.client_finished->frame});
-  else if (answer.kind == ReactionKind::unknown)
+  else if (answer.kind == AnswerKind::unknown)
     undecidable(RuleId::tls13_client_certificate_missing,
                 visibility_reason(t_, answer.evidence, "the client's answer to the CertificateRequest"));
   if (client_offered() && cr_accepts_flag()) check_flagged_cr_answer(answer);
 }
 
 // RCA §3 ¶3-4: after a CertificateRequest that accepted the flag, the client must send a Certificate.
-void Checker::check_flagged_cr_answer(const Reaction& answer) {
+void Checker::check_flagged_cr_answer(const Answer& answer) {
   const Event& cr = *m_.cr;
   bool with_cas = !cr.certificate_authorities.empty();
   std::string ca_note = with_cas ? "; the CertificateRequest carried certificate_authorities, the one case in "
                                    "which RCA §3 ¶3 lets a client end early"
                                  : "";
-  if (answer.kind == ReactionKind::unknown) {
+  if (answer.kind == AnswerKind::unknown) {
     undecidable(RuleId::rca_client_no_certificate,
                 visibility_reason(t_, answer.evidence, "the client's answer to the CertificateRequest"));
     return;
   }
   const Event* cert = m_.client_certificate;
   bool abort_was_required = client_obliged_to_abort_by_ && client_obliged_to_abort_by_ < answer.evidence;
-  if (!cert && answer.kind == ReactionKind::fatal_alert && abort_was_required) return;
+  if (!cert && answer.kind == AnswerKind::fatal_alert && abort_was_required) return;
   if (!cert) {
-    std::string how = answer.kind == ReactionKind::fatal_alert
+    std::string how = answer.kind == AnswerKind::fatal_alert
                           ? "aborted with a fatal " + std::string(alert_description_name(answer.evidence->alert_description)) + " alert"
-                      : answer.kind == ReactionKind::closed ? "closed the connection"
+                      : answer.kind == AnswerKind::closed ? "closed the connection"
                                                             : "went on with " + message_name(*answer.evidence);
     broken(RuleId::rca_client_no_certificate,
            client() + " offered request_client_auth and got a CertificateRequest accepting it (" + frame_ref(cr) +
@@ -509,7 +511,7 @@ void Checker::summarise_rca() {
     return;
   }
   bool finished_visible = m_.client_finished && !first_loss(Party::client, m_.client_finished);
-  bool aborted_visibly = m_.cr && reaction_of(t_, Party::client, m_.cr).kind != ReactionKind::unknown;
+  bool aborted_visibly = m_.cr && answer_to(t_, Party::client, m_.cr).kind != AnswerKind::unknown;
   if (finished_visible || aborted_visibly) s.client_certificate = "none";
 }
 
