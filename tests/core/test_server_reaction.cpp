@@ -111,5 +111,12 @@ TEST_CASE("no CertificateRequest: no reaction, unless the server's flight was hi
   auto hidden = classify_server_reaction(Story().hello().unreadable(Party::server).no_keys().end().timeline());
   REQUIRE(hidden);
   CHECK(hidden->kind == ServerReactionKind::unknown);
-  CHECK_FALSE(classify_server_reaction(Story().timeline()).has_value());
+  // The server was seen not to ask only when its flight was seen (docs/rules.md "The server's flight is
+  // visible", the rules' own test): a capture that ends before the server's Finished does not show it.
+  auto cut = classify_server_reaction(Story().hello().end().timeline());
+  REQUIRE(cut);
+  CHECK(cut->kind == ServerReactionKind::unknown);
+  CHECK(classify_server_reaction(Story().timeline()).has_value());  // nothing seen at all
+  // A server that ended the handshake early (its alert) was seen not to ask.
+  CHECK_FALSE(classify_server_reaction(Story().hello().alert(Party::server, alert_handshake_failure).end().timeline()));
 }

@@ -5,6 +5,7 @@
 // what decides it was not visible). Verdicts follow from those alone, so a verdict is never guessed.
 #include "tlsflags/core/rules.hpp"
 #include "tlsflags/core/trust_anchors.hpp"
+#include "tlsflags/core/visibility.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -111,25 +112,6 @@ Answer answer_to(const Timeline& t, Party receiver, const Event* received) {
 }
 
 // Why a party's messages stopped being visible at `marker` (or at the end of what was captured).
-std::string visibility_reason(const Timeline& t, const Event* marker, std::string_view what) {
-  std::string party = marker ? std::string(to_string(marker->from)) : "the peer";
-  if (!marker) return "the capture does not show " + std::string(what) + " yet";
-  switch (marker->type) {
-    case EventType::unreadable:
-      return t.keys_found
-                 ? party + " record at " + frame_ref(*marker) + " failed to decrypt, so " +
-                       std::string(what) + " is not visible"
-                 : "no TLS 1.3 secrets for this connection (give --keylog or a pcapng with a "
-                   "Decryption Secrets Block), so " + std::string(what) + " is not visible";
-    case EventType::gap:
-      return party + " data is missing from the capture at " + frame_ref(*marker) + ", so " +
-             std::string(what) + " is not visible";
-    case EventType::capture_end:
-      return "the capture ends at " + frame_ref(*marker) + " before " + std::string(what);
-    default: return std::string(what) + " is not visible";
-  }
-}
-
 class Checker {
  public:
   Checker(const Timeline& t, const RuleConfig& c, Judgement& out) : t_(t), cfg_(c), out_(out), m_(locate(t)) {}
@@ -169,8 +151,8 @@ class Checker {
     if (!known) out_.undecided.push_back({rule, std::move(reason)});
   }
 
-  const Event* first_loss(Party from, const Event* before) const;
-  bool server_flight_visible(std::string& reason) const;
+  const Event* first_loss(Party from, const Event* before) const { return tlsflags::first_loss(t_, from, before); }
+  bool server_flight_visible(std::string& reason) const { return tlsflags::server_flight_visible(t_, &reason); }
 
   void check_encodings();
   void check_invalid_rejected(const Event& e);
@@ -186,43 +168,6 @@ class Checker {
                         const std::string& what);
   void mark_server_side_undecidable(const std::string& reason);
 };
-
-// The first event that hides `from`'s messages (unreadable, gap, or the end of the capture), before
-// `before` (or anywhere when null).
-const Event* Checker::first_loss(Party from, const Event* before) const {
-  for (const Event& e : t_.events) {
-    if (before && &e >= before) break;
-    bool hides = (e.from == from && (e.type == EventType::unreadable || e.type == EventType::gap)) ||
-                 e.type == EventType::capture_end;
-    if (hides) return &e;
-  }
-  return nullptr;
-}
-
-// The server's handshake flight is visible when its Finished was read with nothing hidden before it,
-// or when the server visibly ended the handshake early (alert, FIN, RST) before anything was hidden.
-bool Checker::server_flight_visible(std::string& reason) const {
-  if (m_.server_finished) {
-    const Event* loss = first_loss(Party::server, m_.server_finished);
-    if (!loss) return true;
-    reason = visibility_reason(t_, loss, "the server's handshake flight");
-    return false;
-  }
-  for (const Event& e : t_.events) {
-    bool hidden = e.type == EventType::capture_end ||
-                  (e.from == Party::server && (e.type == EventType::unreadable || e.type == EventType::gap));
-    if (hidden) {
-      reason = visibility_reason(t_, &e, "the server's handshake flight");
-      return false;
-    }
-    bool server_ended = e.from == Party::server &&
-                        (e.type == EventType::alert || e.type == EventType::fin || e.type == EventType::rst);
-    bool client_ended = e.from == Party::client && e.is_error_alert();
-    if (server_ended || client_ended) return true;
-  }
-  reason = visibility_reason(t_, nullptr, "the server's handshake flight");
-  return false;
-}
 
 void Checker::run() {
   check_encodings();

@@ -1,5 +1,7 @@
 #include "tlsflags/core/server_reaction.hpp"
 
+#include "tlsflags/core/visibility.hpp"
+
 #include <utility>
 
 namespace tlsflags {
@@ -28,18 +30,6 @@ ServerReactionKind kind_of_error_alert(uint8_t description) {
     case alert_unknown_ca: return ServerReactionKind::unknown_ca;
   }
   return ServerReactionKind::other_alert;
-}
-
-// True when what the server sent before its Finished (where a TLS 1.3 CertificateRequest would be) could
-// not all be read, so a CertificateRequest may be hidden.
-bool server_flight_hidden(const Timeline& timeline) {
-  if (timeline.tls_version() == "1.3" && !timeline.keys_found) return true;
-  for (const Event& event : timeline.events) {
-    if (event.from != Party::server) continue;
-    if (event.type == EventType::finished) return false;
-    if (event.type == EventType::unreadable || event.type == EventType::gap) return true;
-  }
-  return false;
 }
 
 // The scan after the anchor: the first event that shows what the server made of the client's answer.
@@ -174,7 +164,7 @@ std::string anchor_description(const Event& anchor) {
 std::optional<ServerReaction> classify_server_reaction(const Timeline& timeline) {
   const Event* request = timeline.first(EventType::certificate_request, Party::server);
   if (!request) {
-    if (!server_flight_hidden(timeline)) return std::nullopt;
+    if (server_flight_visible(timeline)) return std::nullopt;  // seen not to ask
     ServerReaction hidden;
     hidden.explanation = "the server's handshake flight could not be read: whether it asked for a certificate is not visible";
     return hidden;
