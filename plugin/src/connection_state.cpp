@@ -4,55 +4,16 @@
 #include <new>
 
 #include "tlsflags/inspect/certificate.hpp"
-#include "tlsflags/inspect/server_reaction.hpp"
+#include "tlsflags/core/server_reaction.hpp"
 #include "tlsflags_protocol.hpp"
 #include "wireshark_compat.hpp"
 
 namespace tlsflags::plugin {
 namespace {
 
-// RFC 8446 §4 HandshakeType values.
-enum HandshakeType : uint8_t {
-  hs_client_hello = 1,
-  hs_server_hello = 2,
-  hs_new_session_ticket = 4,
-  hs_end_of_early_data = 5,
-  hs_encrypted_extensions = 8,
-  hs_certificate = 11,
-  hs_certificate_request = 13,
-  hs_certificate_verify = 15,
-  hs_finished = 20,
-  hs_key_update = 24,
-};
-
+// The core's event for a scanned message (RFC 8446 §4 HandshakeType, tlsflags/core/protocol.hpp).
 std::optional<EventType> event_type_of(const ScannedMessage& m) {
-  switch (m.type) {
-    case hs_client_hello: return EventType::client_hello;
-    case hs_server_hello: return m.hello_retry ? EventType::hello_retry_request : EventType::server_hello;
-    case hs_new_session_ticket: return EventType::new_session_ticket;
-    case hs_end_of_early_data: return EventType::end_of_early_data;
-    case hs_encrypted_extensions: return EventType::encrypted_extensions;
-    case hs_certificate: return EventType::certificate;
-    case hs_certificate_request: return EventType::certificate_request;
-    case hs_certificate_verify: return EventType::certificate_verify;
-    case hs_finished: return EventType::finished;
-    case hs_key_update: return EventType::key_update;
-    default: return std::nullopt;  // TLS 1.2 messages: the SH already says which version won
-  }
-}
-
-// Who sends a message is fixed for most types (RFC 8446 §4); for the others the direction decides.
-std::optional<Party> fixed_sender(EventType type) {
-  switch (type) {
-    case EventType::client_hello:
-    case EventType::end_of_early_data: return Party::client;
-    case EventType::server_hello:
-    case EventType::hello_retry_request:
-    case EventType::encrypted_extensions:
-    case EventType::certificate_request:
-    case EventType::new_session_ticket: return Party::server;
-    default: return std::nullopt;
-  }
+  return tlsflags::event_type_of(static_cast<HandshakeType>(m.type), m.hello_retry);
 }
 
 // The state is a C++ object (it owns the core Timeline); the file scope's end deletes it.
@@ -147,7 +108,7 @@ class FrameRecorder {
   uint8_t message_value(int message) const {
     if (message < 0) return 0;
     const ScannedMessage& m = scan_.messages[message];
-    return m.hello_retry ? kMessageHelloRetryRequest : m.type;
+    return m.hello_retry ? to_wire(HandshakeType::hello_retry_request_reserved) : m.type;
   }
 
   Party sender_of_message(int message) const {
@@ -261,7 +222,7 @@ class FrameRecorder {
   }
 
   void update_links(const Event& e, FrameRecord& record) {
-    bool rca = e.flags && e.flags->decoded.flags.contains(config_.request_client_auth_flag);
+    bool rca = e.carries_flag(config_.request_client_auth_flag);
     ConnectionLinks& links = c_.links;
     if (e.type == EventType::client_hello && rca) links.flagged_client_hello = frame();
     if (e.type == EventType::certificate_request) {
@@ -305,7 +266,7 @@ class FrameRecorder {
   // from the end of the capture has no such frame, and the plugin never sees the capture end: not shown.
   void record_server_reaction(FrameRecord& record) {
     if (c_.reaction_shown) return;
-    const auto reaction = inspect::classify_server_reaction(c_.timeline);
+    const auto reaction = classify_server_reaction(c_.timeline);
     if (!reaction || reaction->frame != frame() || reaction->inferred) return;
     record.server_reaction = copy_text(reaction->to_string());
     c_.reaction_shown = true;

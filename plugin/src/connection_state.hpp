@@ -17,7 +17,7 @@ namespace tlsflags::plugin {
 struct ExtensionRecord {
   int ordinal;        // index among the frame's TLS Flags extensions: finds its tree node again
   int type_offset;    // offset of extension_type in its data source
-  uint8_t message;    // handshake type; kMessageHelloRetryRequest for a HelloRetryRequest
+  uint8_t message;    // handshake type; 6 (hello_retry_request_reserved) for a HelloRetryRequest
   bool from_server;
   uint16_t body_length;
   uint8_t declared_length;
@@ -45,7 +45,7 @@ struct ConnectionLinks {
   uint32_t client_certificate;     // the client's Certificate answering a CertificateRequest
 };
 
-// The client certificate's details (design.md `rca.client_certificate_details`), as wmem strings.
+// The client certificate's details (docs/output.md `rca.client_certificate_details`), as wmem strings.
 struct CertificateDetailsRecord {
   const char* subject;
   const char* issuer;

@@ -2,6 +2,8 @@
 
 #include "tlsflags_protocol.hpp"
 
+#include "tlsflags/core/protocol.hpp"
+
 namespace tlsflags::plugin {
 namespace {
 
@@ -57,7 +59,7 @@ void add_flags(proto_tree* sub, const ExtensionRecord& r, const Placement& p) {
 
 void add_links_for_extension(proto_tree* sub, tvbuff_t* tvb, const ExtensionRecord& r,
                              const ConnectionLinks& links) {
-  if (r.message == 1 && r.request_client_auth) {  // the flagged ClientHello
+  if (r.message == to_wire(HandshakeType::client_hello) && r.request_client_auth) {  // the flagged ClientHello
     add_link(sub, tvb, g_ids.ack_in, links.acknowledging_request);
     add_link(sub, tvb, g_ids.certificate_in, links.client_certificate);
   }
@@ -76,16 +78,8 @@ void add_links_for_roles(proto_tree* sub, tvbuff_t* tvb, const FrameRecord& reco
 }
 
 const char* message_name(uint8_t message) {
-  switch (message) {
-    case 1: return "ClientHello";
-    case 2: return "ServerHello";
-    case 4: return "NewSessionTicket";
-    case kMessageHelloRetryRequest: return "HelloRetryRequest";
-    case 8: return "EncryptedExtensions";
-    case 11: return "Certificate";
-    case 13: return "CertificateRequest";
-    default: return "unknown message";
-  }
+  const char* name = extension_message_name(message);
+  return name ? name : "unknown message";
 }
 
 // The extension's "TLS Flags" node and its items; returns the node. Sets *links_shown when the node
@@ -106,7 +100,7 @@ proto_item* add_extension(proto_tree* tree, tvbuff_t* tvb, const FrameScan* scan
   add_flags(sub, r, p);
   proto_item_set_generated(proto_tree_add_boolean(sub, g_ids.request_client_auth, tvb, 0, 0, r.request_client_auth));
   add_links_for_extension(sub, tvb, r, record.connection->links);
-  if (r.from_server && r.message == 13 && record.certificate_request) {
+  if (r.from_server && r.message == to_wire(HandshakeType::certificate_request) && record.certificate_request) {
     add_links_for_roles(sub, tvb, record, record.connection->links);  // the echoing CR links from its node
     *links_shown = true;
   }
@@ -148,7 +142,7 @@ void add_generated_string(proto_tree* tree, tvbuff_t* tvb, int hf, const char* v
   proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, 0, 0, value));
 }
 
-// The client's certificate, under the frame's TLS Flags node (design.md `rca.client_certificate_details`).
+// The client's certificate, under the frame's TLS Flags node (docs/output.md `rca.client_certificate_details`).
 void add_certificate_details(proto_tree* sub, tvbuff_t* tvb, const CertificateDetailsRecord& d) {
   add_generated_string(sub, tvb, g_ids.certificate_subject, d.subject);
   add_generated_string(sub, tvb, g_ids.certificate_issuer, d.issuer);

@@ -3,19 +3,11 @@
 #include <cstring>
 
 #include "tls_fields.hpp"
+#include "tlsflags/core/protocol.hpp"
 #include "wireshark_compat.hpp"
 
 namespace tlsflags::plugin {
 namespace {
-
-// RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random is SHA-256("HelloRetryRequest").
-constexpr uint8_t kHelloRetryRandom[32] = {
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
-constexpr uint8_t kHandshakeServerHello = 2;
-constexpr uint16_t kTls13 = 0x0304;
-constexpr uint16_t kEncryptedClientHello = 0xFE0D;  // draft-ietf-tls-esni
-constexpr uint8_t kAlertLevelFatal = 2;
 
 // An integer field's value (the fvalue's place in field_info is version-dependent: wireshark_compat.hpp).
 uint64_t field_uint(field_info* fi) {
@@ -119,7 +111,7 @@ class Scanner {
   void extension(proto_node* node, field_info* fi) {
     uint64_t type = field_uint(fi);
     ScannedMessage* m = owner(fi);
-    if (type == kEncryptedClientHello && m) m->ech_outer = true;
+    if (type == extension::encrypted_client_hello && m) m->ech_outer = true;
     if (type != extension_type_ || out_->extension_count >= kMaxExtensions) return;
     // Extension { uint16 extension_type; opaque extension_data<0..2^16-1>; } (RFC 8446 §4.2)
     if (!tvb_bytes_exist(fi->ds_tvb, fi->start, 4)) return;
@@ -138,8 +130,9 @@ class Scanner {
 
   void random(field_info* fi) {
     ScannedMessage* m = owner(fi);
-    if (!m || m->type != kHandshakeServerHello || !tvb_bytes_exist(fi->ds_tvb, fi->start, 32)) return;
-    m->hello_retry = tvb_memeql(fi->ds_tvb, fi->start, kHelloRetryRandom, 32) == 0;
+    constexpr int kLength = static_cast<int>(kHelloRetryRequestRandom.size());
+    if (!m || m->type != to_wire(HandshakeType::server_hello) || !tvb_bytes_exist(fi->ds_tvb, fi->start, kLength)) return;
+    m->hello_retry = tvb_memeql(fi->ds_tvb, fi->start, kHelloRetryRequestRandom.data(), kLength) == 0;
   }
 
   void version(field_info* fi, bool from_supported_versions) {
@@ -148,7 +141,7 @@ class Scanner {
     auto value = static_cast<uint16_t>(field_uint(fi));
     if (!from_supported_versions) {
       m->legacy_version = value;
-    } else if (m->type == kHandshakeServerHello) {
+    } else if (m->type == to_wire(HandshakeType::server_hello)) {
       m->selected_version = value;  // SH/HRR carry the one selected version (RFC 8446 §4.2.1)
     } else if (value == kTls13) {
       m->offers_tls13 = true;

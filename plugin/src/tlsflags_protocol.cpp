@@ -1,4 +1,4 @@
-// Registration of protocol "tlsflags" (design.md "Plugin (contract)": fields, expert fields and
+// Registration of protocol "tlsflags" (docs/plugin.md "Fields", "Expert info": fields, expert fields and
 // preferences are named exactly as there) and the postdissector itself.
 #include "tlsflags_protocol.hpp"
 
@@ -31,15 +31,17 @@ const enum_val_t kProfiles[] = {
     {nullptr, nullptr, -1},
 };
 
-// tlsflags.message values: RFC 8446 §4 HandshakeType of the message carrying the extension.
+// tlsflags.message values: RFC 8446 §4 HandshakeType of the message carrying the extension, 6 for a
+// HelloRetryRequest (tlsflags/core/protocol.hpp).
+constexpr value_string message_value(HandshakeType type) { return {to_wire(type), extension_message_name(to_wire(type))}; }
 const value_string kMessageNames[] = {
-    {1, "ClientHello"},
-    {2, "ServerHello"},
-    {4, "NewSessionTicket"},
-    {kMessageHelloRetryRequest, "HelloRetryRequest"},
-    {8, "EncryptedExtensions"},
-    {11, "Certificate"},
-    {13, "CertificateRequest"},
+    message_value(HandshakeType::client_hello),
+    message_value(HandshakeType::server_hello),
+    message_value(HandshakeType::new_session_ticket),
+    message_value(HandshakeType::hello_retry_request_reserved),
+    message_value(HandshakeType::encrypted_extensions),
+    message_value(HandshakeType::certificate),
+    message_value(HandshakeType::certificate_request),
     {0, nullptr},
 };
 

@@ -1,5 +1,5 @@
 // The registered protocol "tlsflags": its field, subtree and expert ids and its preferences
-// (design.md "Plugin (contract)"). Registration lives in tlsflags_protocol.cpp; everything else reads
+// (docs/plugin.md). Registration lives in tlsflags_protocol.cpp; everything else reads
 // these ids.
 #pragma once
 
@@ -31,10 +31,6 @@ struct FieldIds {
   int ett_extension = -1;
 };
 extern FieldIds g_ids;
-
-// The value tlsflags.message takes for a HelloRetryRequest: its wire type is server_hello (2), but
-// RFC 8446 §4 reserves 6 (hello_retry_request_RESERVED) for it, which keeps the two apart in filters.
-inline constexpr uint8_t kMessageHelloRetryRequest = 6;
 
 // The expert field of a catalogue rule ("tlsflags." + rule id).
 expert_field* expert_field_for(RuleId rule);

@@ -4,6 +4,8 @@
 # with the summary. Needs capture rights (root): skipped (77) otherwise, saying why.
 #   live_test.sh usage|loopback|caps TLSFLAGS_CHECK WORK_DIR   (usage: the -i command line, no capture rights
 #   needed; caps: --max-connections holds live too, and the connection it closes early is said)
+#   live_test.sh trust-anchors TLSFLAGS_CHECK WORK_DIR TLSFLAGS_GEN REPLAY_CAPTURE   (a generated capture
+#   replayed onto lo: rca.server.trust-anchors-shared across two live connections)
 set -uo pipefail
 unset SSLKEYLOGFILE
 mode=$1 check=$2 work=$3/live-$1
@@ -24,6 +26,38 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; for f in out err server.log client.log; do echo "--- $f" >&2; cat $f >&2; done; exit 1; }
+
+if [[ $mode == trust-anchors ]]; then
+  # rca.server.trust-anchors-shared live (docs/debugging.md "7. Watching live"): the first connection's
+  # flagged CertificateRequest and the second's unflagged one share a CA name. The first is printed
+  # before the second completes the overlap, so JSON Lines puts the finding on the second; SARIF, written
+  # at the end, puts it on the first, as a file run does.
+  gen=$4 replay=$5
+  "$gen" --scenario rca-trust-anchors-shared --out shared --format pcap >/dev/null || fail "tlsflags-gen failed"
+  run_live() {  # FORMAT OUTPUT
+    timeout 40 "$check" -i lo --bpf "host 198.51.100.20" -k shared.keys -f "$1" >"$2" 2>err &
+    local checker=$!
+    pids+=("$checker")
+    for _ in $(seq 50); do grep -q "capturing on lo" err && break; sleep 0.2; done
+    grep -q "capturing on lo" err || fail "the capture did not start"
+    "$replay" shared.pcap lo >/dev/null || fail "replay_capture failed"
+    sleep 2.5  # past the one-second key log grace time
+    kill -INT "$checker"
+    wait "$checker"
+  }
+  run_live jsonl out
+  [[ $(grep -c '"type":"connection"' out) -eq 2 ]] || fail "expected two connections"
+  first=$(grep '"type":"connection"' out | sed -n 1p) second=$(grep '"type":"connection"' out | sed -n 2p)
+  grep -q 'rca.server.trust-anchors-shared' <<<"$first" && fail "the finding is on the connection printed before it fired"
+  grep -q '"rule":"rca.server.trust-anchors-shared"' <<<"$second" || fail "the completing connection has no finding"
+  # The completing connection carries no TLS Flags here, so the warning leaves it not-applicable.
+  grep -q '"verdict":"not-applicable"' <<<"$second" || fail "the completing connection's verdict changed"
+  first_client=$(jq -r .client <<<"$first")
+  run_live sarif sarif.json
+  owner=$(jq -r '.runs[0].results[] | select(.ruleId == "rca.server.trust-anchors-shared") | .properties.client' sarif.json)
+  [[ $owner == "$first_client" ]] || fail "SARIF put the finding on '$owner', not the accepting connection $first_client"
+  echo PASS; exit 0
+fi
 
 certificate() {  # NAME CN: a self-signed EC P-256 certificate with the CN as its DNS SAN
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.pem" -days 1 \

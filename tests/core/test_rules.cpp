@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "timeline_builder.hpp"
 #include "tlsflags/core/rules.hpp"
@@ -38,7 +39,7 @@ constexpr uint8_t illegal_parameter = alert_illegal_parameter;
 
 }  // namespace
 
-TEST_CASE("catalogue: every rule id of design.md, in order, with its severity", "[rules]") {
+TEST_CASE("catalogue: every rule id of docs/rules.md, in order, with its severity", "[rules]") {
   auto cat = rule_catalogue();
   REQUIRE(cat.size() == 23);
   for (size_t i = 0; i < cat.size(); ++i) CHECK(static_cast<size_t>(cat[i].id) == i);
@@ -47,7 +48,7 @@ TEST_CASE("catalogue: every rule id of design.md, in order, with its severity", 
   CHECK(rule_info(RuleId::rca_server_cr_without_ack).severity == Severity::info);
   CHECK(rule_info(RuleId::rca_client_slow_certificate).severity == Severity::info);
   CHECK(rule_info(RuleId::rca_tls12_negotiated).severity == Severity::info);
-  // The deployment findings come last, so the ids of design.md keep their numbers.
+  // The deployment findings come last, so the ids of docs/rules.md keep their numbers.
   CHECK(static_cast<size_t>(RuleId::rca_tls12_negotiated) == 19);
   CHECK(rule_info(RuleId::deploy_client_certificate_not_trusted).severity == Severity::warning);
   CHECK(rule_info(RuleId::deploy_server_identity_mismatch).severity == Severity::warning);
@@ -335,6 +336,47 @@ TEST_CASE("rca.tls12-negotiated (info): TLS 1.2 is not-applicable", "[rules][ver
   Judgement j = judge_rfc(s);
   CHECK(rules_found(j) == std::set<std::string>{"rca.tls12-negotiated"});
   CHECK(j.verdict == Verdict::not_applicable);
+  CHECK_THAT(finding(j, "rca.tls12-negotiated").message, Catch::Contains("negotiated TLS 1.2 in its ServerHello"));
+  SECTION("TLS 1.1 and 1.0: the same rule and verdict; the message names the version") {
+    for (auto [version, name] : {std::pair{kTls11, "TLS 1.1"}, std::pair{kTls10, "TLS 1.0"}}) {
+      Story old;
+      old.ch({80}).sh({}, version).end();
+      Judgement k = judge_rfc(old);
+      CHECK(rules_found(k) == std::set<std::string>{"rca.tls12-negotiated"});
+      CHECK(k.verdict == Verdict::not_applicable);
+      CHECK_THAT(finding(k, "rca.tls12-negotiated").message,
+                 Catch::Contains(std::string("negotiated ") + name + " in its ServerHello"));
+    }
+  }
+}
+
+TEST_CASE("Judgement::add: a finding added after judge() gets the verdict judge() would give", "[rules][verdict]") {
+  Finding warning{RuleId::deploy_server_identity_mismatch, Severity::warning, "mismatch", {1, 4}};
+  SECTION("an info keeps pass, a warning makes it warn") {
+    Judgement j = judge_rfc(Story::accepted());
+    j.add({RuleId::deploy_client_certificate_unfit, Severity::info, "unfit", {5, 6}});
+    CHECK(j.verdict == Verdict::pass);
+    j.add(warning);
+    CHECK(j.verdict == Verdict::warn);
+    CHECK(j.findings.size() == 2);
+  }
+  SECTION("TLS 1.2, 1.1 and 1.0 alike stay not-applicable after a warning (docs/rules.md rca.tls12-negotiated)") {
+    for (uint16_t version : {kTls12, kTls11, kTls10}) {
+      Story s;
+      s.ch({80}).sh({}, version).end();
+      Judgement j = judge_rfc(s);
+      CHECK(j.before_tls13);
+      j.add(warning);
+      CHECK(j.verdict == Verdict::not_applicable);
+    }
+  }
+  SECTION("without a TLS Flags extension the connection stays not-applicable") {
+    Story s;
+    s.ch().sh().ee().server_flight().cfin().end();
+    Judgement j = judge_rfc(s);
+    j.add(warning);
+    CHECK(j.verdict == Verdict::not_applicable);
+  }
 }
 
 TEST_CASE("undecidable whenever the deciding messages are hidden", "[rules][verdict]") {

@@ -2,8 +2,8 @@
 # Differential test (issue 4): the handshake messages and alerts tlsflags-check decrypts from a capture,
 # in frame order, equal what tshark decrypts from the same capture and keys. tshark's side comes from
 # captures/check-catalogue.sh --print (the catalogue's own tshark reading, with the capture's key log and
-# preferences); the analyser's from --events. TLS 1.2 connections are compared up to the ServerHello:
-# the analyser stops there by design (TLS Flags is a TLS 1.3 extension).
+# preferences); the analyser's from --events. TLS 1.2, 1.1 and 1.0 connections are compared up to the
+# ServerHello: the analyser stops there by design (TLS Flags is a TLS 1.3 extension).
 #
 #   tshark_differential.sh CLI CAPTURES_DIR FILE CHECK_OPTIONS
 set -euo pipefail
@@ -39,9 +39,9 @@ analyser_sequence=$(jq -r --slurp '
            token: ((if .from == "client" then "c" else "s" end) +
                    (if .type == "alert" then "!" + (alert_code | tostring) else (number | tostring) end))} ]
   | to_entries | sort_by(.value.frame, .value.alert, .key) | map(.value.token) | join(" ")' <<<"$analyser_output")
-tls12=$(jq -r 'select(.type == "connection" and .tls_version == "1.2") | .client' <<<"$analyser_output")
+tls12=$(jq -r 'select(.type == "connection" and (.tls_version | IN("1.2", "1.1", "1.0"))) | .client' <<<"$analyser_output")
 if [[ -n $tls12 ]]; then
-  # Compare only what precedes the first client Certificate/Finished of the TLS 1.2 flight.
+  # Compare only what precedes the first client Certificate/Finished of the TLS 1.2 (or older) flight.
   tshark_sequence=$(awk '{ out = ""; for (i = 1; i <= NF; i++) { if ($i == "s2") { out = out " " $i; break } out = out " " $i } sub(/^ /, "", out); print out }' <<<"$tshark_sequence")
   analyser_sequence=$(awk '{ out = ""; for (i = 1; i <= NF; i++) { if ($i == "s2") { out = out " " $i; break } out = out " " $i } sub(/^ /, "", out); print out }' <<<"$analyser_sequence")
 fi

@@ -1,4 +1,4 @@
-// Fuzzes the TLS Flags codec (design.md "The TLS Flags codec").
+// Fuzzes the TLS Flags codec (draft-ietf-tls-tlsflags §2, docs/architecture.md).
 //
 // The whole input is one extension body for decode_flags(); libFuzzer hands it over in a heap buffer of
 // exactly its size, so ASan catches any read outside the body. The input is also read as a list of

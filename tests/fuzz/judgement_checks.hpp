@@ -59,8 +59,9 @@ inline void check_judgement(const Timeline& t, const Judgement& j) {
     return;
   }
   const Event* sh = t.first(EventType::server_hello, Party::server);
-  bool tls12 = sh && sh->selected_version != 0 && sh->selected_version < 0x0304;
-  FUZZ_CHECK(j.verdict == verdict_from(j.findings, j.undecided, true, tls12));
+  bool before_tls13 = sh && is_before_tls13(sh->selected_version);
+  FUZZ_CHECK(j.flags_seen && j.before_tls13 == before_tls13);
+  FUZZ_CHECK(j.verdict == verdict_from(j.findings, j.undecided, true, before_tls13));
   static const std::set<std::string> certificate_states{"non-empty", "empty", "none", "unknown"};
   FUZZ_CHECK(certificate_states.count(j.rca.client_certificate) == 1);
 }

@@ -38,7 +38,7 @@ void check_cross_connection(std::span<const Timeline> timelines, const RuleConfi
   }
 }
 
-// design.md "Verdicts": a violation that is visible is `fail` even when other parts were not visible. So
+// docs/rules.md "How the engine judges": a violation that is visible is `fail` even when other parts were not visible. So
 // losing sight of everything after the last event (a gap or an undecryptable record of either party, then
 // the end of the capture) must keep every error finding, with the same evidence.
 void check_visible_violations_stay(const Timeline& t, const Judgement& before, const RuleConfig& config) {

@@ -52,4 +52,13 @@ cat err
 grep -qF "$expect" err || fail "stderr does not report the cap: expected '$expect'"
 [[ -z ${also:-} ]] || grep -qF "$also" err || fail "stderr does not report the cap: expected '$also'"
 tail -n 1 out | grep -qF '"type":"summary"' || fail "no summary line"
+# docs/output.md "Anomalies": the report a CI pipeline keeps says it too, not only stderr.
+grep -F '"type":"anomaly"' out | grep -qF "$expect" || fail "no JSON Lines anomaly record says '$expect'"
+[[ -z ${also:-} ]] || grep -F '"type":"anomaly"' out | grep -qF "$also" || fail "no JSON Lines anomaly record says '$also'"
+if [[ $case_name == storms ]]; then
+  "$check" -f sarif hostile.pcap >sarif.json 2>/dev/null
+  grep -qF '"toolExecutionNotifications"' sarif.json || fail "SARIF has no notifications"
+  grep -qF "$expect" sarif.json && grep -qF "$also" sarif.json || fail "SARIF does not notify the anomalies"
+  grep -qF '"executionSuccessful":true' sarif.json || fail "anomalies made the SARIF run unsuccessful"
+fi
 echo "PASS"

@@ -10,6 +10,7 @@
 using namespace tlsflags;
 using namespace tlsflags::inspect;
 using namespace tlsflags::inspect::testing;
+using namespace tlsflags::testing::story;
 
 namespace {
 

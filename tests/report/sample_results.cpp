@@ -76,6 +76,7 @@ Timeline passing_timeline() {
 Judgement passing_judgement() {
   Judgement j;
   j.verdict = Verdict::pass;
+  j.flags_seen = true;
   j.rca = {true, true, "non-empty"};
   return j;
 }
@@ -95,6 +96,7 @@ Timeline failing_timeline() {
 Judgement failing_judgement() {
   Judgement j;
   j.verdict = Verdict::fail;
+  j.flags_seen = true;
   j.rca = {false, true, "none"};
   j.findings.push_back({RuleId::rca_server_ack_without_request, Severity::error,
                         "the CertificateRequest carries request_client_auth (80) but the ClientHello did not",
@@ -116,6 +118,7 @@ Timeline undecidable_timeline() {
 Judgement undecidable_judgement() {
   Judgement j;
   j.verdict = Verdict::undecidable;
+  j.flags_seen = true;
   j.rca = {true, std::nullopt, "unknown"};
   j.undecided.push_back({RuleId::rca_client_no_certificate, "no keys for this connection"});
   return j;

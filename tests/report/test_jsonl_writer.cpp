@@ -1,4 +1,4 @@
-// Golden tests: the JSON Lines contract (design.md "tlsflags-check (contract)") byte for byte.
+// Golden tests: the JSON Lines contract (docs/output.md "JSON Lines") byte for byte.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -317,4 +317,21 @@ TEST_CASE("jsonl: the directly written line is what nlohmann writes, for any tex
     REQUIRE(lines.size() == 2);
     CHECK(lines[0] == reference_line(r));
   }
+}
+
+TEST_CASE("jsonl: an anomaly is a record of its own after the file's connections", "[jsonl][anomaly]") {
+  std::ostringstream out;
+  auto writer = make_writer(Format::jsonl, out, WriterOptions{});
+  const std::vector<Anomaly> anomalies{
+      {"connections-closed-early", 3, 120, "3 connections closed early: too many open at once (first in frame 120)"},
+      {"timeline-cut", 2, 0, "2 directions stopped at 1000 handshake and alert events: what followed is unreadable"}};
+  writer->anomalies("a.pcap", anomalies);
+  writer->finish(RunSummary{});
+  auto lines = lines_of(out.str());
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == R"j({"type":"anomaly","file":"a.pcap","kind":"connections-closed-early","count":3,)j"
+                    R"j("first_frame":120,"message":"3 connections closed early: too many open at once (first in frame 120)"})j");
+  CHECK(lines[1] == R"({"type":"anomaly","file":"a.pcap","kind":"timeline-cut","count":2,)"
+                    R"("message":"2 directions stopped at 1000 handshake and alert events: what followed is unreadable"})");
+  CHECK_THAT(lines[2], Catch::StartsWith(R"({"type":"summary")"));
 }

@@ -56,23 +56,6 @@ TEST_CASE("summarise counts files, connections, verdicts and servers", "[result]
   CHECK(s.servers[1].server == "[2001:db8::2]:8443");
 }
 
-TEST_CASE("add_cross_connection_finding appends and recomputes the verdict", "[result]") {
-  ConnectionResult r = samples::result(samples::passing_timeline(), samples::passing_judgement());
-  add_cross_connection_finding(r, {RuleId::rca_server_trust_anchors_shared, Severity::warning, "overlap", {6}});
-  REQUIRE(r.judgement.findings.size() == 1);
-  CHECK(r.judgement.findings[0].rule == RuleId::rca_server_trust_anchors_shared);
-  CHECK(r.judgement.verdict == Verdict::warn);
-}
-
-TEST_CASE("add_deployment_finding: an info keeps pass, a warning makes it warn", "[result]") {
-  ConnectionResult r = samples::result(samples::passing_timeline(), samples::passing_judgement());
-  add_deployment_finding(r, {RuleId::deploy_client_certificate_unfit, Severity::info, "unfit", {5, 6}});
-  CHECK(r.judgement.verdict == Verdict::pass);
-  add_deployment_finding(r, {RuleId::deploy_server_identity_mismatch, Severity::warning, "mismatch", {4, 5}});
-  CHECK(r.judgement.verdict == Verdict::warn);
-  CHECK(r.judgement.findings.size() == 2);
-}
-
 TEST_CASE("SummaryBuilder counts a connection at a time what summarise counts over files", "[result]") {
   auto files = samples::two_files();
   files.push_back({"missing.pcap", std::string("No such file or directory"), {}});

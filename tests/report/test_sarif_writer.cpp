@@ -1,6 +1,7 @@
 // SARIF 2.1.0 structure: parsed back and checked against the catalogue and the hand-built results.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "sample_results.hpp"
 
@@ -99,4 +100,25 @@ TEST_CASE("sarif: control characters and invalid UTF-8 survive as valid JSON", "
   CHECK_THAT(std::string(results[0]["message"]["text"]),
              Catch::StartsWith("evil \x1b[2J\x01 \"quoted\" \xEF\xBF\xBD"));
   CHECK(results[0]["properties"]["serverName"] == "sni\x07<&>");
+}
+
+TEST_CASE("sarif: an anomaly is a warning notification; the run still executed successfully", "[sarif][anomaly]") {
+  std::ostringstream out;
+  auto writer = make_writer(Format::sarif, out, WriterOptions{});
+  for (const FileResult& file : samples::two_files()) writer->file(file);
+  const std::vector<Anomaly> anomalies{{"alerts-not-recorded", 7, 0, "7 alerts not recorded"}};
+  writer->anomalies("a.pcap", anomalies);
+  writer->finish(RunSummary{});
+  const json run = json::parse(out.str())["runs"][0];
+  const json& invocation = run["invocations"][0];
+  CHECK(invocation["executionSuccessful"] == true);
+  REQUIRE(invocation["toolExecutionNotifications"].size() == 1);
+  const json& note = invocation["toolExecutionNotifications"][0];
+  CHECK(note["level"] == "warning");
+  CHECK(note["message"]["text"] == "a.pcap: 7 alerts not recorded");
+  CHECK(note["properties"]["kind"] == "alerts-not-recorded");
+  CHECK(note["properties"]["count"] == 7);
+  CHECK_FALSE(note["properties"].contains("firstFrame"));
+  CHECK(note["locations"][0]["physicalLocation"]["artifactLocation"]["index"] == 0);  // a.pcap, already an artifact
+  CHECK(run["artifacts"].size() == 2);
 }

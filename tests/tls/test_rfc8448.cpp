@@ -6,10 +6,11 @@
 
 #include "hex.hpp"
 #include "tlsflags/tls/handshake.hpp"
-#include "tlsflags/tls/reader.hpp"
+#include "tlsflags/core/byte_reader.hpp"
 #include "tlsflags/tls/record_protection.hpp"
 
 using namespace tlsflags::tls;
+using tlsflags::ByteReader;
 using tlsflags::tls::test::from_hex;
 
 namespace {
@@ -99,11 +100,11 @@ TEST_CASE("RFC 8448 §3: the server's encrypted flight decrypts to EncryptedExte
   CHECK(std::equal(finished.begin(), finished.end(), plaintext.begin() + 657 - finished.size()));
 
   // The flight is EE, Certificate, CertificateVerify, Finished, each fully consumed.
-  Reader messages(std::span<const uint8_t>(plaintext.data(), 657));
+  ByteReader messages(std::span<const uint8_t>(plaintext.data(), 657));
   std::vector<uint8_t> types;
   while (!messages.empty()) {
     uint8_t type = 0;
-    Reader message;
+    ByteReader message;
     REQUIRE(messages.u8(type));
     REQUIRE(messages.u24_prefixed(message));
     types.push_back(type);

@@ -8,8 +8,6 @@
 #include <cstring>
 #include <vector>
 
-#include "byte_reader.hpp"
-
 namespace tlsflags::capture {
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "byte_reader.hpp"
+#include "tlsflags/core/byte_reader.hpp"
 
 namespace tlsflags::capture {
 namespace {
@@ -46,8 +46,8 @@ DecodeResult decode_tcp(std::span<const uint8_t> captured, size_t claimed, TcpSe
   uint16_t source_port = 0, destination_port = 0;
   uint32_t seq = 0, ack = 0;
   uint8_t offset_byte = 0, flags = 0;
-  if (!reader.read_u16be(source_port) || !reader.read_u16be(destination_port) || !reader.read_u32be(seq) ||
-      !reader.read_u32be(ack) || !reader.read_u8(offset_byte) || !reader.read_u8(flags)) {
+  if (!reader.u16(source_port) || !reader.u16(destination_port) || !reader.u32(seq) ||
+      !reader.u32(ack) || !reader.u8(offset_byte) || !reader.u8(flags)) {
     return claimed < 20 ? DecodeResult::malformed : DecodeResult::truncated;
   }
   const size_t header_length = static_cast<size_t>(offset_byte >> 4) * 4;
@@ -67,7 +67,7 @@ DecodeResult decode_tcp(std::span<const uint8_t> captured, size_t claimed, TcpSe
 bool skip_ah(ByteReader& reader, uint8_t& next) {
   uint8_t length = 0;
   ByteReader header = reader;
-  if (!header.read_u8(next) || !header.read_u8(length)) return false;
+  if (!header.u8(next) || !header.u8(length)) return false;
   return reader.skip((size_t{length} + 2) * 4);
 }
 
@@ -77,10 +77,10 @@ DecodeResult decode_ipv4(std::span<const uint8_t> packet, DecodedFrame& out) {
   uint8_t version_ihl = 0, tos = 0, ttl = 0, protocol = 0;
   uint16_t total_length = 0, id = 0, flags_fragment = 0, checksum = 0;
   std::span<const uint8_t> source, destination;
-  if (!reader.read_u8(version_ihl) || !reader.read_u8(tos) || !reader.read_u16be(total_length) ||
-      !reader.read_u16be(id) || !reader.read_u16be(flags_fragment) || !reader.read_u8(ttl) ||
-      !reader.read_u8(protocol) || !reader.read_u16be(checksum) || !reader.read_bytes(4, source) ||
-      !reader.read_bytes(4, destination)) {
+  if (!reader.u8(version_ihl) || !reader.u8(tos) || !reader.u16(total_length) ||
+      !reader.u16(id) || !reader.u16(flags_fragment) || !reader.u8(ttl) ||
+      !reader.u8(protocol) || !reader.u16(checksum) || !reader.bytes(4, source) ||
+      !reader.bytes(4, destination)) {
     return DecodeResult::truncated;
   }
   if ((version_ihl >> 4) != 4) return DecodeResult::malformed;
@@ -121,8 +121,8 @@ DecodeResult decode_ipv6(std::span<const uint8_t> packet, DecodedFrame& out) {
   uint16_t payload_length = 0;
   uint8_t next = 0, hop_limit = 0;
   std::span<const uint8_t> source, destination;
-  if (!reader.read_u32be(version_class_flow) || !reader.read_u16be(payload_length) || !reader.read_u8(next) ||
-      !reader.read_u8(hop_limit) || !reader.read_bytes(16, source) || !reader.read_bytes(16, destination)) {
+  if (!reader.u32(version_class_flow) || !reader.u16(payload_length) || !reader.u8(next) ||
+      !reader.u8(hop_limit) || !reader.bytes(16, source) || !reader.bytes(16, destination)) {
     return DecodeResult::truncated;
   }
   if ((version_class_flow >> 28) != 6) return DecodeResult::malformed;
@@ -146,7 +146,7 @@ DecodeResult decode_ipv6(std::span<const uint8_t> packet, DecodedFrame& out) {
       case kProtocolRouting:
       case kProtocolDestinationOptions: {
         ByteReader header = payload;
-        if (!header.read_u8(header_next) || !header.read_u8(length)) return DecodeResult::truncated;
+        if (!header.u8(header_next) || !header.u8(length)) return DecodeResult::truncated;
         if (!payload.skip((size_t{length} + 1) * 8)) return DecodeResult::truncated;
         break;
       }
@@ -155,7 +155,7 @@ DecodeResult decode_ipv6(std::span<const uint8_t> packet, DecodedFrame& out) {
         uint8_t reserved = 0;
         uint16_t offset_flags = 0;
         ByteReader header = payload;
-        if (!header.read_u8(header_next) || !header.read_u8(reserved) || !header.read_u16be(offset_flags)) {
+        if (!header.u8(header_next) || !header.u8(reserved) || !header.u16(offset_flags)) {
           return DecodeResult::truncated;
         }
         if ((offset_flags & 0xfff9) != 0) return DecodeResult::fragment;
@@ -190,7 +190,7 @@ DecodeResult decode_ip(std::span<const uint8_t> packet, DecodedFrame& out) {
 DecodeResult decode_ethertype(uint16_t type, ByteReader reader, DecodedFrame& out) {
   while (type == kEtherTypeVlan || type == kEtherTypeQinQ || type == kEtherTypeQinQOld) {
     uint16_t tci = 0;
-    if (!reader.read_u16be(tci) || !reader.read_u16be(type)) return DecodeResult::truncated;
+    if (!reader.u16(tci) || !reader.u16(type)) return DecodeResult::truncated;
   }
   switch (type) {
     case kEtherTypeIpv4: return decode_ipv4(reader.rest(), out);
@@ -202,7 +202,7 @@ DecodeResult decode_ethertype(uint16_t type, ByteReader reader, DecodedFrame& ou
 DecodeResult decode_ethernet(std::span<const uint8_t> frame, DecodedFrame& out) {
   ByteReader reader(frame);
   uint16_t type = 0;
-  if (!reader.skip(12) || !reader.read_u16be(type)) return DecodeResult::truncated;
+  if (!reader.skip(12) || !reader.u16(type)) return DecodeResult::truncated;
   return decode_ethertype(type, reader, out);  // a value < 0x0600 is an 802.3 length: not IP
 }
 
@@ -210,7 +210,7 @@ DecodeResult decode_ethernet(std::span<const uint8_t> frame, DecodedFrame& out) 
 DecodeResult decode_linux_sll(std::span<const uint8_t> frame, DecodedFrame& out) {
   ByteReader reader(frame);
   uint16_t protocol = 0;
-  if (!reader.skip(14) || !reader.read_u16be(protocol)) return DecodeResult::truncated;
+  if (!reader.skip(14) || !reader.u16(protocol)) return DecodeResult::truncated;
   return decode_ethertype(protocol, reader, out);
 }
 
@@ -219,7 +219,7 @@ DecodeResult decode_linux_sll(std::span<const uint8_t> frame, DecodedFrame& out)
 DecodeResult decode_linux_sll2(std::span<const uint8_t> frame, DecodedFrame& out) {
   ByteReader reader(frame);
   uint16_t protocol = 0;
-  if (!reader.read_u16be(protocol) || !reader.skip(18)) return DecodeResult::truncated;
+  if (!reader.u16(protocol) || !reader.skip(18)) return DecodeResult::truncated;
   return decode_ethertype(protocol, reader, out);
 }
 
@@ -229,7 +229,7 @@ DecodeResult decode_linux_sll2(std::span<const uint8_t> frame, DecodedFrame& out
 DecodeResult decode_loopback(std::span<const uint8_t> frame, DecodedFrame& out) {
   ByteReader reader(frame);
   uint32_t family = 0;
-  if (!reader.read_u32le(family)) return DecodeResult::truncated;
+  if (!reader.u32le(family)) return DecodeResult::truncated;
   if (family > 0xffff) family = __builtin_bswap32(family);
   switch (family) {
     case 2: return decode_ipv4(reader.rest(), out);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "byte_reader.hpp"
-
 namespace tlsflags::capture {
 namespace {
 
@@ -12,8 +10,17 @@ constexpr uint32_t kByteOrderMagic = 0x1a2b3c4d;
 constexpr uint64_t kMaxBlockBody = 256u << 20;  // larger is taken as a broken file
 constexpr uint32_t kLibpcapMaxSnaplen = 262144;  // MAXIMUM_SNAPLEN in libpcap 1.10
 
-uint32_t load_le32(const uint8_t* b) { return b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t{b[3]} << 24); }
-uint32_t load_be32(const uint8_t* b) { return (uint32_t{b[0]} << 24) | (b[1] << 16) | (b[2] << 8) | b[3]; }
+// A little- or big-endian 32-bit value of a few bytes already read whole.
+uint32_t le32(std::span<const uint8_t> bytes) {
+  uint32_t value = 0;
+  ByteReader(bytes).u32le(value);
+  return value;
+}
+uint32_t be32(std::span<const uint8_t> bytes) {
+  uint32_t value = 0;
+  ByteReader(bytes).u32(value);
+  return value;
+}
 
 // libpcap's pcap_adjust_snapshot: 0 or beyond the maximum means the maximum.
 uint32_t adjusted_snaplen(uint32_t snaplen) {
@@ -22,12 +29,22 @@ uint32_t adjusted_snaplen(uint32_t snaplen) {
 
 }  // namespace
 
-uint32_t PcapngBlockWalker::to_host(const uint8_t* bytes) const {
-  return big_endian_ ? load_be32(bytes) : load_le32(bytes);
+bool PcapngBlockWalker::u32_pair(ByteReader& reader, uint64_t& out) const {
+  uint32_t upper = 0, lower = 0;
+  ByteReader attempt = reader;  // both halves or neither (the reader's failure rule)
+  if (!u32(attempt, upper) || !u32(attempt, lower)) return false;
+  reader = attempt;
+  out = (uint64_t{upper} << 32) | lower;
+  return true;
 }
 
-uint16_t PcapngBlockWalker::to_host16(const uint8_t* bytes) const {
-  return static_cast<uint16_t>(big_endian_ ? (bytes[0] << 8) | bytes[1] : bytes[0] | (bytes[1] << 8));
+bool PcapngBlockWalker::u64(ByteReader& reader, uint64_t& out) const {
+  uint32_t first = 0, second = 0;
+  ByteReader attempt = reader;
+  if (!u32(attempt, first) || !u32(attempt, second)) return false;
+  reader = attempt;
+  out = big_endian_ ? (uint64_t{first} << 32) | second : (uint64_t{second} << 32) | first;
+  return true;
 }
 
 bool PcapngBlockWalker::next() {
@@ -39,15 +56,15 @@ bool PcapngBlockWalker::next() {
     return false;
   }
   // The SHB type reads the same in both byte orders; its byte-order magic decides the section's.
-  if (load_le32(header) == kPcapngSectionHeader) {
+  if (le32(header) == kPcapngSectionHeader) {
     uint8_t magic[4];
     if (!source_.read_exactly(magic, sizeof magic)) {
       problem_ = "truncated Section Header Block";
       return false;
     }
-    if (load_le32(magic) == kByteOrderMagic) {
+    if (le32(magic) == kByteOrderMagic) {
       big_endian_ = false;
-    } else if (load_be32(magic) == kByteOrderMagic) {
+    } else if (be32(magic) == kByteOrderMagic) {
       big_endian_ = true;
     } else {
       problem_ = "Section Header Block with a bad byte-order magic";
@@ -58,8 +75,9 @@ bool PcapngBlockWalker::next() {
     return false;
   }
   first_ = false;
-  type_ = to_host(header);
-  const uint32_t total = to_host(header + 4);
+  ByteReader fields(header);
+  uint32_t total = 0;
+  if (!u32(fields, type_) || !u32(fields, total)) return false;  // never: the 8 bytes were read
   const uint32_t fixed = type_ == kPcapngSectionHeader ? 16 : 12;
   if (total < fixed || total % 4 != 0 || total - fixed > kMaxBlockBody) {
     problem_ = "block of type " + std::to_string(type_) + " with a bad length " + std::to_string(total);
@@ -104,19 +122,23 @@ namespace {
 
 // §4.2: LinkType (2), reserved (2), SnapLen (4), options.
 bool note_interface(PcapngBlockWalker& walker, std::vector<uint8_t>& body, PcapngScan& scan) {
-  if (!walker.read_body(body) || body.size() < 8) return false;
-  scan.interfaces.push_back(PcapngInterface{walker.to_host16(body.data()), walker.to_host(body.data() + 4)});
+  if (!walker.read_body(body)) return false;
+  ByteReader fields(body);
+  PcapngInterface interface;
+  if (!walker.u16(fields, interface.link_type) || !fields.skip(2) || !walker.u32(fields, interface.snaplen)) return false;
+  scan.interfaces.push_back(interface);
   return true;
 }
 
 // §4.7: Secrets Type (4), Secrets Length (4), Secrets Data, padding, options.
 bool note_secrets(PcapngBlockWalker& walker, std::vector<uint8_t>& body, PcapngScan& scan) {
-  if (!walker.read_body(body) || body.size() < 8) return false;
-  const uint32_t secrets_type = walker.to_host(body.data());
-  const uint32_t length = walker.to_host(body.data() + 4);
-  if (length > body.size() - 8) return false;
+  if (!walker.read_body(body)) return false;
+  ByteReader fields(body);
+  uint32_t secrets_type = 0, length = 0;
+  std::span<const uint8_t> secrets;
+  if (!walker.u32(fields, secrets_type) || !walker.u32(fields, length) || !fields.bytes(length, secrets)) return false;
   if (secrets_type == kSecretsTypeTlsKeyLog) {
-    scan.secrets.emplace_back(reinterpret_cast<const char*>(body.data() + 8), length);
+    scan.secrets.emplace_back(reinterpret_cast<const char*>(secrets.data()), secrets.size());
   } else {
     ++scan.other_secrets_blocks;
   }
@@ -186,22 +208,21 @@ struct InterfaceClock {
   }
 };
 
-void read_interface_options(const PcapngBlockWalker& walker, std::span<const uint8_t> options, InterfaceClock& clock) {
-  while (options.size() >= 4) {
-    const uint16_t code = walker.to_host16(options.data());
-    const uint16_t length = walker.to_host16(options.data() + 2);
-    const size_t padded = (size_t{length} + 3) & ~size_t{3};
-    if (code == 0 || padded > options.size() - 4) return;
-    const uint8_t* value = options.data() + 4;
-    if (code == 9 && length == 1) {
-      clock.binary = (value[0] & 0x80) != 0;
-      clock.exponent = value[0] & 0x7f;
-    } else if (code == 14 && length == 8) {
-      const uint64_t high = walker.to_host(value + (walker.big_endian() ? 0 : 4));
-      const uint64_t low = walker.to_host(value + (walker.big_endian() ? 4 : 0));
-      clock.offset_seconds = static_cast<int64_t>((high << 32) | low);
+// §3.5 options: code (2), length (2), value padded to 32 bits; opt_endofopt (0) or a short one ends them.
+void read_interface_options(const PcapngBlockWalker& walker, ByteReader options, InterfaceClock& clock) {
+  uint16_t code = 0, length = 0;
+  std::span<const uint8_t> padded;
+  while (walker.u16(options, code) && walker.u16(options, length) && code != 0 &&
+         options.bytes((size_t{length} + 3) & ~size_t{3}, padded)) {
+    ByteReader value(padded.first(length));
+    uint8_t resolution = 0;
+    uint64_t offset = 0;
+    if (code == 9 && length == 1 && value.u8(resolution)) {
+      clock.binary = (resolution & 0x80) != 0;
+      clock.exponent = resolution & 0x7f;
+    } else if (code == 14 && length == 8 && walker.u64(value, offset)) {
+      clock.offset_seconds = static_cast<int64_t>(offset);
     }
-    options = options.subspan(4 + padded);
   }
 }
 
@@ -235,28 +256,34 @@ class DirectReader {
   }
 
   bool interface() {
-    if (!walker_.read_body(body_) || body_.size() < 8) return broken("short Interface Description Block");
+    if (!walker_.read_body(body_)) return broken("short Interface Description Block");
+    ByteReader fields(body_);
     InterfaceClock clock;
-    clock.link_type = walker_.to_host16(body_.data());
-    clock.snaplen = walker_.to_host(body_.data() + 4);
-    read_interface_options(walker_, std::span<const uint8_t>(body_).subspan(8), clock);
+    if (!walker_.u16(fields, clock.link_type) || !fields.skip(2) || !walker_.u32(fields, clock.snaplen))
+      return broken("short Interface Description Block");
+    read_interface_options(walker_, fields, clock);
     interfaces_.push_back(clock);
     return true;
   }
 
   // §4.3: Interface ID, Timestamp (upper, lower), Captured Length, Original Length, data, options.
   bool enhanced_packet() {
-    if (!walker_.read_body(body_) || body_.size() < 20) return broken("short Enhanced Packet Block");
-    const uint32_t interface_id = walker_.to_host(body_.data());
-    const uint64_t ticks = (uint64_t{walker_.to_host(body_.data() + 4)} << 32) | walker_.to_host(body_.data() + 8);
-    const uint32_t captured = walker_.to_host(body_.data() + 12);
+    if (!walker_.read_body(body_)) return broken("short Enhanced Packet Block");
+    ByteReader fields(body_);
+    uint32_t interface_id = 0, captured = 0, original = 0;
+    uint64_t ticks = 0;
+    if (!walker_.u32(fields, interface_id) || !walker_.u32_pair(fields, ticks) || !walker_.u32(fields, captured) ||
+        !walker_.u32(fields, original))
+      return broken("short Enhanced Packet Block");
     return deliver(interface_id, ticks, captured, 20, "Enhanced Packet Block");
   }
 
   // §4.4: Original Length, data (as much as the first interface's snap length kept), no time stamp.
   bool simple_packet() {
-    if (!walker_.read_body(body_) || body_.size() < 4) return broken("short Simple Packet Block");
-    const uint32_t original = walker_.to_host(body_.data());
+    if (!walker_.read_body(body_)) return broken("short Simple Packet Block");
+    ByteReader fields(body_);
+    uint32_t original = 0;
+    if (!walker_.u32(fields, original)) return broken("short Simple Packet Block");
     uint32_t captured = static_cast<uint32_t>(std::min<uint64_t>(original, body_.size() - 4));
     if (!interfaces_.empty() && interfaces_[0].snaplen != 0) captured = std::min(captured, interfaces_[0].snaplen);
     return deliver(0, 0, captured, 4, "Simple Packet Block");
@@ -264,10 +291,14 @@ class DirectReader {
 
   // Appendix: Interface ID (2), Drops Count (2), Timestamp (upper, lower), Captured Length, Original Length.
   bool obsolete_packet() {
-    if (!walker_.read_body(body_) || body_.size() < 20) return broken("short Packet Block");
-    const uint32_t interface_id = walker_.to_host16(body_.data());
-    const uint64_t ticks = (uint64_t{walker_.to_host(body_.data() + 4)} << 32) | walker_.to_host(body_.data() + 8);
-    const uint32_t captured = walker_.to_host(body_.data() + 12);
+    if (!walker_.read_body(body_)) return broken("short Packet Block");
+    ByteReader fields(body_);
+    uint16_t interface_id = 0, drops = 0;
+    uint32_t captured = 0, original = 0;
+    uint64_t ticks = 0;
+    if (!walker_.u16(fields, interface_id) || !walker_.u16(fields, drops) || !walker_.u32_pair(fields, ticks) ||
+        !walker_.u32(fields, captured) || !walker_.u32(fields, original))
+      return broken("short Packet Block");
     return deliver(interface_id, ticks, captured, 20, "Packet Block");
   }
 

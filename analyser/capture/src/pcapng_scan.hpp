@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "file_input.hpp"
+#include "tlsflags/core/byte_reader.hpp"
 
 namespace tlsflags::capture {
 
@@ -38,8 +39,13 @@ class PcapngBlockWalker {
   bool skip_body();
   const std::string& problem() const { return problem_; }
 
-  uint32_t to_host(const uint8_t* bytes) const;
-  uint16_t to_host16(const uint8_t* bytes) const;
+  // Integers in the section's byte order, read with the one byte reader (its failure rule holds).
+  bool u16(ByteReader& reader, uint16_t& out) const { return big_endian_ ? reader.u16(out) : reader.u16le(out); }
+  bool u32(ByteReader& reader, uint32_t& out) const { return big_endian_ ? reader.u32(out) : reader.u32le(out); }
+  // Two 32-bit halves, the upper first (§4.3 timestamps).
+  bool u32_pair(ByteReader& reader, uint64_t& out) const;
+  // One 64-bit value (§4.2 if_tsoffset).
+  bool u64(ByteReader& reader, uint64_t& out) const;
 
  private:
   ByteSource& source_;

@@ -8,7 +8,6 @@
 #include "tlsflags/capture/capture_reader.hpp"
 #include "tlsflags/report/plural.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
-#include "trust_anchors.hpp"
 
 namespace tlsflags::cli {
 namespace {
@@ -59,15 +58,12 @@ std::string counted(uint64_t count, const char* noun, const char* what, uint64_t
   return report::plural(count, noun) + " " + what + " (first in frame " + std::to_string(first_frame) + ")";
 }
 
-// The TLS layer's bounds on a Timeline (tls_connection.hpp): a cut direction is unreadable from there on
-// (what depends on it is undecidable), alerts past the recorded ones change no verdict but are counted.
-void add_timeline_warnings(const tls::TrackerStats& stats, std::vector<std::string>& warnings) {
-  if (stats.timelines_cut)
-    warnings.push_back(report::plural(stats.timelines_cut, "direction") +
-                       " stopped at 1000 handshake and alert events: what followed is unreadable");
-  if (stats.alerts_not_recorded)
-    warnings.push_back(report::plural(stats.alerts_not_recorded, "alert") +
-                       " not recorded: after their sender's fatal alert, or past its first 8");
+// Each anomaly is said on stderr too, in the order it was met.
+void note(FileAnalysis& analysis, std::vector<report::Anomaly> anomalies) {
+  for (report::Anomaly& anomaly : anomalies) {
+    analysis.warnings.push_back(anomaly.message);
+    analysis.anomalies.push_back(std::move(anomaly));
+  }
 }
 
 void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& warnings) {
@@ -79,7 +75,9 @@ void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& war
 std::optional<std::string> read_into(const std::string& path, tls::ConnectionTracker& tracker,
                                      const capture::CaptureLimits& limits, FileAnalysis& analysis) {
   capture::ReadResult read = capture::read_capture(path, tracker, capture::CaptureOptions{limits});
-  add_capture_warnings(read.diagnostics, analysis.warnings);
+  std::vector<report::Anomaly> caps;
+  add_capture_anomalies(read.diagnostics, caps);
+  note(analysis, std::move(caps));
   if (read.ok) return std::nullopt;
   if (read.frames == 0) return read.error;
   analysis.cut_short = "read " + report::plural(read.frames, "frame") + ", then: " + read.error +
@@ -91,35 +89,52 @@ std::optional<std::string> read_into(const std::string& path, tls::ConnectionTra
 
 // Resource caps hit by the capture layer: the analysis is still right about what it shows, but some
 // connections were cut short, and the user should know why they may be undecidable.
-void add_capture_warnings(const capture::CaptureDiagnostics& d, std::vector<std::string>& warnings) {
+void add_capture_anomalies(const capture::CaptureDiagnostics& d, std::vector<report::Anomaly>& out) {
   struct CapHit {
     capture::DiagnosticCounter capture::CaptureDiagnostics::*counter;
+    const char* kind;  // the anomaly's kind in the reports (docs/output.md)
     const char* noun;  // singular; the count gives its number
     const char* what;
   };
   static constexpr CapHit kCapHits[] = {
-      {&capture::CaptureDiagnostics::connections_evicted, "connection", "closed early: too many open at once"},
-      {&capture::CaptureDiagnostics::out_of_order_cap_hits, "hole",
+      {&capture::CaptureDiagnostics::connections_evicted, "connections-closed-early", "connection",
+       "closed early: too many open at once"},
+      {&capture::CaptureDiagnostics::out_of_order_cap_hits, "out-of-order-cap", "hole",
        "given up on: too much out-of-order data in one direction"},
-      {&capture::CaptureDiagnostics::total_buffer_cap_hits, "hole", "given up on: out-of-order buffer full"},
-      {&capture::CaptureDiagnostics::segments_out_of_window, "segment",
+      {&capture::CaptureDiagnostics::total_buffer_cap_hits, "buffer-cap", "hole", "given up on: out-of-order buffer full"},
+      {&capture::CaptureDiagnostics::segments_out_of_window, "segments-out-of-window", "segment",
        "ignored: sequence number too far beyond the stream (max 1 GiB)"},
   };
   for (const CapHit& cap : kCapHits) {
     const capture::DiagnosticCounter& hits = d.*cap.counter;
-    if (hits.count) warnings.push_back(counted(hits.count, cap.noun, cap.what, hits.first_frame));
+    if (hits.count)
+      out.push_back({cap.kind, hits.count, hits.first_frame, counted(hits.count, cap.noun, cap.what, hits.first_frame)});
   }
+}
+
+// The TLS layer's bounds on a Timeline (tls_connection.hpp): a cut direction is unreadable from there on
+// (what depends on it is undecidable), alerts past the recorded ones change no verdict but are counted.
+void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::Anomaly>& out) {
+  if (stats.timelines_cut)
+    out.push_back({"timeline-cut", stats.timelines_cut, 0,
+                   report::plural(stats.timelines_cut, "direction") +
+                       " stopped at 1000 handshake and alert events: what followed is unreadable"});
+  if (stats.alerts_not_recorded)
+    out.push_back({"alerts-not-recorded", stats.alerts_not_recorded, 0,
+                   report::plural(stats.alerts_not_recorded, "alert") +
+                       " not recorded: after their sender's fatal alert, or past its first 8"});
 }
 
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings) {
   static const DeploymentInputs kNoInputs;
   const DeploymentInputs& inputs = settings.deployment ? *settings.deployment : kNoInputs;
-  report::ConnectionResult result =
-      report::make_connection_result(timeline, judge(timeline, settings.rules), settings.keep_events);
   const inspect::ConnectionInspection inspection = inspect_timeline(timeline, inputs);
-  result.deployment = to_report(timeline, inspection, settings.keep_explain);
-  for (Finding& finding : deployment_findings(timeline, inspection))
-    report::add_deployment_finding(result, std::move(finding));
+  Judgement judgement = judge(timeline, settings.rules);
+  add_deployment_findings(judgement, timeline, certificate_facts(inspection));
+  report::Deployment deployment = to_report(timeline, inspection, judgement, settings.keep_explain);
+  report::ConnectionResult result =
+      report::make_connection_result(timeline, std::move(judgement), settings.keep_events);
+  result.deployment = std::move(deployment);
   return result;
 }
 
@@ -131,7 +146,7 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
   auto judge_one = [&](Timeline&& timeline) {
     timeline.file = path;  // the name as the user gave it, which is what the reports show
     const uint64_t last_frame = timeline.last_frame;
-    order.add({judge_connection(timeline, settings), trust_anchors_input(timeline)});
+    order.add({judge_connection(timeline, settings), trust_anchors_input(timeline, settings.rules)});
     // A connection opened later starts at the frame being read or after it, which is at or after the
     // last frame of the one that just ended.
     order.release_before(std::min(open->earliest_open_frame().value_or(UINT64_MAX), last_frame));
@@ -145,7 +160,9 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
     analysis.read_error = read_into(path, tracker, settings.limits, analysis);
     tracker.close_all(true, {});  // whatever the reader left open (it should have closed everything)
     add_key_log_warnings(tracker.capture_secrets(), analysis.warnings);
-    add_timeline_warnings(tracker.stats(), analysis.warnings);
+    std::vector<report::Anomaly> bounds;
+    add_timeline_anomalies(tracker.stats(), bounds);
+    note(analysis, std::move(bounds));
   } catch (const std::exception& e) {
     // A bug or an exhausted resource in one capture must not take the other captures' reports with it.
     analysis.read_error = std::string("analysis stopped: ") + e.what();

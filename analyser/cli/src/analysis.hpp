@@ -10,8 +10,10 @@
 #include "options.hpp"
 #include "tlsflags/capture/capture_limits.hpp"
 #include "tlsflags/core/rules.hpp"
+#include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/report/result.hpp"
 #include "tlsflags/report/writer.hpp"
+#include "tlsflags/tls/connection_tracker.hpp"
 #include "tlsflags/tls/keylog.hpp"
 
 namespace tlsflags::cli {
@@ -29,7 +31,7 @@ struct AnalysisSettings {
 // One judged connection on its way to the report.
 struct JudgedConnection {
   report::ConnectionResult result;
-  std::optional<Timeline> trust_anchors;  // trust_anchors_input(): what the cross-connection rule reads
+  std::optional<TrustAnchorsInput> trust_anchors;  // what the cross-connection rule reads (trust_anchors.hpp)
 };
 // Receives a capture's connections in the report's order (report::comes_before), while it is read.
 using ConnectionSink = std::function<void(JudgedConnection&&)>;
@@ -37,7 +39,8 @@ using ConnectionSink = std::function<void(JudgedConnection&&)>;
 struct FileAnalysis {
   std::string file;  // as the user gave it
   std::optional<std::string> read_error;  // the capture could not be read (fully): FileResult::read_error
-  std::vector<std::string> warnings;  // for stderr: junk DSB lines, capture-layer caps hit
+  std::vector<std::string> warnings;  // for stderr: junk DSB lines, and every anomaly's message
+  std::vector<report::Anomaly> anomalies;  // caps hit, timelines cut, alerts not recorded: for the report too
   // The file ended inside a record (cut short, a broken gzip stream): what was read before is analysed
   // and reported, and this says what happened (exit status 2: the input could not be read whole).
   std::optional<std::string> cut_short;
@@ -52,8 +55,10 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings);
 
 // The capture layer's caps that dropped work (connections closed early, holes given up on, segments
-// ignored), one warning line each: files and live capture alike say them, never silently.
-void add_capture_warnings(const capture::CaptureDiagnostics& diagnostics, std::vector<std::string>& warnings);
+// ignored), one anomaly each: files and live capture alike say them, never silently.
+void add_capture_anomalies(const capture::CaptureDiagnostics& diagnostics, std::vector<report::Anomaly>& out);
+// The TLS layer's bounds that fired (timelines cut, alerts not recorded), one anomaly each.
+void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::Anomaly>& out);
 
 // The settings a run's options give (files and live alike); `keys` and `deployment` must outlive them.
 AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,

@@ -6,27 +6,6 @@
 namespace tlsflags::cli {
 namespace {
 
-const Event* first_event(const Timeline& timeline, EventType type, Party from, const Event* after = nullptr) {
-  bool started = after == nullptr;
-  for (const Event& event : timeline.events) {
-    if (&event == after) {
-      started = true;
-      continue;
-    }
-    if (started && event.type == type && event.from == from) return &event;
-  }
-  return nullptr;
-}
-
-std::vector<uint64_t> frames_of(std::initializer_list<uint64_t> frames) {
-  std::vector<uint64_t> out;
-  for (uint64_t frame : frames)
-    if (frame != 0) out.push_back(frame);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 report::ClientCertificateDetails to_report(const inspect::CertificateDetails& d) {
   return {d.subject, d.issuer, d.san, d.not_before, d.not_after, d.key_type, d.sha256};
 }
@@ -58,49 +37,38 @@ report::ServerIdentity to_report(const inspect::Outcome<inspect::IdentityCheck>&
 }
 
 std::string sni_of(const Timeline& timeline) {
-  const Event* hello = first_event(timeline, EventType::client_hello, Party::client);
+  const Event* hello = timeline.first(EventType::client_hello, Party::client);
   return hello ? hello->server_name : std::string();
 }
 
-// deploy.client-certificate-not-trusted: the inspection's warnings are exactly the "accepted despite
-// anchors / pins" texts (connection_inspection.hpp).
-void add_not_trusted(const inspect::ConnectionInspection& inspection, std::vector<Finding>& out) {
-  if (inspection.warnings.empty() || !inspection.server_reaction) return;
-  const inspect::ServerReaction& reaction = *inspection.server_reaction;
-  for (const std::string& warning : inspection.warnings)
-    out.push_back({RuleId::deploy_client_certificate_not_trusted, Severity::warning, warning,
-                   frames_of({reaction.anchor_frame, reaction.frame})});
-}
-
-// deploy.server-identity-mismatch: RFC 9525 §6.3, the SNI is the reference identifier.
-void add_identity_mismatch(const Timeline& timeline, const inspect::ConnectionInspection& inspection,
-                           std::vector<Finding>& out) {
-  if (!inspection.server_identity || !inspection.server_identity->ok()) return;
-  const inspect::IdentityCheck& check = inspection.server_identity->value();
-  if (check.matched) return;
-  const Event* hello = first_event(timeline, EventType::client_hello, Party::client);
-  const Event* certificate = first_event(timeline, EventType::certificate, Party::server);
-  out.push_back({RuleId::deploy_server_identity_mismatch, Severity::warning,
-                 "the server's certificate does not match the SNI: " + check.explanation,
-                 frames_of({hello ? hello->frame : 0, certificate ? certificate->frame : 0})});
-}
-
-// deploy.client-certificate-unfit: RFC 8446 §4.4.2.3, the CA and signature parts of the fit.
-void add_unfit(const Timeline& timeline, const inspect::ConnectionInspection& inspection, std::vector<Finding>& out) {
-  if (!inspection.fit) return;
-  const inspect::CertificateRequestFit& fit = *inspection.fit;
-  std::string message;
-  auto add = [&](inspect::Fit part, const std::string& explanation) {
-    if (part == inspect::Fit::does_not_fit) message += (message.empty() ? "" : "; ") + explanation;
+void add_trust_failures(const inspect::ConnectionInspection& inspection, CertificateFacts& out) {
+  if (!inspection.client_certificate || !inspection.client_certificate->ok()) return;  // no leaf to name
+  const inspect::CertificateDetails& leaf = inspection.client_certificate->value();
+  out.leaf_subject = leaf.subject;
+  out.leaf_sha256 = leaf.sha256;
+  auto add = [&](std::optional<std::string> failure) {
+    if (failure) out.trust_failures.push_back(std::move(*failure));
   };
-  add(fit.authorities.fit, fit.authorities.explanation);
-  add(fit.certificate_signature.fit, fit.certificate_signature.explanation);
-  if (message.empty()) return;
-  const Event* request = first_event(timeline, EventType::certificate_request, Party::server);
-  const Event* answer = request ? first_event(timeline, EventType::certificate, Party::client, request) : nullptr;
-  out.push_back({RuleId::deploy_client_certificate_unfit, Severity::info,
-                 "the client's certificate does not fit the CertificateRequest: " + message,
-                 frames_of({request ? request->frame : 0, answer ? answer->frame : 0})});
+  if (inspection.chain) add(inspect::trust_failure(*inspection.chain));
+  if (inspection.pin) add(inspect::pin_failure(*inspection.pin));
+}
+
+void add_unfit(const inspect::ConnectionInspection& inspection, CertificateFacts& out) {
+  if (!inspection.fit) return;
+  auto add = [&](inspect::Fit fit, const std::string& explanation) {
+    if (fit == inspect::Fit::does_not_fit) out.unfit.push_back(explanation);
+  };
+  add(inspection.fit->authorities.fit, inspection.fit->authorities.explanation);
+  add(inspection.fit->certificate_signature.fit, inspection.fit->certificate_signature.explanation);
+}
+
+// What --explain shows as "warning:" lines: the findings about a server that accepted what the anchors or
+// pins refuse.
+std::vector<std::string> not_trusted_messages(const Judgement& judgement) {
+  std::vector<std::string> out;
+  for (const Finding& finding : judgement.findings)
+    if (finding.rule == RuleId::deploy_client_certificate_not_trusted) out.push_back(finding.message);
+  return out;
 }
 
 }  // namespace
@@ -130,7 +98,7 @@ inspect::ConnectionInspection inspect_timeline(const Timeline& timeline, const D
 }
 
 report::Deployment to_report(const Timeline& timeline, const inspect::ConnectionInspection& inspection,
-                             bool keep_explain) {
+                             const Judgement& judgement, bool keep_explain) {
   report::Deployment out;
   if (inspection.client_certificate && inspection.client_certificate->ok())
     out.client_certificate = to_report(inspection.client_certificate->value());
@@ -140,15 +108,16 @@ report::Deployment to_report(const Timeline& timeline, const inspect::Connection
   }
   if (inspection.fit) out.certificate_request_fit = to_report(*inspection.fit);
   if (inspection.server_identity) out.server_identity = to_report(*inspection.server_identity, sni_of(timeline));
-  if (keep_explain) out.explain_lines = inspection.explain_lines();
+  if (keep_explain) out.explain_lines = inspection.explain_lines(not_trusted_messages(judgement));
   return out;
 }
 
-std::vector<Finding> deployment_findings(const Timeline& timeline, const inspect::ConnectionInspection& inspection) {
-  std::vector<Finding> out;
-  add_not_trusted(inspection, out);
-  add_identity_mismatch(timeline, inspection, out);
-  add_unfit(timeline, inspection, out);
+CertificateFacts certificate_facts(const inspect::ConnectionInspection& inspection) {
+  CertificateFacts out;
+  add_trust_failures(inspection, out);
+  const auto& identity = inspection.server_identity;
+  if (identity && identity->ok() && !identity->value().matched) out.identity_mismatch = identity->value().explanation;
+  add_unfit(inspection, out);
   return out;
 }
 

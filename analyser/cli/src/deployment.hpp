@@ -1,13 +1,14 @@
 // Deployment debugging (issue 8): what the certificates on the wire say about a request_client_auth
-// deployment, from analyser/inspect, turned into the report's plain data and into the deploy.* findings.
-// judge() stays a pure function of the timeline; these findings depend on the user's --trust-anchors and
-// --pinned files, so tlsflags-check adds them to the Judgement itself (verdicts follow verdict_from).
+// deployment, from analyser/inspect, turned into the report's plain data and into the plain facts from
+// which core decides the deploy.* findings (tlsflags/core/deployment.hpp). judge() stays a pure function
+// of the timeline; those findings depend on the user's --trust-anchors and --pinned files.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "tlsflags/core/deployment.hpp"
 #include "tlsflags/core/events.hpp"
 #include "tlsflags/core/rules.hpp"
 #include "tlsflags/inspect/chain_verification.hpp"
@@ -31,11 +32,12 @@ std::optional<std::string> load_deployment_inputs(const std::optional<std::strin
 // Inspects one connection (its certificates are still in the timeline) with the run's inputs.
 inspect::ConnectionInspection inspect_timeline(const Timeline& timeline, const DeploymentInputs& inputs);
 
-// The inspection as the writers show it; explain lines only when `keep_explain` (--explain).
+// The inspection as the writers show it; explain lines only when `keep_explain` (--explain), with the
+// judgement's deploy.client-certificate-not-trusted findings as their warnings.
 report::Deployment to_report(const Timeline& timeline, const inspect::ConnectionInspection& inspection,
-                             bool keep_explain);
+                             const Judgement& judgement, bool keep_explain);
 
-// deploy.client-certificate-not-trusted, deploy.server-identity-mismatch, deploy.client-certificate-unfit.
-std::vector<Finding> deployment_findings(const Timeline& timeline, const inspect::ConnectionInspection& inspection);
+// The inspection's facts that core's deploy.* findings are decided from (tlsflags/core/deployment.hpp).
+CertificateFacts certificate_facts(const inspect::ConnectionInspection& inspection);
 
 }  // namespace tlsflags::cli

@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -12,11 +13,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "analysis.hpp"
 #include "key_log_follower.hpp"
 #include "report_stream.hpp"
 #include "tlsflags/capture/live_capture.hpp"
+#include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/report/escape.hpp"
 #include "tlsflags/report/plural.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
@@ -112,7 +115,8 @@ class LiveRun {
       : options_(options),
         follower_(keys_),
         settings_(settings_for(options, keys_, inputs)),
-        writer_(report::make_writer(options.format, out, writer_options_for(options))) {
+        writer_(report::make_writer(options.format, out, writer_options_for(options))),
+        anchors_(settings_.rules) {
     file_.file = "live:" + *options.interface;
     follow_key_logs(options, follower_);
     follower_.poll();
@@ -129,6 +133,8 @@ class LiveRun {
     live.on_tick = [this] { follower_.poll(); };
     const capture::LiveResult result = capture::read_live(pcap, tracker, live, g_stop);
     if (!result.ok) file_.read_error = result.error;
+    add_capture_anomalies(result.diagnostics, anomalies_);
+    add_timeline_anomalies(tracker.stats(), anomalies_);
     say_capture_totals(result);
     return finish();
   }
@@ -137,12 +143,28 @@ class LiveRun {
   void report(Timeline&& timeline) {
     timeline.file = file_.file;
     report::ConnectionResult result = judge_connection(timeline, settings_);
+    judge_trust_anchors(timeline, result);
     if (writer_->live_connection(result)) {
       streamed_ = true;
       streamed_summary_.add_connection(result);  // written: only its counts are kept, however long the capture runs
       return;
     }
+    kept_tickets_.push_back(tickets_ - 1);
     file_.connections.push_back(std::move(result));  // SARIF, JUnit: written whole at the end
+  }
+
+  // rca.server.trust-anchors-shared, by the run's one judge (tlsflags/core/trust_anchors.hpp). The
+  // finding belongs on the server's first accepting connection; a live report cannot wait for the end,
+  // so when that one has been written already the finding goes on the connection that completed the
+  // overlap (docs/debugging.md "7. Watching live").
+  void judge_trust_anchors(const Timeline& timeline, report::ConnectionResult& result) {
+    const uint64_t ticket = tickets_++;
+    TrustAnchorsJudge::Outcome outcome = anchors_.observe(timeline, ticket);
+    if (!outcome.finding_for) return;
+    auto kept = std::find(kept_tickets_.begin(), kept_tickets_.end(), *outcome.finding_for);
+    report::ConnectionResult& owner =
+        kept == kept_tickets_.end() ? result : file_.connections[kept - kept_tickets_.begin()];
+    owner.judgement.add(std::move(outcome.finding));
   }
 
   // What a user needs to trust the run: how much was seen, and whether the kernel had to drop any of it.
@@ -154,15 +176,14 @@ class LiveRun {
       line += "; dropped " + std::to_string(result.kernel_drops) + " by the kernel (buffer full), " +
               std::to_string(result.interface_drops) + " by the interface";
     say(line);
-    std::vector<std::string> warnings;
-    add_capture_warnings(result.diagnostics, warnings);
-    for (const std::string& warning : warnings) say("warning: " + warning);
+    for (const report::Anomaly& anomaly : anomalies_) say("warning: " + anomaly.message);
   }
 
   int finish() {
     if (file_.read_error) say("capture on " + *options_.interface + " failed: " + *file_.read_error);
     for (const tls::KeyLogWarning& warning : keys_.warnings()) say("key log " + warning.to_string());
     report::sort_connections(file_);
+    writer_->anomalies(file_.file, anomalies_);  // after the connections streamed, before the summary
     std::vector<report::FileResult> files{file_};
     report::RunSummary summary;
     if (streamed_) {
@@ -187,6 +208,10 @@ class LiveRun {
   report::FileResult file_;  // the connections, for a format that cannot stream
   bool streamed_ = false;
   report::SummaryBuilder streamed_summary_;  // the counts of the connections already written
+  TrustAnchorsJudge anchors_;
+  uint64_t tickets_ = 0;                // connections judged so far
+  std::vector<uint64_t> kept_tickets_;  // the ticket of each connection in file_.connections
+  std::vector<report::Anomaly> anomalies_;  // caps hit, timelines cut: stderr and the report
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// tlsflags-check: the offline analyser (design.md "tlsflags-check (contract)").
+// tlsflags-check: the offline analyser (docs/analyser.md, docs/tlsflags-check.1).
 #include <exception>
 #include <iostream>
 

@@ -1,4 +1,4 @@
-// The command line of tlsflags-check, exactly as design.md "tlsflags-check (contract)" lists it.
+// The command line of tlsflags-check, exactly as docs/tlsflags-check.1 lists it.
 #pragma once
 
 #include <cstdint>

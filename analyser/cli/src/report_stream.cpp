@@ -85,7 +85,7 @@ void ReportStream::connection(JudgedConnection&& judged) {
   report::ConnectionResult result = std::move(judged.result);
   bool waiting = false;
   if (judged.trust_anchors) {
-    TrustAnchorsJudge::Outcome outcome = anchors_.observe(std::move(*judged.trust_anchors), ticket);
+    TrustAnchorsJudge::Outcome outcome = anchors_.observe(*judged.trust_anchors, ticket);
     if (outcome.finding_for) attach_finding(*outcome.finding_for, std::move(outcome.finding), ticket, result);
     waiting = outcome.may_get_finding_later;
   }
@@ -127,14 +127,14 @@ report::RunSummary ReportStream::finish() {
 void ReportStream::attach_finding(uint64_t ticket, Finding finding, uint64_t current_ticket,
                                   report::ConnectionResult& current) {
   if (ticket == current_ticket) {
-    report::add_cross_connection_finding(current, std::move(finding));
+    current.judgement.add(std::move(finding));
     return;
   }
   // Entries are in ticket order, and a waiting connection is the first entry with its ticket.
   auto held = std::lower_bound(pending_.begin(), pending_.end(), ticket,
                                [](const Entry& e, uint64_t t) { return e.ticket < t; });
   if (held == pending_.end() || held->ticket != ticket || !held->waiting || !held->connection) return;  // never
-  report::add_cross_connection_finding(*held->connection, std::move(finding));
+  held->connection->judgement.add(std::move(finding));
   held->waiting = false;
 }
 
@@ -185,11 +185,13 @@ void ReportStream::enqueue_settled(report::ConnectionResult&& connection) {
 }
 
 void ReportStream::write_file_end(FileEnd&& end) {
-  if (streams_lines_) return;  // JSON Lines has nothing per file
-  file_.file = std::move(end.file);
-  file_.read_error = std::move(end.read_error);
-  writer_->file(file_);
-  file_ = {};
+  if (!streams_lines_) {  // JSON Lines wrote the file's connections already
+    file_.file = end.file;
+    file_.read_error = std::move(end.read_error);
+    writer_->file(file_);
+    file_ = {};
+  }
+  writer_->anomalies(end.file, end.anomalies);
 }
 
 void ReportStream::drain() {

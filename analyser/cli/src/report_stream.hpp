@@ -22,7 +22,7 @@
 #include <string>
 
 #include "analysis.hpp"
-#include "trust_anchors.hpp"
+#include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/report/writer.hpp"
 
 namespace tlsflags::cli {
@@ -31,6 +31,7 @@ namespace tlsflags::cli {
 struct FileEnd {
   std::string file;
   std::optional<std::string> read_error;
+  std::vector<report::Anomaly> anomalies;  // written after the file's connections (docs/output.md)
 };
 
 // Rendered output waiting behind a held connection: in memory up to a limit, then in a temporary file.

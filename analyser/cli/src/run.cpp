@@ -144,7 +144,7 @@ class FileSequencer {
       const FileAnalysis& done = *files_[head_].done;
       report_file_diagnostics(done, say_);
       if (progress_) progress_->clear_line();
-      report_.end_file({done.file, done.read_error});
+      report_.end_file({done.file, done.read_error, done.anomalies});
       files_[head_] = {};
       if (++head_ == files_.size()) break;
       std::vector<JudgedConnection> read_ahead = std::move(files_[head_].connections);

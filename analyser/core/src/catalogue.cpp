@@ -1,4 +1,4 @@
-// The rule catalogue of design.md, with the sentence of the spec each rule enforces.
+// The rule catalogue of docs/rules.md, with the sentence of the spec each rule enforces.
 #include <algorithm>
 
 #include "tlsflags/core/rules.hpp"

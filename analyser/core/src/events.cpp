@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace tlsflags {
 
@@ -94,10 +95,57 @@ std::string Endpoint::to_string() const {
   return out + ":" + std::to_string(port);
 }
 
-const Event* Timeline::first(EventType type, Party from) const {
-  auto it = std::find_if(events.begin(), events.end(),
-                         [&](const Event& e) { return e.type == type && e.from == from; });
+std::string version_name(uint16_t version) {
+  std::string_view number = version_number(version);
+  if (!number.empty()) return "TLS " + std::string(number);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "0x";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(version >> shift) & 0xF];
+  return out;
+}
+
+std::optional<EventType> event_type_of(HandshakeType type, bool hello_retry) {
+  switch (type) {
+    case HandshakeType::client_hello: return EventType::client_hello;
+    case HandshakeType::server_hello: return hello_retry ? EventType::hello_retry_request : EventType::server_hello;
+    case HandshakeType::new_session_ticket: return EventType::new_session_ticket;
+    case HandshakeType::end_of_early_data: return EventType::end_of_early_data;
+    case HandshakeType::encrypted_extensions: return EventType::encrypted_extensions;
+    case HandshakeType::certificate: return EventType::certificate;
+    case HandshakeType::certificate_request: return EventType::certificate_request;
+    case HandshakeType::certificate_verify: return EventType::certificate_verify;
+    case HandshakeType::finished: return EventType::finished;
+    case HandshakeType::key_update: return EventType::key_update;
+    default: return std::nullopt;
+  }
+}
+
+std::optional<Party> fixed_sender(EventType type) {
+  switch (type) {
+    case EventType::client_hello:
+    case EventType::end_of_early_data: return Party::client;
+    case EventType::server_hello:
+    case EventType::hello_retry_request:
+    case EventType::encrypted_extensions:
+    case EventType::certificate_request:
+    case EventType::new_session_ticket: return Party::server;
+    default: return std::nullopt;
+  }
+}
+
+const Event* Timeline::first(EventType type, Party from, const Event* after) const {
+  auto start = after ? events.begin() + (after - events.data()) + 1 : events.begin();
+  auto it = std::find_if(start, events.end(), [&](const Event& e) { return e.type == type && e.from == from; });
   return it == events.end() ? nullptr : &*it;
+}
+
+Event* Timeline::first(EventType type, Party from, const Event* after) {
+  return const_cast<Event*>(std::as_const(*this).first(type, from, after));
+}
+
+const Event* Timeline::last(EventType type, Party from) const {
+  auto it = std::find_if(events.rbegin(), events.rend(), [&](const Event& e) { return e.type == type && e.from == from; });
+  return it == events.rend() ? nullptr : &*it;
 }
 
 bool Timeline::has_flags_extension() const {
@@ -107,13 +155,8 @@ bool Timeline::has_flags_extension() const {
 std::string Timeline::tls_version() const {
   const Event* sh = first(EventType::server_hello, Party::server);
   if (!sh) return "";
-  switch (sh->selected_version) {
-    case 0x0304: return "1.3";
-    case 0x0303: return "1.2";
-    case 0x0302: return "1.1";
-    case 0x0301: return "1.0";
-  }
-  return "unknown";
+  std::string_view number = version_number(sh->selected_version);
+  return number.empty() ? "unknown" : std::string(number);
 }
 
 bool Timeline::decrypted() const {

@@ -1,13 +1,14 @@
-// The rules engine: judges one connection's Timeline against the catalogue (design.md "Rule catalogue").
+// The rules engine: judges one connection's Timeline against the catalogue (docs/rules.md).
 //
 // Each rule is one small check. A check either says nothing (the rule held or does not apply), adds a
 // Finding (the rule is broken and the evidence is visible), or adds an Undecided (the rule applies but
 // what decides it was not visible). Verdicts follow from those alone, so a verdict is never guessed.
 #include "tlsflags/core/rules.hpp"
+#include "tlsflags/core/trust_anchors.hpp"
+#include "tlsflags/core/visibility.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <utility>
 
 namespace tlsflags {
 namespace {
@@ -83,56 +84,34 @@ Landmarks locate(const Timeline& t) {
 
 size_t index_of(const Timeline& t, const Event* e) { return static_cast<size_t>(e - t.events.data()); }
 
-// How a party answered a message it received: the first thing it did afterwards that we can see.
-enum class ReactionKind { fatal_alert, continued, closed, unknown };
-struct Reaction {
-  ReactionKind kind = ReactionKind::unknown;
+// How a party answered a message it received: the first thing it did afterwards that we can see
+// (docs/rules.md "Reactions"). Not server_reaction.hpp, which names for the report how the server
+// took the client's certificate.
+enum class AnswerKind { fatal_alert, continued, closed, unknown };
+struct Answer {
+  AnswerKind kind = AnswerKind::unknown;
   const Event* evidence = nullptr;  // the alert, message, FIN/RST, or where visibility was lost
 };
 
-bool is_closure_alert(const Event& e) {
-  // RFC 8446 §6.1: close_notify and user_canceled are the only non-error alerts.
-  return e.alert_description == alert_close_notify || e.alert_description == 90;
-}
-
-Reaction reaction_of(const Timeline& t, Party receiver, const Event* received) {
+Answer answer_to(const Timeline& t, Party receiver, const Event* received) {
   for (size_t i = index_of(t, received) + 1; i < t.events.size(); ++i) {
     const Event& e = t.events[i];
-    if (e.type == EventType::capture_end) return {ReactionKind::unknown, &e};
+    if (e.type == EventType::capture_end) return {AnswerKind::unknown, &e};
     if (e.from != receiver) continue;
     if (e.type == EventType::alert)
-      return {is_closure_alert(e) ? ReactionKind::closed : ReactionKind::fatal_alert, &e};
-    if (e.type == EventType::fin || e.type == EventType::rst) return {ReactionKind::closed, &e};
-    if (e.type == EventType::unreadable || e.type == EventType::gap) return {ReactionKind::unknown, &e};
+      return {e.is_error_alert() ? AnswerKind::fatal_alert : AnswerKind::closed, &e};
+    if (e.type == EventType::fin || e.type == EventType::rst) return {AnswerKind::closed, &e};
+    if (e.type == EventType::unreadable || e.type == EventType::gap) return {AnswerKind::unknown, &e};
     // Application data proves nothing: after the handshake it may have been written before the message
     // arrived (a NewSessionTicket crosses the client's first request), and during the handshake the
     // party's Finished comes before any of it anyway.
     if (e.type == EventType::application_data) continue;
-    return {ReactionKind::continued, &e};  // a handshake message
+    return {AnswerKind::continued, &e};  // a handshake message
   }
   return {};  // nothing yet: the capture (or the plugin's first pass) has not shown the answer
 }
 
 // Why a party's messages stopped being visible at `marker` (or at the end of what was captured).
-std::string visibility_reason(const Timeline& t, const Event* marker, std::string_view what) {
-  std::string party = marker ? std::string(to_string(marker->from)) : "the peer";
-  if (!marker) return "the capture does not show " + std::string(what) + " yet";
-  switch (marker->type) {
-    case EventType::unreadable:
-      return t.keys_found
-                 ? party + " record at " + frame_ref(*marker) + " failed to decrypt, so " +
-                       std::string(what) + " is not visible"
-                 : "no TLS 1.3 secrets for this connection (give --keylog or a pcapng with a "
-                   "Decryption Secrets Block), so " + std::string(what) + " is not visible";
-    case EventType::gap:
-      return party + " data is missing from the capture at " + frame_ref(*marker) + ", so " +
-             std::string(what) + " is not visible";
-    case EventType::capture_end:
-      return "the capture ends at " + frame_ref(*marker) + " before " + std::string(what);
-    default: return std::string(what) + " is not visible";
-  }
-}
-
 class Checker {
  public:
   Checker(const Timeline& t, const RuleConfig& c, Judgement& out) : t_(t), cfg_(c), out_(out), m_(locate(t)) {}
@@ -150,7 +129,7 @@ class Checker {
   const Event* client_obliged_to_abort_by_ = nullptr;
 
   uint16_t rca() const { return cfg_.request_client_auth_flag; }
-  bool has_rca(const Event* e) const { return e && e->flags && e->flags->decoded.flags.contains(rca()); }
+  bool has_rca(const Event* e) const { return carries_flag(e, rca()); }
   bool client_offered() const { return has_rca(m_.final_ch()); }
   bool draft02() const { return cfg_.profile == Profile::draft02; }
   // A CertificateRequest that accepts request_client_auth: echoed (rfc), or any CR after a flagged
@@ -172,8 +151,8 @@ class Checker {
     if (!known) out_.undecided.push_back({rule, std::move(reason)});
   }
 
-  const Event* first_loss(Party from, const Event* before) const;
-  bool server_flight_visible(std::string& reason) const;
+  const Event* first_loss(Party from, const Event* before) const { return tlsflags::first_loss(t_, from, before); }
+  bool server_flight_visible(std::string& reason) const { return tlsflags::server_flight_visible(t_, &reason); }
 
   void check_encodings();
   void check_invalid_rejected(const Event& e);
@@ -184,57 +163,22 @@ class Checker {
   void check_client_certificate_flags();
   void check_certificate_request();
   void check_client_answer_to_cr();
-  void check_flagged_cr_answer(const Reaction& answer);
+  void check_flagged_cr_answer(const Answer& answer);
   void expect_rejection(RuleId rule, Party receiver, const Event& received, bool decode_error_ok,
                         const std::string& what);
   void mark_server_side_undecidable(const std::string& reason);
 };
 
-// The first event that hides `from`'s messages (unreadable, gap, or the end of the capture), before
-// `before` (or anywhere when null).
-const Event* Checker::first_loss(Party from, const Event* before) const {
-  for (const Event& e : t_.events) {
-    if (before && &e >= before) break;
-    bool hides = (e.from == from && (e.type == EventType::unreadable || e.type == EventType::gap)) ||
-                 e.type == EventType::capture_end;
-    if (hides) return &e;
-  }
-  return nullptr;
-}
-
-// The server's handshake flight is visible when its Finished was read with nothing hidden before it,
-// or when the server visibly ended the handshake early (alert, FIN, RST) before anything was hidden.
-bool Checker::server_flight_visible(std::string& reason) const {
-  if (m_.server_finished) {
-    const Event* loss = first_loss(Party::server, m_.server_finished);
-    if (!loss) return true;
-    reason = visibility_reason(t_, loss, "the server's handshake flight");
-    return false;
-  }
-  for (const Event& e : t_.events) {
-    bool hidden = e.type == EventType::capture_end ||
-                  (e.from == Party::server && (e.type == EventType::unreadable || e.type == EventType::gap));
-    if (hidden) {
-      reason = visibility_reason(t_, &e, "the server's handshake flight");
-      return false;
-    }
-    bool server_ended = e.from == Party::server &&
-                        (e.type == EventType::alert || e.type == EventType::fin || e.type == EventType::rst);
-    bool client_ended = e.from == Party::client && e.type == EventType::alert && !is_closure_alert(e);
-    if (server_ended || client_ended) return true;
-  }
-  reason = visibility_reason(t_, nullptr, "the server's handshake flight");
-  return false;
-}
-
 void Checker::run() {
   check_encodings();
   const Event* sh = m_.sh;
-  if (sh && sh->selected_version != 0 && sh->selected_version < 0x0304) {
+  if (sh && is_before_tls13(sh->selected_version)) {
     // TLS 1.2 or older: TLS Flags is a TLS 1.3 extension; only the client's own encoding is judged.
+    // The rule id says 1.2 (an id is a contract); the message names the version that was selected.
     if (client_offered())
       broken(RuleId::rca_tls12_negotiated,
-             server() + " negotiated TLS 1.2 in its ServerHello (" + frame_ref(*sh) + ") although the " +
+             server() + " negotiated " + version_name(sh->selected_version) + " in its ServerHello (" +
+                 frame_ref(*sh) + ") although the " +
                  "ClientHello (" + frame_ref(*m_.final_ch()) + ") offered request_client_auth; the flag " +
                  "has no effect there",
              {m_.final_ch()->frame, sh->frame});
@@ -318,10 +262,10 @@ void Checker::expect_rejection(RuleId rule, Party receiver, const Event& receive
   }
   if (receiver == Party::client && (!client_obliged_to_abort_by_ || &received < client_obliged_to_abort_by_))
     client_obliged_to_abort_by_ = &received;
-  Reaction r = reaction_of(t_, receiver, &received);
+  Answer r = answer_to(t_, receiver, &received);
   std::string who = receiver == Party::client ? client() : server();
   switch (r.kind) {
-    case ReactionKind::fatal_alert: {
+    case AnswerKind::fatal_alert: {
       uint8_t d = r.evidence->alert_description;
       if (d == alert_illegal_parameter || (decode_error_ok && d == alert_decode_error)) return;
       broken(rule, who + " answered " + what + " with a fatal " + std::string(alert_description_name(d)) +
@@ -329,17 +273,17 @@ void Checker::expect_rejection(RuleId rule, Party receiver, const Event& receive
              {received.frame, r.evidence->frame});
       return;
     }
-    case ReactionKind::continued:
+    case AnswerKind::continued:
       broken(rule, who + " did not abort on " + what + ": it went on with " + message_name(*r.evidence) + " (" +
                        frame_ref(*r.evidence) + ") instead of a fatal illegal_parameter alert",
              {received.frame, r.evidence->frame});
       return;
-    case ReactionKind::closed:
+    case AnswerKind::closed:
       broken(rule, who + " closed the connection (" + frame_ref(*r.evidence) + ") after " + what +
                        " without a fatal illegal_parameter alert",
              {received.frame, r.evidence->frame});
       return;
-    case ReactionKind::unknown:
+    case AnswerKind::unknown:
       undecidable(rule, visibility_reason(t_, r.evidence, who + "'s answer to " + what));
       return;
   }
@@ -384,7 +328,7 @@ void Checker::check_server_messages() {
 void Checker::check_unsolicited(const Event& e, const Event* proposer) {
   FlagSet unsolicited;
   e.flags->decoded.flags.for_each([&](uint16_t f) {
-    bool proposed = proposer && proposer->flags && proposer->flags->decoded.flags.contains(f);
+    bool proposed = carries_flag(proposer, f);
     if (!proposed) unsolicited.insert(f);
   });
   if (unsolicited.empty()) return;
@@ -450,37 +394,37 @@ void Checker::check_certificate_request() {
 void Checker::check_client_answer_to_cr() {
   if (!m_.cr) return;
   // RFC 8446 §4.4.2: a Certificate (possibly empty) must precede the client's Finished.
-  Reaction answer = reaction_of(t_, Party::client, m_.cr);
+  Answer answer = answer_to(t_, Party::client, m_.cr);
   if (m_.client_finished && !m_.client_certificate && !first_loss(Party::client, m_.client_finished))
     broken(RuleId::tls13_client_certificate_missing,
            client() + " sent Finished (" + frame_ref(*m_.client_finished) + ") without a Certificate although the "
                "server sent a CertificateRequest (" + frame_ref(*m_.cr) + ")",
            {m_.cr->frame, m_.client_finished->frame});
-  else if (answer.kind == ReactionKind::unknown)
+  else if (answer.kind == AnswerKind::unknown)
     undecidable(RuleId::tls13_client_certificate_missing,
                 visibility_reason(t_, answer.evidence, "the client's answer to the CertificateRequest"));
   if (client_offered() && cr_accepts_flag()) check_flagged_cr_answer(answer);
 }
 
 // RCA §3 ¶3-4: after a CertificateRequest that accepted the flag, the client must send a Certificate.
-void Checker::check_flagged_cr_answer(const Reaction& answer) {
+void Checker::check_flagged_cr_answer(const Answer& answer) {
   const Event& cr = *m_.cr;
   bool with_cas = !cr.certificate_authorities.empty();
   std::string ca_note = with_cas ? "; the CertificateRequest carried certificate_authorities, the one case in "
                                    "which RCA §3 ¶3 lets a client end early"
                                  : "";
-  if (answer.kind == ReactionKind::unknown) {
+  if (answer.kind == AnswerKind::unknown) {
     undecidable(RuleId::rca_client_no_certificate,
                 visibility_reason(t_, answer.evidence, "the client's answer to the CertificateRequest"));
     return;
   }
   const Event* cert = m_.client_certificate;
   bool abort_was_required = client_obliged_to_abort_by_ && client_obliged_to_abort_by_ < answer.evidence;
-  if (!cert && answer.kind == ReactionKind::fatal_alert && abort_was_required) return;
+  if (!cert && answer.kind == AnswerKind::fatal_alert && abort_was_required) return;
   if (!cert) {
-    std::string how = answer.kind == ReactionKind::fatal_alert
+    std::string how = answer.kind == AnswerKind::fatal_alert
                           ? "aborted with a fatal " + std::string(alert_description_name(answer.evidence->alert_description)) + " alert"
-                      : answer.kind == ReactionKind::closed ? "closed the connection"
+                      : answer.kind == AnswerKind::closed ? "closed the connection"
                                                             : "went on with " + message_name(*answer.evidence);
     broken(RuleId::rca_client_no_certificate,
            client() + " offered request_client_auth and got a CertificateRequest accepting it (" + frame_ref(cr) +
@@ -512,7 +456,7 @@ void Checker::summarise_rca() {
     return;
   }
   bool finished_visible = m_.client_finished && !first_loss(Party::client, m_.client_finished);
-  bool aborted_visibly = m_.cr && reaction_of(t_, Party::client, m_.cr).kind != ReactionKind::unknown;
+  bool aborted_visibly = m_.cr && answer_to(t_, Party::client, m_.cr).kind != AnswerKind::unknown;
   if (finished_visible || aborted_visibly) s.client_certificate = "none";
 }
 
@@ -538,72 +482,33 @@ Judgement judge(const Timeline& timeline, const RuleConfig& config) {
   if (flags_seen) checker.run();  // without TLS Flags there is nothing to judge: not-applicable
   checker.summarise_rca();
   const Event* sh = timeline.first(EventType::server_hello, Party::server);
-  bool tls12 = sh && sh->selected_version != 0 && sh->selected_version < 0x0304;
-  out.verdict = verdict_from(out.findings, out.undecided, flags_seen, tls12);
+  out.flags_seen = flags_seen;
+  out.before_tls13 = sh && is_before_tls13(sh->selected_version);
+  out.verdict = verdict_from(out.findings, out.undecided, out.flags_seen, out.before_tls13);
   return out;
 }
 
-// RCA §4: trust anchors for flagged requests should be disjoint from the others. Judged per server
-// over every connection given, in order. The finding lands on the connection whose CertificateRequest
-// accepted request_client_auth: the rule is about that acceptance, and the other connection may carry
-// no TLS Flags at all.
-namespace {
-struct AdvertisedAnchors {
-  std::set<std::string> cas;
-  size_t connection = 0;
-  uint64_t frame = 0;
-};
-struct ServerAnchors {
-  std::map<bool, AdvertisedAnchors> by_accepted;  // true: the CR accepted request_client_auth
-  bool reported = false;
-};
-
-bool cr_accepted_flag(const Timeline& t, const Event& cr, const RuleConfig& config) {
-  auto has_rca = [&](const Event* e) {
-    return e && e->flags && e->flags->decoded.flags.contains(config.request_client_auth_flag);
-  };
-  const Event* last_ch = nullptr;  // after an HRR, the second ClientHello is the one answered
-  for (const Event& e : t.events)
-    if (e.type == EventType::client_hello) last_ch = &e;
-  return has_rca(&cr) || (config.profile == Profile::draft02 && has_rca(last_ch));
+void Judgement::add(Finding finding) {
+  findings.push_back(std::move(finding));
+  verdict = verdict_from(findings, undecided, flags_seen, before_tls13);
 }
 
-size_t shared_count(const std::set<std::string>& a, const std::set<std::string>& b) {
-  size_t n = 0;
-  for (const std::string& ca : a) n += b.count(ca);
-  return n;
+bool certificate_request_accepts_flag(const Timeline& t, const Event& cr, const RuleConfig& config) {
+  // After an HRR, the second (the last) ClientHello is the one the server answered.
+  const Event* last_ch = t.last(EventType::client_hello, Party::client);
+  return cr.carries_flag(config.request_client_auth_flag) ||
+         (config.profile == Profile::draft02 && carries_flag(last_ch, config.request_client_auth_flag));
 }
-}  // namespace
 
+// RCA §4: trust anchors for flagged requests should be disjoint from the others. The streaming judge
+// (trust_anchors.hpp) over the whole list, so that a run and a list give the same findings.
 std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const> timelines,
                                                              const RuleConfig& config) {
-  std::map<std::string, ServerAnchors> servers;
+  TrustAnchorsJudge judge(config);
   std::vector<CrossConnectionFinding> out;
   for (size_t i = 0; i < timelines.size(); ++i) {
-    const Timeline& t = *timelines[i];
-    const Event* cr = t.first(EventType::certificate_request, Party::server);
-    if (!cr || cr->certificate_authorities.empty()) continue;
-    bool accepted = cr_accepted_flag(t, *cr, config);
-    ServerAnchors& server = servers[t.server.to_string()];
-    AdvertisedAnchors& mine = server.by_accepted[accepted];
-    if (mine.cas.empty()) mine = {{}, i, cr->frame};
-    mine.cas.insert(cr->certificate_authorities.begin(), cr->certificate_authorities.end());
-    auto other = server.by_accepted.find(!accepted);
-    if (server.reported || other == server.by_accepted.end()) continue;
-    size_t shared = shared_count(mine.cas, other->second.cas);
-    if (shared == 0) continue;
-    server.reported = true;
-    const AdvertisedAnchors& flagged = accepted ? mine : other->second;
-    const AdvertisedAnchors& plain = accepted ? other->second : mine;
-    const Timeline& ft = *timelines[flagged.connection];
-    const Timeline& pt = *timelines[plain.connection];
-    const RuleInfo& info = rule_info(RuleId::rca_server_trust_anchors_shared);
-    std::string msg = "server " + t.server.to_string() + " advertises " + std::to_string(shared) +
-                      " of the same certificate_authorities in the CertificateRequest that accepted "
-                      "request_client_auth (" + ft.file + " frame " + std::to_string(flagged.frame) +
-                      ") and in one that did not (" + pt.file + " frame " + std::to_string(plain.frame) +
-                      "): the trust anchors should be disjoint (" + std::string(info.source) + ")";
-    out.push_back({flagged.connection, {info.id, info.severity, msg, {flagged.frame}}});
+    TrustAnchorsJudge::Outcome outcome = judge.observe(*timelines[i], i);
+    if (outcome.finding_for) out.push_back({static_cast<size_t>(*outcome.finding_for), std::move(outcome.finding)});
   }
   return out;
 }

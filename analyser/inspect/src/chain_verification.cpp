@@ -186,30 +186,14 @@ PinMatch match_pinned(std::span<const uint8_t> leaf_der, const PinnedCertificate
   return result;
 }
 
-namespace {
-
-std::string leaf_text(const CertificateDetails& leaf) {
-  return " (leaf " + leaf.subject + ", sha256 " + leaf.sha256 + ")";
+std::optional<std::string> trust_failure(const ChainVerification& verification) {
+  if (verification.ok) return std::nullopt;
+  return "does not chain to the given anchors: " + verification.error + position(verification.error_depth);
 }
 
-std::string inferred_text(const ServerReaction& reaction) {
-  return reaction.inferred ? "; acceptance inferred: no alert from the server before the capture ended" : "";
-}
-
-}  // namespace
-
-std::optional<std::string> accepted_despite_anchors(const ServerReaction& reaction, const ChainVerification& verification,
-                                                    const CertificateDetails& leaf) {
-  if (reaction.kind != ReactionKind::accepted || verification.ok) return std::nullopt;
-  return "the server accepted a certificate that does not chain to the given anchors: " + verification.error +
-         position(verification.error_depth) + leaf_text(leaf) + inferred_text(reaction);
-}
-
-std::optional<std::string> accepted_despite_pins(const ServerReaction& reaction, const PinMatch& pin,
-                                                 const CertificateDetails& leaf) {
-  if (reaction.kind != ReactionKind::accepted || pin.matched) return std::nullopt;
-  return "the server accepted a certificate that matches none of the pinned certificates" + leaf_text(leaf) +
-         inferred_text(reaction);
+std::optional<std::string> pin_failure(const PinMatch& pin) {
+  if (pin.matched) return std::nullopt;
+  return "matches none of the pinned certificates";
 }
 
 }  // namespace tlsflags::inspect

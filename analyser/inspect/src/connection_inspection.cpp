@@ -7,8 +7,6 @@
 namespace tlsflags::inspect {
 namespace {
 
-using Events = std::vector<Event>;
-
 // A day of traffic presents the same few certificates thousands of times, and parsing one (d2i_X509,
 // public key decoding) costs far more than the rest of a connection's analysis (docs/performance.md).
 // Results depend only on their inputs, so each thread remembers them by the exact input bytes; the
@@ -79,24 +77,8 @@ CertificateRequestFit fit_of(const Event& request, const Event& answer) {
   return memo.get(key, [&] { return check_certificate_request_fit(request, answer); });
 }
 
-const Event* first_after(const Events& events, const Event* after, EventType type, Party from) {
-  bool started = after == nullptr;
-  for (const Event& event : events) {
-    if (&event == after) {
-      started = true;
-      continue;
-    }
-    if (started && event.type == type && event.from == from) return &event;
-  }
-  return nullptr;
-}
-
 bool has_der(const Event* certificate) {
   return certificate != nullptr && certificate->certificate_entries > 0 && !certificate->certificate_chain_der.empty();
-}
-
-void add_warning(ConnectionInspection& out, std::optional<std::string> text) {
-  if (text) out.warnings.push_back(std::move(*text));
 }
 
 void verify_against_anchors(ConnectionInspection& out, const Event& certificate, const InspectOptions& options) {
@@ -109,20 +91,16 @@ void verify_against_anchors(ConnectionInspection& out, const Event& certificate,
   out.chain = verify_client_chain(certificate.certificate_chain_der, *options.trust_anchors, at);
 }
 
-void judge_client_certificate(ConnectionInspection& out, const Event& certificate, const InspectOptions& options) {
+void describe_client_certificate(ConnectionInspection& out, const Event& certificate, const InspectOptions& options) {
   const Der& leaf = certificate.certificate_chain_der.front();
   out.client_certificate = described(leaf);
   if (options.trust_anchors) verify_against_anchors(out, certificate, options);
   if (options.pinned) out.pin = match_pinned(leaf, *options.pinned);
-  if (!out.server_reaction || !out.client_certificate->ok()) return;
-  const CertificateDetails& details = out.client_certificate->value();
-  if (out.chain) add_warning(out, accepted_despite_anchors(*out.server_reaction, *out.chain, details));
-  if (out.pin) add_warning(out, accepted_despite_pins(*out.server_reaction, *out.pin, details));
 }
 
 void judge_server_identity(ConnectionInspection& out, const Timeline& timeline, const InspectOptions& options) {
-  const Event* hello = first_after(timeline.events, nullptr, EventType::client_hello, Party::client);
-  const Event* certificate = first_after(timeline.events, nullptr, EventType::certificate, Party::server);
+  const Event* hello = timeline.first(EventType::client_hello, Party::client);
+  const Event* certificate = timeline.first(EventType::certificate, Party::server);
   if (hello == nullptr || !has_der(certificate)) return;
   if (hello->ech_outer) {
     // With ECH the SNI on the wire is the outer public name; the name the client meant is inside.
@@ -137,13 +115,12 @@ void judge_server_identity(ConnectionInspection& out, const Timeline& timeline, 
 
 ConnectionInspection inspect_connection(const Timeline& timeline, const InspectOptions& options) {
   ConnectionInspection out;
-  const Events& events = timeline.events;
-  const Event* request = first_after(events, nullptr, EventType::certificate_request, Party::server);
-  const Event* answer = request ? first_after(events, request, EventType::certificate, Party::client) : nullptr;
+  const Event* request = timeline.first(EventType::certificate_request, Party::server);
+  const Event* answer = request ? timeline.first(EventType::certificate, Party::client, request) : nullptr;
   out.server_reaction = classify_server_reaction(timeline);
   if (request && answer) out.fit = fit_of(*request, *answer);
   if (has_der(answer)) {
-    judge_client_certificate(out, *answer, options);
+    describe_client_certificate(out, *answer, options);
   } else if (answer && answer->certificate_entries > 0) {
     out.notes.push_back("the capture source did not keep the client's certificate: its details are not available");
   }
@@ -183,7 +160,7 @@ void explain_fit(std::vector<std::string>& lines, const CertificateRequestFit& f
 
 }  // namespace
 
-std::vector<std::string> ConnectionInspection::explain_lines() const {
+std::vector<std::string> ConnectionInspection::explain_lines(std::span<const std::string> warnings) const {
   std::vector<std::string> lines;
   if (client_certificate) explain_certificate(lines, *client_certificate);
   if (fit) explain_fit(lines, *fit);

@@ -124,7 +124,7 @@ void append_certificate_request_fit(std::string& out, const CertificateRequestFi
   out += '}';
 }
 
-// The rca object with what the certificates showed (design.md: client_certificate_details,
+// The rca object with what the certificates showed (docs/output.md: client_certificate_details,
 // server_reaction; additive: server_reaction_inferred, certificate_request_fit).
 void append_rca(std::string& out, const RcaSummary& rca, const Deployment& deployment) {
   out += "{\"client_offered\":"sv;

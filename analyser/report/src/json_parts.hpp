@@ -21,7 +21,7 @@ double rounded_time(double seconds);
 
 Json verdict_counts(const VerdictCounts& counts);
 
-// The contract's connection object (design.md "JSON Lines"), appended to `out` as dump() would write
+// The contract's connection object (docs/output.md "JSON Lines"), appended to `out` as dump() would write
 // it, without building a Json (json_text.hpp): the writers' hot path. No newline.
 void append_connection(std::string& out, const ConnectionResult& connection, bool with_events);
 

@@ -1,5 +1,6 @@
-// JSON Lines, exactly as design.md "tlsflags-check (contract)" shows: one connection object per line,
-// then (with --by-server) one server object per server, then one summary object.
+// JSON Lines, exactly as docs/output.md "JSON Lines" shows: one connection object per line (after a
+// capture's connections, an anomaly object per anomaly), then (with --by-server) one server object per
+// server, then one summary object.
 #include "json_parts.hpp"
 #include "writers.hpp"
 
@@ -36,6 +37,12 @@ class JsonLinesWriter final : public Writer {
     return true;
   }
 
+  void anomalies(const std::string& file, std::span<const Anomaly> anomalies) override {
+    write_buffer();
+    for (const Anomaly& anomaly : anomalies) line(anomaly_object(file, anomaly));
+    out_.flush();
+  }
+
   void finish(const RunSummary& summary) override {
     write_buffer();
     if (options_.by_server)
@@ -59,7 +66,7 @@ class JsonLinesWriter final : public Writer {
 
   void line(const Json& object) { out_ << json_parts::dump(object) << '\n'; }
 
-  // The keys of design.md first; then (additive) the SNIs, the client certificates presented and the
+  // The contract's keys (docs/output.md) first; then (additive) the SNIs, the client certificates presented and the
   // server's reactions.
   static Json server_object(const ServerSummary& server) {
     return {{"type", "server"},
@@ -72,6 +79,14 @@ class JsonLinesWriter final : public Writer {
             {"server_names", server.server_names},
             {"client_certificates", certificates(server)},
             {"server_reactions", server.server_reactions}};
+  }
+
+  // docs/output.md "Anomalies": first_frame only when it is known.
+  static Json anomaly_object(const std::string& file, const Anomaly& anomaly) {
+    Json out = {{"type", "anomaly"}, {"file", file}, {"kind", anomaly.kind}, {"count", anomaly.count}};
+    if (anomaly.first_frame) out["first_frame"] = anomaly.first_frame;
+    out["message"] = anomaly.message;
+    return out;
   }
 
   static Json certificates(const ServerSummary& server) {

@@ -72,17 +72,6 @@ ConnectionResult make_connection_result(const Timeline& timeline, Judgement judg
   return result;
 }
 
-void add_cross_connection_finding(ConnectionResult& result, Finding finding) {
-  Judgement& judgement = result.judgement;
-  judgement.findings.push_back(std::move(finding));
-  judgement.verdict =
-      verdict_from(judgement.findings, judgement.undecided, result.flags_seen, result.tls_version == "1.2");
-}
-
-void add_deployment_finding(ConnectionResult& result, Finding finding) {
-  add_cross_connection_finding(result, std::move(finding));
-}
-
 bool comes_before(const ConnectionResult& a, const ConnectionResult& b) {
   auto key = [](const ConnectionResult& c) {
     return std::tie(c.first_frame, c.last_frame, c.client.address, c.client.port, c.server.address,

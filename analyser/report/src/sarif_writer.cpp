@@ -58,10 +58,27 @@ class SarifWriter final : public Writer {
 
   void file(const FileResult& file) override {
     size_t artifact = artifact_index(file.file);
-    if (file.read_error) notifications_.push_back(read_error(file, artifact));
+    if (file.read_error) {
+      notifications_.push_back(read_error(file, artifact));
+      read_failed_ = true;
+    }
     for (const ConnectionResult& c : file.connections) {
       for (const Finding& f : c.judgement.findings) results_.push_back(finding_result(c, f, artifact));
       for (const Undecided& u : c.judgement.undecided) results_.push_back(open_result(c, u, artifact));
+    }
+  }
+
+  // docs/output.md "Anomalies": a warning notification each; the run still executed successfully.
+  void anomalies(const std::string& file, std::span<const Anomaly> anomalies) override {
+    size_t artifact = artifact_index(file);
+    for (const Anomaly& anomaly : anomalies) {
+      Json properties = {{"kind", anomaly.kind}, {"count", anomaly.count}};
+      if (anomaly.first_frame) properties["firstFrame"] = anomaly.first_frame;
+      Json location = {{"physicalLocation", {{"artifactLocation", {{"uri", file_uri(file)}, {"index", artifact}}}}}};
+      notifications_.push_back({{"level", "warning"},
+                                {"message", {{"text", file + ": " + anomaly.message}}},
+                                {"locations", Json::array({std::move(location)})},
+                                {"properties", std::move(properties)}});
     }
   }
 
@@ -70,7 +87,7 @@ class SarifWriter final : public Writer {
                    {"version", options_.tool_version},
                    {"informationUri", "https://datatracker.ietf.org/doc/draft-ietf-tls-tlsflags/"},
                    {"rules", rules()}};
-    Json invocation = {{"executionSuccessful", notifications_.empty()}};
+    Json invocation = {{"executionSuccessful", !read_failed_}};
     if (!notifications_.empty()) invocation["toolExecutionNotifications"] = notifications_;
     Json run = {{"tool", {{"driver", std::move(driver)}}},
                 {"invocations", Json::array({std::move(invocation)})},
@@ -146,6 +163,7 @@ class SarifWriter final : public Writer {
   Json artifacts_ = Json::array();
   Json results_ = Json::array();
   Json notifications_ = Json::array();
+  bool read_failed_ = false;  // a capture could not be read: the run did not do all it was asked
 };
 
 }  // namespace

@@ -171,18 +171,6 @@ std::string handshake_name(EventType type) {
   return "?";
 }
 
-std::string version_name(uint16_t version) {
-  switch (version) {
-    case 0x0304: return "TLS 1.3";
-    case 0x0303: return "TLS 1.2";
-    case 0x0302: return "TLS 1.1";
-    case 0x0301: return "TLS 1.0";
-  }
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "0x%04x", version);
-  return buffer;
-}
-
 std::string flags_description(const FlagsInMessage& flags, uint16_t rca_flag) {
   std::string names;
   flags.decoded.flags.for_each([&](uint16_t flag) {

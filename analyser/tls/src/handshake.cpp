@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "tlsflags/tls/reader.hpp"
+#include "tlsflags/core/byte_reader.hpp"
 
 namespace tlsflags::tls {
 namespace {
@@ -10,10 +10,10 @@ namespace {
 // Walks an extension block (RFC 8446 §4.2: type, then opaque extension_data<0..2^16-1>), calling
 // visit(type, data) for each. False when the block is malformed or a visitor says so.
 template <typename Visit>
-bool for_each_extension(Reader block, Visit&& visit) {
+bool for_each_extension(ByteReader block, Visit&& visit) {
   while (!block.empty()) {
     uint16_t type = 0;
-    Reader data;
+    ByteReader data;
     if (!block.u16(type) || !block.u16_prefixed(data)) return false;
     if (!visit(type, data)) return false;
   }
@@ -22,7 +22,7 @@ bool for_each_extension(Reader block, Visit&& visit) {
 
 // Records the TLS Flags extension of one extension block; a second one in the same block is the
 // duplicate RFC 8446 §4.2 forbids ("There MUST NOT be more than one extension of the same type").
-void note_flags(MessageFlags& flags, const Reader& data) {
+void note_flags(MessageFlags& flags, const ByteReader& data) {
   if (flags) {
     flags->duplicate = true;
     return;
@@ -31,15 +31,15 @@ void note_flags(MessageFlags& flags, const Reader& data) {
 }
 
 // An extension block that carries nothing the parsers need but the TLS Flags extension.
-bool parse_flags_only_block(Reader block, const ParseOptions& options, Event& event) {
-  return for_each_extension(block, [&](uint16_t type, Reader data) {
+bool parse_flags_only_block(ByteReader block, const ParseOptions& options, Event& event) {
+  return for_each_extension(block, [&](uint16_t type, ByteReader data) {
     if (type == options.flags_extension_type) note_flags(event.flags, data);
     return true;
   });
 }
 
-bool read_u16_list(Reader& data, size_t min_bytes, std::vector<uint16_t>& out) {
-  Reader list;
+bool read_u16_list(ByteReader& data, size_t min_bytes, std::vector<uint16_t>& out) {
+  ByteReader list;
   if (!data.u16_prefixed(list) || list.remaining() < min_bytes || list.remaining() % 2 != 0) return false;
   while (!list.empty()) {
     uint16_t value = 0;
@@ -50,8 +50,8 @@ bool read_u16_list(Reader& data, size_t min_bytes, std::vector<uint16_t>& out) {
 }
 
 // supported_versions in a ClientHello (§4.2.1): ProtocolVersion versions<2..254>.
-bool offers_tls13(Reader data, bool& offers) {
-  Reader versions;
+bool offers_tls13(ByteReader data, bool& offers) {
+  ByteReader versions;
   if (!data.u8_prefixed(versions) || versions.remaining() < 2 || versions.remaining() % 2 != 0 || !data.empty())
     return false;
   while (!versions.empty()) {
@@ -63,12 +63,12 @@ bool offers_tls13(Reader data, bool& offers) {
 }
 
 // server_name (RFC 6066 §3): ServerName server_name_list<1..2^16-1>; the host_name (type 0) entry.
-bool read_server_name(Reader data, std::string& host) {
-  Reader list;
+bool read_server_name(ByteReader data, std::string& host) {
+  ByteReader list;
   if (!data.u16_prefixed(list) || list.empty() || !data.empty()) return false;
   while (!list.empty()) {
     uint8_t name_type = 0;
-    Reader name;
+    ByteReader name;
     if (!list.u8(name_type) || !list.u16_prefixed(name)) return false;
     if (name_type == 0 && host.empty()) {
       auto bytes = name.rest();
@@ -78,7 +78,7 @@ bool read_server_name(Reader data, std::string& host) {
   return true;
 }
 
-bool parse_client_hello_extension(uint16_t type, Reader data, const ParseOptions& options, Event& event,
+bool parse_client_hello_extension(uint16_t type, ByteReader data, const ParseOptions& options, Event& event,
                                   ClientHelloFacts& facts) {
   if (type == options.flags_extension_type) {
     note_flags(event.flags, data);
@@ -99,7 +99,7 @@ bool parse_client_hello_extension(uint16_t type, Reader data, const ParseOptions
   return true;
 }
 
-bool parse_server_hello_extension(uint16_t type, Reader data, const ParseOptions& options, Event& event) {
+bool parse_server_hello_extension(uint16_t type, ByteReader data, const ParseOptions& options, Event& event) {
   if (type == options.flags_extension_type) {
     note_flags(event.flags, data);
     return true;
@@ -125,11 +125,11 @@ std::string to_hex(std::span<const uint8_t> bytes) {
 }
 
 // certificate_authorities (§4.2.4): DistinguishedName authorities<3..2^16-1>, each <1..2^16-1>.
-bool read_certificate_authorities(Reader data, std::vector<std::string>& out) {
-  Reader list;
+bool read_certificate_authorities(ByteReader data, std::vector<std::string>& out) {
+  ByteReader list;
   if (!data.u16_prefixed(list) || list.remaining() < 3 || !data.empty()) return false;
   while (!list.empty()) {
-    Reader name;
+    ByteReader name;
     if (!list.u16_prefixed(name) || name.empty()) return false;
     out.push_back(to_hex(name.rest()));
   }
@@ -148,11 +148,11 @@ void merge_entry_flags(MessageFlags& merged, const MessageFlags& entry) {
 }
 
 // CertificateEntry (§4.4.2): opaque cert_data<1..2^24-1>; Extension extensions<0..2^16-1>.
-bool parse_certificate_entry(Reader& list, const ParseOptions& options, Event& event) {
-  Reader cert_data, extensions;
+bool parse_certificate_entry(ByteReader& list, const ParseOptions& options, Event& event) {
+  ByteReader cert_data, extensions;
   if (!list.u24_prefixed(cert_data) || cert_data.empty() || !list.u16_prefixed(extensions)) return false;
   MessageFlags entry_flags;
-  bool ok = for_each_extension(extensions, [&](uint16_t type, Reader data) {
+  bool ok = for_each_extension(extensions, [&](uint16_t type, ByteReader data) {
     if (type == options.flags_extension_type) note_flags(entry_flags, data);
     return true;
   });
@@ -170,10 +170,10 @@ bool parse_client_hello(std::span<const uint8_t> body, const ParseOptions& optio
                         ClientHelloFacts& facts) {
   // §4.1.2: legacy_version, random, legacy_session_id<0..32>, cipher_suites<2..2^16-2>,
   // legacy_compression_methods<1..2^8-1>, extensions<8..2^16-1> (absent in pre-TLS 1.2 hellos).
-  Reader r(body);
+  ByteReader r(body);
   uint16_t legacy_version = 0;
   std::span<const uint8_t> random;
-  Reader session_id, suites, compression, extensions;
+  ByteReader session_id, suites, compression, extensions;
   if (!r.u16(legacy_version) || !r.bytes(kClientRandomSize, random) || !r.u8_prefixed(session_id) ||
       session_id.remaining() > 32 || !r.u16_prefixed(suites) || suites.remaining() < 2 ||
       suites.remaining() % 2 != 0 || !r.u8_prefixed(compression) || compression.empty())
@@ -182,7 +182,7 @@ bool parse_client_hello(std::span<const uint8_t> body, const ParseOptions& optio
   std::copy(random.begin(), random.end(), facts.random.begin());
   if (r.empty()) return true;
   if (!r.u16_prefixed(extensions) || !r.empty()) return false;
-  return for_each_extension(extensions, [&](uint16_t type, Reader data) {
+  return for_each_extension(extensions, [&](uint16_t type, ByteReader data) {
     return parse_client_hello_extension(type, data, options, event, facts);
   });
 }
@@ -191,10 +191,10 @@ bool parse_server_hello(std::span<const uint8_t> body, const ParseOptions& optio
                         ServerHelloFacts& facts) {
   // §4.1.3: legacy_version, random, legacy_session_id_echo<0..32>, cipher_suite,
   // legacy_compression_method, extensions<6..2^16-1> (may be absent before TLS 1.3).
-  Reader r(body);
+  ByteReader r(body);
   uint16_t legacy_version = 0;
   std::span<const uint8_t> random;
-  Reader session_id, extensions;
+  ByteReader session_id, extensions;
   uint8_t compression = 0;
   if (!r.u16(legacy_version) || !r.bytes(32, random) || !r.u8_prefixed(session_id) ||
       session_id.remaining() > 32 || !r.u16(facts.cipher_suite) || !r.u8(compression))
@@ -204,7 +204,7 @@ bool parse_server_hello(std::span<const uint8_t> body, const ParseOptions& optio
   event.selected_version = legacy_version;
   if (!r.empty()) {
     if (!r.u16_prefixed(extensions) || !r.empty()) return false;
-    bool ok = for_each_extension(extensions, [&](uint16_t type, Reader data) {
+    bool ok = for_each_extension(extensions, [&](uint16_t type, ByteReader data) {
       return parse_server_hello_extension(type, data, options, event);
     });
     if (!ok) return false;
@@ -215,7 +215,7 @@ bool parse_server_hello(std::span<const uint8_t> body, const ParseOptions& optio
 
 bool parse_encrypted_extensions(std::span<const uint8_t> body, const ParseOptions& options, Event& event) {
   // §4.3.1: Extension extensions<0..2^16-1>.
-  Reader r(body), extensions;
+  ByteReader r(body), extensions;
   event.type = EventType::encrypted_extensions;
   if (!r.u16_prefixed(extensions) || !r.empty()) return false;
   return parse_flags_only_block(extensions, options, event);
@@ -223,10 +223,10 @@ bool parse_encrypted_extensions(std::span<const uint8_t> body, const ParseOption
 
 bool parse_certificate_request(std::span<const uint8_t> body, const ParseOptions& options, Event& event) {
   // §4.3.2: opaque certificate_request_context<0..2^8-1>; Extension extensions<2..2^16-1>.
-  Reader r(body), context, extensions;
+  ByteReader r(body), context, extensions;
   event.type = EventType::certificate_request;
   if (!r.u8_prefixed(context) || !r.u16_prefixed(extensions) || !r.empty()) return false;
-  return for_each_extension(extensions, [&](uint16_t type, Reader data) {
+  return for_each_extension(extensions, [&](uint16_t type, ByteReader data) {
     if (type == options.flags_extension_type) {
       note_flags(event.flags, data);
       return true;
@@ -243,7 +243,7 @@ bool parse_certificate_request(std::span<const uint8_t> body, const ParseOptions
 
 bool parse_certificate(std::span<const uint8_t> body, const ParseOptions& options, Event& event) {
   // §4.4.2: opaque certificate_request_context<0..2^8-1>; CertificateEntry certificate_list<0..2^24-1>.
-  Reader r(body), context, list;
+  ByteReader r(body), context, list;
   event.type = EventType::certificate;
   if (!r.u8_prefixed(context) || !r.u24_prefixed(list) || !r.empty()) return false;
   while (!list.empty())
@@ -253,7 +253,7 @@ bool parse_certificate(std::span<const uint8_t> body, const ParseOptions& option
 
 bool parse_compressed_certificate(std::span<const uint8_t> body, Event& event) {
   // RFC 8879 §4: algorithm, uint24 uncompressed_length, opaque compressed_certificate_message<1..2^24-1>.
-  Reader r(body), compressed;
+  ByteReader r(body), compressed;
   uint16_t algorithm = 0;
   uint32_t uncompressed_length = 0;
   event.type = EventType::certificate;
@@ -268,7 +268,7 @@ bool parse_compressed_certificate(std::span<const uint8_t> body, Event& event) {
 
 bool parse_certificate_verify(std::span<const uint8_t> body) {
   // §4.4.3: SignatureScheme algorithm; opaque signature<0..2^16-1>.
-  Reader r(body), signature;
+  ByteReader r(body), signature;
   uint16_t algorithm = 0;
   return r.u16(algorithm) && r.u16_prefixed(signature) && r.empty();
 }
@@ -281,7 +281,7 @@ bool parse_finished(std::span<const uint8_t> body, size_t hash_length) {
 bool parse_new_session_ticket(std::span<const uint8_t> body, const ParseOptions& options, Event& event) {
   // §4.6.1: ticket_lifetime, ticket_age_add, ticket_nonce<0..255>, ticket<1..2^16-1>,
   // extensions<0..2^16-2>.
-  Reader r(body), nonce, ticket, extensions;
+  ByteReader r(body), nonce, ticket, extensions;
   uint32_t lifetime = 0, age_add = 0;
   event.type = EventType::new_session_ticket;
   if (!r.u32(lifetime) || !r.u32(age_add) || !r.u8_prefixed(nonce) || !r.u16_prefixed(ticket) || ticket.empty() ||
@@ -292,7 +292,7 @@ bool parse_new_session_ticket(std::span<const uint8_t> body, const ParseOptions&
 
 bool parse_key_update(std::span<const uint8_t> body, bool& update_requested) {
   // §4.6.3: KeyUpdateRequest request_update, update_not_requested(0) or update_requested(1).
-  Reader r(body);
+  ByteReader r(body);
   uint8_t request = 0;
   if (!r.u8(request) || !r.empty() || request > 1) return false;
   update_requested = request == 1;

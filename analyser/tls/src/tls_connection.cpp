@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "tlsflags/core/byte_reader.hpp"
+
 namespace tlsflags::tls {
 namespace {
 
@@ -12,10 +14,13 @@ constexpr uint8_t kAlert = 21;
 constexpr uint8_t kHandshake = 22;
 constexpr uint8_t kApplicationData = 23;
 
-constexpr size_t kHandshakeHeaderSize = 4;  // msg_type + uint24 length (§4)
-
-size_t read_u16(const uint8_t* p) { return size_t{p[0]} << 8 | p[1]; }
-size_t read_u24(const uint8_t* p) { return size_t{p[0]} << 16 | size_t{p[1]} << 8 | p[2]; }
+// TLSPlaintext's length (§5.1: type, legacy_record_version, length), from a header read whole.
+size_t record_length_of(std::span<const uint8_t> header) {
+  ByteReader reader(header);
+  uint8_t type = 0;
+  uint16_t version = 0, length = 0;
+  return reader.u8(type) && reader.u16(version) && reader.u16(length) ? length : 0;
+}
 
 }  // namespace
 
@@ -122,7 +127,7 @@ bool TlsConnection::plausible_header(const Direction& d) const {
 
 void TlsConnection::begin_record(Direction& d, size_t available, StreamPosition at) {
   d.record_type = d.header[0];
-  d.record_length = read_u16(&d.header[3]);
+  d.record_length = record_length_of(d.header);
   d.header_have = 0;
   if (!plausible_header(d)) {
     if (!d.saw_record) {
@@ -337,17 +342,18 @@ void TlsConnection::process_handshake_bytes(Direction& d, std::span<const uint8_
 }
 
 size_t TlsConnection::process_complete_messages(Direction& d, std::span<const uint8_t> input, StreamPosition at) {
-  size_t pos = 0;
-  while (input.size() - pos >= kHandshakeHeaderSize) {
-    uint8_t type = input[pos];
-    size_t length = read_u24(&input[pos + 1]);
+  ByteReader messages(input);
+  size_t pos = 0;  // the end of the last whole message
+  uint8_t type = 0;
+  uint32_t length = 0;
+  while (messages.u8(type) && messages.u24(length)) {  // §4 Handshake: msg_type, uint24 length
     if (length > tracker_.options_.max_handshake_message) {
       stop_unreadable(d, at);
       return pos;
     }
-    if (input.size() - pos - kHandshakeHeaderSize < length) break;
-    auto body = input.subspan(pos + kHandshakeHeaderSize, length);
-    pos += kHandshakeHeaderSize + length;
+    std::span<const uint8_t> body;
+    if (!messages.bytes(length, body)) break;  // the rest comes in a later record
+    pos = input.size() - messages.remaining();
     Outcome outcome = process_message(d, type, body, at);
     if (outcome == Outcome::stop || d.stopped || dropped_) return pos;
     // §5.1: handshake messages MUST NOT span key changes; a key change ends the record.

@@ -236,10 +236,20 @@ void note_written_records(int write_p, int, int content_type, const void* buf, s
   }
 }
 
+// TLS 1.1 and 1.0 sign with SHA-1 (and MD5+SHA-1), which OpenSSL 3 allows only at security level 0.
+// Both peers of such a scenario allow them; the client still offers up to TLS 1.3.
+void allow_old_versions(SSL_CTX* ctx) {
+  require(SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) == 1, "min version");
+  require(SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0") == 1, "TLS 1.2 and older cipher suites");
+  SSL_CTX_set_security_level(ctx, 0);
+}
+
 SslCtxPtr new_context(const SSL_METHOD* method, EndpointState& state) {
   SslCtxPtr ctx(SSL_CTX_new(method));
   require(ctx != nullptr, "SSL_CTX_new");
   require(SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) == 1, "min version");
+  const int server_max = state.knobs->server.max_version;
+  if (server_max != 0 && server_max < TLS1_2_VERSION) allow_old_versions(ctx.get());
   require(SSL_CTX_set_ciphersuites(ctx.get(), state.options->cipher.c_str()) == 1, "TLS 1.3 cipher suite");
   SSL_CTX_set_keylog_callback(ctx.get(), record_key_log_line);
   return ctx;
@@ -269,7 +279,7 @@ SslCtxPtr make_client_context(const TestPki& pki, EndpointState& state) {
 SslCtxPtr make_server_context(const TestPki& pki, EndpointState& state) {
   const ServerKnobs& server = state.knobs->server;
   SslCtxPtr ctx = new_context(TLS_server_method(), state);
-  if (server.tls12_only) require(SSL_CTX_set_max_proto_version(ctx.get(), TLS1_2_VERSION) == 1, "max version");
+  if (server.max_version) require(SSL_CTX_set_max_proto_version(ctx.get(), server.max_version) == 1, "max version");
   require(SSL_CTX_set1_groups_list(ctx.get(), server.groups.c_str()) == 1, "server groups");
   use_identity(ctx.get(), pki.server);
   if (server.sends_ca_certificate) require(SSL_CTX_add1_chain_cert(ctx.get(), pki.ca.cert.get()) == 1, "chain");

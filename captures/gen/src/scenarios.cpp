@@ -1,5 +1,7 @@
 #include "scenarios.hpp"
 
+#include <openssl/ssl.h>  // TLS1_2_VERSION and older: ServerKnobs::max_version
+
 #include <algorithm>
 
 // The catalogue of behaviours. References: "RCA ¶n" = paragraph n of section 3 of the
@@ -236,13 +238,23 @@ std::vector<Scenario> build_table() {
        {with_hello_retry(false)}},
       {"rca-tls12", "client sends the flag, the server only speaks TLS 1.2 and requests a certificate",
        {edited(baseline(), [](K& k) {
-         k.server.tls12_only = true;
+         k.server.max_version = TLS1_2_VERSION;
+         k.server.cert_request = CertRequestPolicy::always;
+       })}},
+      {"rca-tls11", "client sends the flag and offers TLS 1.0 to 1.3, the server only speaks TLS 1.1 and requests a certificate",
+       {edited(baseline(), [](K& k) {
+         k.server.max_version = TLS1_1_VERSION;
+         k.server.cert_request = CertRequestPolicy::always;
+       })}},
+      {"rca-tls10", "client sends the flag and offers TLS 1.0 to 1.3, the server only speaks TLS 1.0 and requests a certificate",
+       {edited(baseline(), [](K& k) {
+         k.server.max_version = TLS1_VERSION;
          k.server.cert_request = CertRequestPolicy::always;
        })}},
       {"tls12-one-record-flight",
        "TLS 1.2 with the flag; the server's plaintext flight (SH..ServerHelloDone) packed in one record",
        {edited(baseline(), [](K& k) {
-         k.server.tls12_only = true;
+         k.server.max_version = TLS1_2_VERSION;
          k.server.cert_request = CertRequestPolicy::always;
          k.wire.coalesce_plaintext_records = true;
        })}},

@@ -81,7 +81,7 @@ struct ServerKnobs {
   bool requires_certificate = false;   // RFC 8446 §4.4.2.4: certificate_required on an empty Certificate
   bool rejects_rca_in_client_certificate = true;  // RCA ¶6: fatal illegal_parameter
   bool rejects_unsolicited_client_flags = true;   // TF §3: a client Certificate flag the CR did not propose
-  bool tls12_only = false;
+  int max_version = 0;  // 0: TLS 1.3; else TLS1_2_VERSION, TLS1_1_VERSION or TLS1_VERSION
   std::string groups = "X25519:P-256"; // "P-256" alone forces a HelloRetryRequest
   std::vector<std::string> ca_names_when_flagged;    // certificate_authorities in the flagged CR
   std::vector<std::string> ca_names_when_unflagged;  // ... and in a CR without the flag

@@ -1,4 +1,4 @@
-// The handshake events of one TLS connection, in the order they were seen (design.md "Data flow").
+// The handshake events of one TLS connection, in the order they were seen (docs/architecture.md "The seams").
 // Both event sources fill these: the analyser from its own decryption, the plugin from Wireshark's
 // dissection. Nothing here knows about packets, bytes on the wire or verdicts.
 #pragma once
@@ -11,6 +11,7 @@
 
 #include "tlsflags/core/flags_codec.hpp"
 #include "tlsflags/core/optional_box.hpp"
+#include "tlsflags/core/protocol.hpp"
 
 namespace tlsflags {
 
@@ -46,22 +47,13 @@ std::string_view to_string(EventType type);
 bool is_handshake_message(EventType type);
 bool is_visibility_marker(EventType type);  // unreadable, gap, application_data
 
-inline constexpr uint8_t kAlertLevelWarning = 1;
-inline constexpr uint8_t kAlertLevelFatal = 2;
-// RFC 8446 §6 alert descriptions used by the rules.
-enum AlertDescription : uint8_t {
-  alert_close_notify = 0,
-  alert_unexpected_message = 10,
-  alert_handshake_failure = 40,
-  alert_bad_certificate = 42,
-  alert_unknown_ca = 48,
-  alert_illegal_parameter = 47,
-  alert_decode_error = 50,
-  alert_missing_extension = 109,
-  alert_unsupported_extension = 110,
-  alert_certificate_required = 116,
-};
 std::string_view alert_description_name(uint8_t description);  // "illegal_parameter", or "unknown_N"
+
+// The event a TLS 1.3 handshake message becomes (a server_hello whose random says so is a
+// hello_retry_request); nullopt for the types the timeline does not carry (TLS 1.2's own messages).
+std::optional<EventType> event_type_of(HandshakeType type, bool hello_retry);
+// Who sends a message of this type, when RFC 8446 §4 fixes it (else the direction decides).
+std::optional<Party> fixed_sender(EventType type);
 
 // The TLS Flags extension as found in one message. For a Certificate, the extensions of all its
 // entries are merged: `flags` holds the union, `problem` the first problem met.
@@ -99,7 +91,15 @@ struct Event {
   // alert
   uint8_t alert_level = 0;
   uint8_t alert_description = 0;
+
+  // The message carried a TLS Flags extension with `flag` set (request_client_auth: RuleConfig's number).
+  bool carries_flag(uint16_t flag) const { return flags && flags->decoded.flags.contains(flag); }
+  // An alert that ends the connection with an error (RFC 8446 §6: not close_notify or user_canceled).
+  bool is_error_alert() const { return type == EventType::alert && !is_closure_alert(alert_description); }
 };
+
+// The same, false for no event: `carries_flag(timeline.first(...), flag)`.
+inline bool carries_flag(const Event* event, uint16_t flag) { return event && event->carries_flag(flag); }
 
 struct Endpoint {
   std::string address;  // textual IP, IPv6 without brackets
@@ -122,7 +122,11 @@ struct Timeline {
   double capture_start_epoch = 0;
   std::vector<Event> events;
 
-  const Event* first(EventType type, Party from) const;
+  // The first event of `type` sent by `from` (after `after`, when given); nullptr when there is none.
+  const Event* first(EventType type, Party from, const Event* after = nullptr) const;
+  Event* first(EventType type, Party from, const Event* after = nullptr);
+  // The last one.
+  const Event* last(EventType type, Party from) const;
   bool has_flags_extension() const;
   // "1.3", "1.2", or "" when no ServerHello was seen.
   std::string tls_version() const;

@@ -1,4 +1,4 @@
-// The TLS Flags extension codec (draft-ietf-tls-tlsflags §2; design.md "The TLS Flags codec").
+// The TLS Flags extension codec (draft-ietf-tls-tlsflags §2; docs/architecture.md "The seams").
 //
 //   struct { opaque flags<1..255>; } FlagExtensions;
 //

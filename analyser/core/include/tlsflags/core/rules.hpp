@@ -1,4 +1,4 @@
-// The rule catalogue (design.md "Rule catalogue", a contract: rule ids are relied on by users) and the
+// The rule catalogue (docs/rules.md, a contract: rule ids are relied on by users) and the
 // engine that judges a Timeline. The engine never sees bytes; the parsers never judge.
 #pragma once
 
@@ -98,21 +98,35 @@ struct Judgement {
   std::vector<Undecided> undecided;
   Verdict verdict = Verdict::not_applicable;
   RcaSummary rca;
+  // What the verdict depends on besides findings and undecided rules (docs/rules.md "How the engine
+  // judges"): set by judge(), so that a finding added later gets the same verdict judge() would give.
+  bool flags_seen = false;
+  bool before_tls13 = false;  // the ServerHello selected TLS 1.2, 1.1 or 1.0
+
+  // Adds a finding judged outside judge() (deploy.*, rca.server.trust-anchors-shared); the verdict
+  // follows, so no caller recomputes it.
+  void add(Finding finding);
 };
 
 // Judges one connection. Deterministic; safe to call again as events are appended (the plugin does).
 Judgement judge(const Timeline& timeline, const RuleConfig& config);
 
 // rca.server.trust-anchors-shared over many connections: findings per server, keyed by the index of
-// the connection whose CertificateRequest completes the overlap.
+// the connection whose CertificateRequest accepted request_client_auth (trust_anchors.hpp).
 struct CrossConnectionFinding {
   size_t connection_index;
   Finding finding;
 };
+// Whether the CertificateRequest `cr` of `timeline` accepted request_client_auth, as
+// rca.server.trust-anchors-shared groups them: it echoes the flag, or (draft-02) follows a flagged
+// ClientHello.
+bool certificate_request_accepts_flag(const Timeline& timeline, const Event& cr, const RuleConfig& config);
+
+// TrustAnchorsJudge (trust_anchors.hpp) over the whole list, in order.
 std::vector<CrossConnectionFinding> judge_across_connections(std::span<const Timeline* const> timelines,
                                                              const RuleConfig& config);
 
-// The verdict that follows from findings and undecided rules (design.md "Verdicts").
+// The verdict that follows from findings and undecided rules (docs/rules.md "How the engine judges").
 Verdict verdict_from(const std::vector<Finding>& findings, const std::vector<Undecided>& undecided,
                      bool flags_seen, bool tls12_negotiated);
 

@@ -1,5 +1,5 @@
 // What a certificate from a capture says, in the shape of the JSON Lines contract's
-// `rca.client_certificate_details` (design.md): subject, issuer, san, not_before, not_after, key_type,
+// `rca.client_certificate_details` (docs/output.md): subject, issuer, san, not_before, not_after, key_type,
 // sha256. The DER comes from the peer, so parsing never trusts it: malformed input gives an Error.
 #pragma once
 

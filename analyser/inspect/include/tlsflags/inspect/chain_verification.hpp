@@ -16,7 +16,6 @@
 
 #include "tlsflags/inspect/certificate.hpp"
 #include "tlsflags/inspect/outcome.hpp"
-#include "tlsflags/inspect/server_reaction.hpp"
 
 namespace tlsflags::inspect {
 
@@ -76,13 +75,10 @@ struct PinMatch {
 // Exact match of the leaf against the pins (SHA-256 of the DER: the whole certificate, not its key).
 PinMatch match_pinned(std::span<const uint8_t> leaf_der, const PinnedCertificates& pins);
 
-// The finding text for a server that accepted what a server with these anchors/pins would refuse
-// ("the server accepted a certificate that does not chain to the given anchors: ..."); nullopt when the
-// server did not accept, or the certificate was fine.
-std::optional<std::string> accepted_despite_anchors(const ServerReaction& reaction,
-                                                    const ChainVerification& verification,
-                                                    const CertificateDetails& leaf);
-std::optional<std::string> accepted_despite_pins(const ServerReaction& reaction, const PinMatch& pin,
-                                                 const CertificateDetails& leaf);
+// How the chain fails the anchors or the pins, as the end of "the server accepted a certificate that
+// ..." (core's deploy.client-certificate-not-trusted decides whether the server accepted it); nullopt
+// when it passes.
+std::optional<std::string> trust_failure(const ChainVerification& verification);
+std::optional<std::string> pin_failure(const PinMatch& pin);
 
 }  // namespace tlsflags::inspect

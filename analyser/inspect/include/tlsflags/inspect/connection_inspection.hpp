@@ -1,19 +1,20 @@
 // Everything this library says about one connection, in one call: what tlsflags-check puts into the
-// `rca` object (client_certificate_details, server_reaction), into --explain, and into the warning
-// findings about a server that accepts what its anchors or pins should refuse.
+// `rca` object (client_certificate_details, server_reaction), into --explain, and the certificate facts
+// from which core decides the deploy.* findings (tlsflags/core/deployment.hpp).
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "tlsflags/core/events.hpp"
+#include "tlsflags/core/server_reaction.hpp"
 #include "tlsflags/inspect/certificate.hpp"
 #include "tlsflags/inspect/certificate_request_fit.hpp"
 #include "tlsflags/inspect/chain_verification.hpp"
 #include "tlsflags/inspect/server_identity.hpp"
-#include "tlsflags/inspect/server_reaction.hpp"
 
 namespace tlsflags::inspect {
 
@@ -35,11 +36,11 @@ struct ConnectionInspection {
   std::optional<ChainVerification> chain;             // when trust anchors were given and a chain was seen
   std::optional<PinMatch> pin;                        // when pins were given and a leaf was seen
   std::optional<Outcome<IdentityCheck>> server_identity;  // when the server's leaf and an SNI were seen
-  std::vector<std::string> warnings;  // "the server accepted a certificate that does not chain to ..."
   std::vector<std::string> notes;     // why a part was skipped ("no capture start time: chain not verified")
 
-  // Indented lines for `tlsflags-check --explain`, in a fixed order.
-  std::vector<std::string> explain_lines() const;
+  // Indented lines for `tlsflags-check --explain`, in a fixed order; `warnings` are the messages of the
+  // deploy.client-certificate-not-trusted findings core decided from this inspection.
+  std::vector<std::string> explain_lines(std::span<const std::string> warnings = {}) const;
 };
 
 ConnectionInspection inspect_connection(const Timeline& timeline, const InspectOptions& options = {});

@@ -16,7 +16,7 @@
 namespace tlsflags::report {
 
 // What tlsflags-check learnt from the certificates on the wire (analyser/inspect), as the plain text the
-// writers show: the report library needs no X.509 code. Field names follow design.md's JSON Lines
+// writers show: the report library needs no X.509 code. Field names follow docs/output.md's JSON Lines
 // contract (`rca.client_certificate_details`, `rca.server_reaction`).
 struct ClientCertificateDetails {
   std::string subject;  // RFC 2253, most specific first
@@ -79,11 +79,15 @@ struct ConnectionResult {
 // Reduces a judged timeline to its result. `keep_events` keeps the events for --events / --explain.
 ConnectionResult make_connection_result(const Timeline& timeline, Judgement judgement, bool keep_events);
 
-// Adds a finding that only many connections together reveal (rca.server.trust-anchors-shared) and
-// recomputes the verdict as design.md "Verdicts" says.
-void add_cross_connection_finding(ConnectionResult& result, Finding finding);
-// The same for the deployment findings (deploy.*), which tlsflags-check computes outside judge().
-void add_deployment_finding(ConnectionResult& result, Finding finding);
+// Something that made the analysis of a capture see less than the capture holds: a resource cap that
+// fired, timelines cut at their bound, alerts not recorded (docs/output.md "Anomalies"). Besides stderr,
+// JSON Lines writes one record per anomaly and SARIF one notification, so that a CI pipeline keeps them.
+struct Anomaly {
+  std::string kind;          // "connections-closed-early", "timeline-cut", ... (docs/output.md)
+  uint64_t count = 0;        // how many times it happened in the capture
+  uint64_t first_frame = 0;  // where it first happened; 0 when not known
+  std::string message;       // the sentence stderr shows
+};
 
 struct FileResult {
   std::string file;

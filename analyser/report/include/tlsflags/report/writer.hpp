@@ -1,4 +1,4 @@
-// The output writers: text, JSON Lines (design.md "tlsflags-check (contract)"), SARIF 2.1.0, JUnit XML.
+// The output writers: text, JSON Lines (docs/output.md), SARIF 2.1.0, JUnit XML.
 // A writer is fed one file at a time, in input order, then the run's summary.
 #pragma once
 
@@ -38,6 +38,9 @@ class Writer {
   // Live capture (tlsflags-check -i): one connection, written as soon as it ended (and flushed). Returns
   // false when the format cannot stream (SARIF, JUnit): the caller then writes the whole report at the end.
   virtual bool live_connection(const ConnectionResult&) { return false; }
+  // What limited the analysis of a capture (after its connections, before finish()): JSON Lines writes
+  // one "anomaly" record each, SARIF one notification each; text and JUnit leave them to stderr.
+  virtual void anomalies(const std::string& /*file*/, std::span<const Anomaly> /*anomalies*/) {}
 };
 
 std::unique_ptr<Writer> make_writer(Format format, std::ostream& out, const WriterOptions& options);

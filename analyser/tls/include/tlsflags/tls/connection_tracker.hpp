@@ -1,5 +1,5 @@
 // The TLS layer of the analyser: a StreamConsumer (the capture/TLS seam) that turns each TCP
-// connection's two byte streams into a core Timeline (design.md "Data flow").
+// connection's two byte streams into a core Timeline (docs/architecture.md).
 //
 //   KeyLog keys;  keys.add_file("capture.keys");
 //   ConnectionTracker tracker({.file = "capture.pcapng"}, [&](Timeline&& t) { judge(t); }, &keys);

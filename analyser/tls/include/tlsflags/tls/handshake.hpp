@@ -4,49 +4,17 @@
 // A parser never judges; it reports what the bytes say.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <span>
 
 #include "tlsflags/core/events.hpp"
+#include "tlsflags/core/protocol.hpp"
 #include "tlsflags/tls/keylog.hpp"
 
 namespace tlsflags::tls {
 
-// RFC 8446 §4 HandshakeType values (and RFC 8879's compressed_certificate).
-enum class HandshakeType : uint8_t {
-  client_hello = 1,
-  server_hello = 2,
-  new_session_ticket = 4,
-  end_of_early_data = 5,
-  encrypted_extensions = 8,
-  certificate = 11,
-  certificate_request = 13,
-  certificate_verify = 15,
-  finished = 20,
-  key_update = 24,
-  compressed_certificate = 25,
-  message_hash = 254,
-};
-
-// RFC 8446 §4.2 ExtensionType values the parsers look at.
-namespace extension {
-inline constexpr uint16_t server_name = 0;
-inline constexpr uint16_t signature_algorithms = 13;
-inline constexpr uint16_t early_data = 42;
-inline constexpr uint16_t supported_versions = 43;
-inline constexpr uint16_t certificate_authorities = 47;
-inline constexpr uint16_t signature_algorithms_cert = 50;
-inline constexpr uint16_t encrypted_client_hello = 0xfe0d;
-}  // namespace extension
-
-inline constexpr uint16_t kTls12 = 0x0303;
-inline constexpr uint16_t kTls13 = 0x0304;
-
-// RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random is SHA-256("HelloRetryRequest").
-inline constexpr std::array<uint8_t, 32> kHelloRetryRequestRandom = {
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+// HandshakeType, the extension types, the versions and the HelloRetryRequest random:
+// tlsflags/core/protocol.hpp (one home for the two event sources).
 
 struct ParseOptions {
   uint16_t flags_extension_type = kTlsFlagsExtensionType;

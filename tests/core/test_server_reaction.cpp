@@ -1,11 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include "timeline_story.hpp"
-#include "tlsflags/inspect/server_reaction.hpp"
+#include "tlsflags/core/server_reaction.hpp"
 
 using namespace tlsflags;
-using namespace tlsflags::inspect;
-using namespace tlsflags::inspect::testing;
+using namespace tlsflags::testing::story;
 
 namespace {
 
@@ -23,7 +22,7 @@ TEST_CASE("accepted: the server sends a NewSessionTicket or application data", "
   auto story = answered().nst().data(Party::server).end();
   auto reaction = classify_server_reaction(story.timeline());
   REQUIRE(reaction);
-  CHECK(reaction->kind == ReactionKind::accepted);
+  CHECK(reaction->kind == ServerReactionKind::accepted);
   CHECK(reaction->to_string() == "accepted");
   CHECK(reaction->anchor_frame == 8);  // the client's Certificate
   CHECK(reaction->frame == 11);        // the NewSessionTicket
@@ -67,7 +66,7 @@ TEST_CASE("with no Certificate, the server's own TLS 1.3 flight is not a reactio
   auto story = Story().hello().cr().server_rest().end();
   auto reaction = classify_server_reaction(story.timeline());
   REQUIRE(reaction);
-  CHECK(reaction->kind == ReactionKind::unknown);
+  CHECK(reaction->kind == ServerReactionKind::unknown);
 }
 
 TEST_CASE("closed: FIN, RST or close_notify from the server without an error alert", "[reaction]") {
@@ -92,7 +91,7 @@ TEST_CASE("unknown: not visible, or the client ended first", "[reaction]") {
 TEST_CASE("accepted by inference: client Finished, then silence until the capture ends", "[reaction]") {
   auto reaction = classify_server_reaction(answered().end().timeline());
   REQUIRE(reaction);
-  CHECK(reaction->kind == ReactionKind::accepted);
+  CHECK(reaction->kind == ServerReactionKind::accepted);
   CHECK(reaction->inferred);
   CHECK(reaction->frame == 0);
 }
@@ -111,6 +110,13 @@ TEST_CASE("no CertificateRequest: no reaction, unless the server's flight was hi
   CHECK_FALSE(classify_server_reaction(Story().hello().server_rest().cfin().nst().timeline()).has_value());
   auto hidden = classify_server_reaction(Story().hello().unreadable(Party::server).no_keys().end().timeline());
   REQUIRE(hidden);
-  CHECK(hidden->kind == ReactionKind::unknown);
-  CHECK_FALSE(classify_server_reaction(Story().timeline()).has_value());
+  CHECK(hidden->kind == ServerReactionKind::unknown);
+  // The server was seen not to ask only when its flight was seen (docs/rules.md "The server's flight is
+  // visible", the rules' own test): a capture that ends before the server's Finished does not show it.
+  auto cut = classify_server_reaction(Story().hello().end().timeline());
+  REQUIRE(cut);
+  CHECK(cut->kind == ServerReactionKind::unknown);
+  CHECK(classify_server_reaction(Story().timeline()).has_value());  // nothing seen at all
+  // A server that ended the handshake early (its alert) was seen not to ask.
+  CHECK_FALSE(classify_server_reaction(Story().hello().alert(Party::server, alert_handshake_failure).end().timeline()));
 }

@@ -1,4 +1,4 @@
-// Hand-built timelines for the reaction tests: Story().tls13().cr().client_cert().cfin().nst()...
+// Hand-built timelines for the server reaction and inspection tests: Story().tls13().cr().client_cert().cfin().nst()...
 #pragma once
 
 #include <cstdint>
@@ -6,7 +6,7 @@
 
 #include "tlsflags/core/events.hpp"
 
-namespace tlsflags::inspect::testing {
+namespace tlsflags::testing::story {
 
 class Story {
  public:
@@ -76,4 +76,4 @@ class Story {
   uint64_t frame_ = 0;
 };
 
-}  // namespace tlsflags::inspect::testing
+}  // namespace tlsflags::testing::story

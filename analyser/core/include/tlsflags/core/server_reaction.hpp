@@ -1,6 +1,7 @@
 // How the server reacted to the client's answer to its CertificateRequest: the JSON Lines contract's
-// `rca.server_reaction` (design.md): accepted, certificate_required, bad_certificate, unknown_ca,
-// alert:<name>, closed, unknown.
+// `rca.server_reaction` (docs/debugging.md): accepted, certificate_required, bad_certificate, unknown_ca,
+// alert:<name>, closed, unknown. Pure timeline logic, so it lives in core beside the rules: the analyser
+// and the plugin ask it, and the deploy.* findings (deployment.hpp) are decided from it.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +11,9 @@
 
 #include "tlsflags/core/events.hpp"
 
-namespace tlsflags::inspect {
+namespace tlsflags {
 
-enum class ReactionKind : uint8_t {
+enum class ServerReactionKind : uint8_t {
   accepted,              // the server went on: NewSessionTicket, application data, (TLS 1.2) its Finished
   certificate_required,  // alert 116 (RFC 8446 §4.4.2.4: no certificate where one is required)
   bad_certificate,       // alert 42
@@ -23,7 +24,7 @@ enum class ReactionKind : uint8_t {
 };
 
 struct ServerReaction {
-  ReactionKind kind = ReactionKind::unknown;
+  ServerReactionKind kind = ServerReactionKind::unknown;
   uint8_t alert_description = 0;  // for the alert kinds
   uint64_t frame = 0;             // the event that decided it; 0 when nothing did
   uint64_t anchor_frame = 0;      // the client's Certificate (or the CertificateRequest when none came)
@@ -38,4 +39,4 @@ struct ServerReaction {
 // reaction is `unknown`.
 std::optional<ServerReaction> classify_server_reaction(const Timeline& timeline);
 
-}  // namespace tlsflags::inspect
+}  // namespace tlsflags

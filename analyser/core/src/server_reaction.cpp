@@ -1,60 +1,35 @@
-#include "tlsflags/inspect/server_reaction.hpp"
+#include "tlsflags/core/server_reaction.hpp"
 
-#include <cstddef>
+#include "tlsflags/core/visibility.hpp"
 
-namespace tlsflags::inspect {
+#include <utility>
+
+namespace tlsflags {
 
 std::string ServerReaction::to_string() const {
   switch (kind) {
-    case ReactionKind::accepted: return "accepted";
-    case ReactionKind::certificate_required: return "certificate_required";
-    case ReactionKind::bad_certificate: return "bad_certificate";
-    case ReactionKind::unknown_ca: return "unknown_ca";
-    case ReactionKind::other_alert: return "alert:" + std::string(alert_description_name(alert_description));
-    case ReactionKind::closed: return "closed";
-    case ReactionKind::unknown: return "unknown";
+    case ServerReactionKind::accepted: return "accepted";
+    case ServerReactionKind::certificate_required: return "certificate_required";
+    case ServerReactionKind::bad_certificate: return "bad_certificate";
+    case ServerReactionKind::unknown_ca: return "unknown_ca";
+    case ServerReactionKind::other_alert: return "alert:" + std::string(alert_description_name(alert_description));
+    case ServerReactionKind::closed: return "closed";
+    case ServerReactionKind::unknown: return "unknown";
   }
   return "unknown";
 }
 
 namespace {
 
-using Events = std::vector<Event>;
-
 std::string frame_text(const Event& event) { return "frame " + std::to_string(event.frame); }
 
-// RFC 8446 §6: close_notify and user_canceled are closure alerts; every other alert is an error alert
-// "regardless of the AlertLevel", so the level is not consulted.
-bool is_closure_alert(const Event& event) {
-  return event.alert_description == alert_close_notify || event.alert_description == 90 /* user_canceled */;
-}
-
-ReactionKind kind_of_error_alert(uint8_t description) {
+ServerReactionKind kind_of_error_alert(uint8_t description) {
   switch (description) {
-    case alert_certificate_required: return ReactionKind::certificate_required;
-    case alert_bad_certificate: return ReactionKind::bad_certificate;
-    case alert_unknown_ca: return ReactionKind::unknown_ca;
+    case alert_certificate_required: return ServerReactionKind::certificate_required;
+    case alert_bad_certificate: return ServerReactionKind::bad_certificate;
+    case alert_unknown_ca: return ServerReactionKind::unknown_ca;
   }
-  return ReactionKind::other_alert;
-}
-
-std::optional<size_t> index_of_first(const Events& events, EventType type, Party from, size_t start = 0) {
-  for (size_t i = start; i < events.size(); ++i) {
-    if (events[i].type == type && events[i].from == from) return i;
-  }
-  return std::nullopt;
-}
-
-// True when what the server sent before its Finished (where a TLS 1.3 CertificateRequest would be) could
-// not all be read, so a CertificateRequest may be hidden.
-bool server_flight_hidden(const Timeline& timeline) {
-  if (timeline.tls_version() == "1.3" && !timeline.keys_found) return true;
-  for (const Event& event : timeline.events) {
-    if (event.from != Party::server) continue;
-    if (event.type == EventType::finished) return false;
-    if (event.type == EventType::unreadable || event.type == EventType::gap) return true;
-  }
-  return false;
+  return ServerReactionKind::other_alert;
 }
 
 // The scan after the anchor: the first event that shows what the server made of the client's answer.
@@ -77,13 +52,13 @@ class ReactionScan {
   ServerReaction finish() {
     if (client_finished_ && !client_closed_) {
       reaction_.inferred = true;
-      decide(ReactionKind::accepted, nullptr,
+      decide(ServerReactionKind::accepted, nullptr,
              "the server sent no alert and did not close the connection after the client's Finished, up to the "
              "end of the capture (accepted by inference: nothing from the server proves it)");
     } else {
       std::string why = client_closed_ ? "the client closed the connection before the server showed a reaction"
                                        : "the capture ends before the server showed a reaction";
-      decide(ReactionKind::unknown, nullptr, why + " to " + anchor_text_);
+      decide(ServerReactionKind::unknown, nullptr, why + " to " + anchor_text_);
     }
     return reaction_;
   }
@@ -92,7 +67,7 @@ class ReactionScan {
   bool visit_server(const Event& event) {
     switch (event.type) {
       case EventType::alert:
-        if (is_closure_alert(event)) return closed(event, "sent close_notify");
+        if (!event.is_error_alert()) return closed(event, "sent close_notify");
         reaction_.alert_description = event.alert_description;
         return decide(kind_of_error_alert(event.alert_description), &event,
                       "the server answered " + anchor_text_ + " with the alert " +
@@ -112,10 +87,10 @@ class ReactionScan {
       case EventType::rst:
         return closed(event, "reset the connection (RST)");
       case EventType::unreadable:
-        return decide(ReactionKind::unknown, &event,
+        return decide(ServerReactionKind::unknown, &event,
                       "the server's records after " + anchor_text_ + " could not be decrypted (" + frame_text(event) + ")");
       case EventType::gap:
-        return decide(ReactionKind::unknown, &event,
+        return decide(ServerReactionKind::unknown, &event,
                       "data from the server after " + anchor_text_ + " is missing from the capture (" + frame_text(event) + ")");
       default:
         return false;  // the rest of a TLS 1.3 server flight after the CR, or nothing that decides
@@ -128,15 +103,15 @@ class ReactionScan {
         client_finished_ = true;
         return false;
       case EventType::alert:
-        if (is_closure_alert(event)) {
+        if (!event.is_error_alert()) {
           client_closed_ = true;
           return false;
         }
-        return decide(ReactionKind::unknown, &event,
+        return decide(ServerReactionKind::unknown, &event,
                       "the client aborted with the alert " + std::string(alert_description_name(event.alert_description)) +
                           " (" + frame_text(event) + ") before the server showed a reaction");
       case EventType::rst:
-        return decide(ReactionKind::unknown, &event,
+        return decide(ServerReactionKind::unknown, &event,
                       "the client reset the connection (" + frame_text(event) + ") before the server showed a reaction");
       case EventType::fin:
         client_closed_ = true;
@@ -147,20 +122,20 @@ class ReactionScan {
   }
 
   bool accepted(const Event& event, const std::string& what) {
-    return decide(ReactionKind::accepted, &event,
+    return decide(ServerReactionKind::accepted, &event,
                   "the server went on after " + anchor_text_ + ": it sent " + what + " (" + frame_text(event) + ")");
   }
 
   bool closed(const Event& event, const std::string& what) {
     if (client_closed_) {
-      return decide(ReactionKind::unknown, &event,
+      return decide(ServerReactionKind::unknown, &event,
                     "the client closed the connection first; the server then " + what + " (" + frame_text(event) + ")");
     }
-    return decide(ReactionKind::closed, &event,
+    return decide(ServerReactionKind::closed, &event,
                   "the server " + what + " (" + frame_text(event) + ") after " + anchor_text_ + ", without an error alert");
   }
 
-  bool decide(ReactionKind kind, const Event* event, std::string explanation) {
+  bool decide(ServerReactionKind kind, const Event* event, std::string explanation) {
     reaction_.kind = kind;
     reaction_.frame = event ? event->frame : 0;
     reaction_.explanation = std::move(explanation);
@@ -187,21 +162,22 @@ std::string anchor_description(const Event& anchor) {
 }  // namespace
 
 std::optional<ServerReaction> classify_server_reaction(const Timeline& timeline) {
-  const Events& events = timeline.events;
-  auto request = index_of_first(events, EventType::certificate_request, Party::server);
+  const Event* request = timeline.first(EventType::certificate_request, Party::server);
   if (!request) {
-    if (!server_flight_hidden(timeline)) return std::nullopt;
+    if (server_flight_visible(timeline)) return std::nullopt;  // seen not to ask
     ServerReaction hidden;
     hidden.explanation = "the server's handshake flight could not be read: whether it asked for a certificate is not visible";
     return hidden;
   }
   // The client's answer is its Certificate; when it sent none, the reaction is to its silence after the CR.
-  size_t anchor = index_of_first(events, EventType::certificate, Party::client, *request + 1).value_or(*request);
-  ReactionScan scan(timeline, events[anchor], anchor_description(events[anchor]));
-  for (size_t i = anchor + 1; i < events.size(); ++i) {
-    if (scan.visit(events[i])) break;
+  const Event* answer = timeline.first(EventType::certificate, Party::client, request);
+  const Event& anchor = answer ? *answer : *request;
+  ReactionScan scan(timeline, anchor, anchor_description(anchor));
+  const Event* end = timeline.events.data() + timeline.events.size();
+  for (const Event* event = &anchor + 1; event != end; ++event) {
+    if (scan.visit(*event)) break;
   }
   return scan.decided() ? scan.reaction() : scan.finish();
 }
 
-}  // namespace tlsflags::inspect
+}  // namespace tlsflags
