@@ -2,6 +2,8 @@
 
 #include "tlsflags_protocol.hpp"
 
+#include <string>
+
 #include "tlsflags/core/protocol.hpp"
 
 namespace tlsflags::plugin {
@@ -57,24 +59,46 @@ void add_flags(proto_tree* sub, const ExtensionRecord& r, const Placement& p) {
   }
 }
 
-void add_links_for_extension(proto_tree* sub, tvbuff_t* tvb, const ExtensionRecord& r,
-                             const ConnectionLinks& links) {
-  if (r.message == to_wire(HandshakeType::client_hello) && r.request_client_auth) {  // the flagged ClientHello
-    add_link(sub, tvb, g_ids.ack_in, links.acknowledging_request);
-    add_link(sub, tvb, g_ids.certificate_in, links.client_certificate);
-  }
+// The frames of the request_client_auth exchange that this frame links to: the flagged ClientHello links
+// forward, the echoing CertificateRequest both ways, the client's Certificate back (RFC text §3).
+struct FrameLinks {
+  uint32_t request_in = 0;      // tlsflags.request_in: the flagged ClientHello
+  uint32_t ack_in = 0;          // tlsflags.ack_in: the CertificateRequest echoing the flag
+  uint32_t certificate_in = 0;  // tlsflags.certificate_in: the client's Certificate
+
+  bool any() const { return request_in || ack_in || certificate_in; }
+};
+
+bool carries_flagged_client_hello(const FrameRecord& record) {
+  for (int i = 0; i < record.extension_count; ++i)
+    if (record.extensions[i].message == to_wire(HandshakeType::client_hello) &&
+        record.extensions[i].request_client_auth) return true;
+  return false;
 }
 
-void add_links_for_roles(proto_tree* sub, tvbuff_t* tvb, const FrameRecord& record, const ConnectionLinks& links) {
-  if (!links.flagged_client_hello && !links.acknowledging_request) return;
+FrameLinks links_of(const FrameRecord& record) {
+  const ConnectionLinks& links = record.connection->links;
+  FrameLinks out;
+  if (!links.flagged_client_hello && !links.acknowledging_request) return out;
+  if (carries_flagged_client_hello(record)) {
+    out.ack_in = links.acknowledging_request;
+    out.certificate_in = links.client_certificate;
+  }
   if (record.certificate_request) {
-    add_link(sub, tvb, g_ids.request_in, links.flagged_client_hello);
-    add_link(sub, tvb, g_ids.certificate_in, links.client_certificate);
+    out.request_in = links.flagged_client_hello;
+    out.certificate_in = links.client_certificate;
   }
   if (record.client_certificate) {
-    add_link(sub, tvb, g_ids.request_in, links.flagged_client_hello);
-    add_link(sub, tvb, g_ids.ack_in, links.acknowledging_request);
+    out.request_in = links.flagged_client_hello;
+    out.ack_in = links.acknowledging_request;
   }
+  return out;
+}
+
+void add_links(proto_tree* sub, tvbuff_t* tvb, const FrameLinks& links) {
+  add_link(sub, tvb, g_ids.request_in, links.request_in);
+  add_link(sub, tvb, g_ids.ack_in, links.ack_in);
+  add_link(sub, tvb, g_ids.certificate_in, links.certificate_in);
 }
 
 const char* message_name(uint8_t message) {
@@ -82,15 +106,16 @@ const char* message_name(uint8_t message) {
   return name ? name : "unknown message";
 }
 
-// The extension's "TLS Flags" node and its items; returns the node. Sets *links_shown when the node
-// also carried the frame's CertificateRequest links.
-proto_item* add_extension(proto_tree* tree, tvbuff_t* tvb, const FrameScan* scan, const FrameRecord& record,
-                          const ExtensionRecord& r, bool* links_shown) {
+// The decoded extension's node (tlsflags.extension, "TLS Flags Extension") and its items; returns the node.
+// It holds what the extension's bytes say and nothing else: links and the connection's client
+// authentication have a node of their own (docs/plugin.md "Tree and filters").
+proto_item* add_extension(proto_tree* tree, tvbuff_t* tvb, const FrameScan* scan, const ExtensionRecord& r) {
   Placement p = place(r, scan, tree, tvb);
   int covered = static_cast<int>(tvb_captured_length_remaining(p.data_source ? p.data_source : tvb, p.type_offset));
   int length = 4 + r.body_length < covered ? 4 + r.body_length : covered;
-  proto_item* ti = p.data_source ? proto_tree_add_item(p.parent, g_ids.proto, p.data_source, p.type_offset, length, ENC_NA)
-                                 : proto_tree_add_item(p.parent, g_ids.proto, tvb, 0, 0, ENC_NA);
+  proto_item* ti = p.data_source
+                       ? proto_tree_add_item(p.parent, g_ids.extension, p.data_source, p.type_offset, length, ENC_NA)
+                       : proto_tree_add_item(p.parent, g_ids.extension, tvb, 0, 0, ENC_NA);
   proto_item_append_text(ti, " in %s:", message_name(r.message));
   if (r.flag_count == 0) proto_item_append_text(ti, " no flag set");
   for (uint16_t i = 0; i < r.flag_count; ++i) proto_item_append_text(ti, "%s %u", i ? "," : "", r.flag_numbers[i]);
@@ -99,11 +124,6 @@ proto_item* add_extension(proto_tree* tree, tvbuff_t* tvb, const FrameScan* scan
   add_generated_uint(sub, tvb, g_ids.message, r.message);
   add_flags(sub, r, p);
   proto_item_set_generated(proto_tree_add_boolean(sub, g_ids.request_client_auth, tvb, 0, 0, r.request_client_auth));
-  add_links_for_extension(sub, tvb, r, record.connection->links);
-  if (r.from_server && r.message == to_wire(HandshakeType::certificate_request) && record.certificate_request) {
-    add_links_for_roles(sub, tvb, record, record.connection->links);  // the echoing CR links from its node
-    *links_shown = true;
-  }
   return ti;
 }
 
@@ -121,12 +141,6 @@ bool has_findings_to_show(const ConnectionState& c, uint32_t frame, bool visited
   return false;
 }
 
-bool has_role_links(const FrameRecord& record) {
-  const ConnectionLinks& links = record.connection->links;
-  return (record.certificate_request || record.client_certificate) &&
-         (links.flagged_client_hello || links.acknowledging_request);
-}
-
 void add_findings(proto_item* anchor, packet_info* pinfo, const ConnectionState& c, bool visited) {
   for (int i = 0; i < c.finding_count; ++i) {
     const FindingRecord& f = c.findings[i];
@@ -142,7 +156,8 @@ void add_generated_string(proto_tree* tree, tvbuff_t* tvb, int hf, const char* v
   proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, 0, 0, value));
 }
 
-// The client's certificate, under the frame's TLS Flags node (docs/output.md `rca.client_certificate_details`).
+// The client's certificate, under the frame's client-authentication node (the same values as the
+// analyser's `rca.client_certificate_details`, docs/output.md).
 void add_certificate_details(proto_tree* sub, tvbuff_t* tvb, const CertificateDetailsRecord& d) {
   add_generated_string(sub, tvb, g_ids.certificate_subject, d.subject);
   add_generated_string(sub, tvb, g_ids.certificate_issuer, d.issuer);
@@ -162,32 +177,51 @@ void add_deployment_fields(proto_tree* sub, tvbuff_t* tvb, const FrameRecord& re
   if (record.server_reaction) add_generated_string(sub, tvb, g_ids.server_reaction, record.server_reaction);
 }
 
+// The client-authentication node (tlsflags.client_auth) at the top of the frame's tree: the exchange's
+// links, the client's certificate, the server's reaction; its text sums them up.
+proto_item* add_client_auth(proto_tree* tree, tvbuff_t* tvb, const FrameRecord& record, const FrameLinks& links,
+                            bool holds_findings) {
+  proto_item* node = proto_tree_add_item(tree, g_ids.client_auth, tvb, 0, 0, ENC_NA);
+  proto_item_set_generated(node);
+  std::string summary;
+  auto part = [&summary](const std::string& text) { summary += (summary.empty() ? ": " : ", ") + text; };
+  if (links.request_in) part("request_client_auth asked in frame " + std::to_string(links.request_in));
+  if (links.ack_in) part("echoed in frame " + std::to_string(links.ack_in));
+  if (links.certificate_in) part("client certificate in frame " + std::to_string(links.certificate_in));
+  if (record.certificate_details) part(std::string("client certificate ") + record.certificate_details->subject);
+  if (record.server_reaction) part(std::string("server reaction ") + record.server_reaction);
+  if (summary.empty() && holds_findings) part("rule findings (expert info)");
+  proto_item_append_text(node, "%s", summary.c_str());
+  proto_tree* sub = proto_item_add_subtree(node, g_ids.ett_client_auth);
+  add_links(sub, tvb, links);
+  if (has_deployment_fields(record)) add_deployment_fields(sub, tvb, record);
+  return node;
+}
+
 }  // namespace
 
+// Every frame the plugin says something about carries the protocol item (filter `tlsflags`), hidden:
+// what it shows is in the two nodes below, each named for what it is (docs/plugin.md "Tree and
+// filters").
 void show_frame(const FrameRecord& record, const FrameScan* scan, proto_tree* tree, tvbuff_t* tvb,
                 packet_info* pinfo) {
   const ConnectionState& c = *record.connection;
   bool visited = PINFO_FD_VISITED(pinfo);
+  FrameLinks links = links_of(record);
+  bool findings = has_findings_to_show(c, pinfo->num, visited);
+  bool client_auth = links.any() || has_deployment_fields(record) || (findings && record.extension_count == 0);
+  if (record.extension_count == 0 && !client_auth) return;
+  proto_item_set_hidden(proto_tree_add_item(tree, g_ids.proto, tvb, 0, 0, ENC_NA));
   proto_item* anchor = nullptr;
-  bool links_shown = false;
   for (int i = 0; i < record.extension_count; ++i) {
-    proto_item* item = add_extension(tree, tvb, scan, record, record.extensions[i], &links_shown);
+    proto_item* item = add_extension(tree, tvb, scan, record.extensions[i]);
     if (!anchor) anchor = item;
   }
-  bool role_links = has_role_links(record) && !links_shown;
-  bool findings = has_findings_to_show(c, pinfo->num, visited);
-  bool deployment = has_deployment_fields(record);
-  if (!role_links && !deployment && !(findings && !anchor)) {
-    if (findings) add_findings(anchor, pinfo, c, visited);
-    return;
+  if (client_auth) {
+    proto_item* node = add_client_auth(tree, tvb, record, links, findings && !anchor);
+    if (!anchor) anchor = node;
   }
-  // Links, certificate details and findings of a frame without a TLS Flags extension (the client's
-  // Certificate, a reaction) hang under a "TLS Flags" node of their own.
-  proto_item* top = proto_tree_add_item(tree, g_ids.proto, tvb, 0, 0, ENC_NA);
-  proto_tree* sub = proto_item_add_subtree(top, g_ids.ett_extension);
-  if (role_links) add_links_for_roles(sub, tvb, record, c.links);
-  if (deployment) add_deployment_fields(sub, tvb, record);
-  add_findings(anchor ? anchor : top, pinfo, c, visited);
+  if (findings) add_findings(anchor, pinfo, c, visited);
 }
 
 }  // namespace tlsflags::plugin

@@ -65,6 +65,13 @@ int dissect_tlsflags(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*)
 
 void register_fields() {
   static hf_register_info fields[] = {
+      {&g_ids.extension, {"TLS Flags Extension", "tlsflags.extension", FT_NONE, BASE_NONE, nullptr, 0,
+                          "A decoded TLS Flags extension (draft-ietf-tls-tlsflags §2): in exactly the frames "
+                          "that carry one", HFILL}},
+      {&g_ids.client_auth, {"Client authentication", "tlsflags.client_auth", FT_NONE, BASE_NONE, nullptr, 0,
+                            "What this frame shows of its connection's client authentication: the "
+                            "request_client_auth exchange's frames, the client's certificate, the server's "
+                            "reaction, and rule findings of a frame without the extension", HFILL}},
       {&g_ids.message, {"Message", "tlsflags.message", FT_UINT8, BASE_DEC, VALS(kMessageNames), 0,
                         "Handshake message carrying this TLS Flags extension (6 = HelloRetryRequest)", HFILL}},
       {&g_ids.length, {"Flags length", "tlsflags.length", FT_UINT8, BASE_DEC, nullptr, 0,
@@ -114,7 +121,7 @@ void register_fields() {
                                 HFILL}},
   };
   proto_register_field_array(g_ids.proto, fields, G_N_ELEMENTS(fields));
-  static gint* subtrees[] = {&g_ids.ett_extension};
+  static gint* subtrees[] = {&g_ids.ett_extension, &g_ids.ett_client_auth};
   proto_register_subtree_array(subtrees, G_N_ELEMENTS(subtrees));
 }
 
@@ -202,7 +209,7 @@ RuleConfig current_rule_config() {
 uint16_t current_extension_type() { return static_cast<uint16_t>(g_pref_extension_type); }
 
 void register_protocol() {
-  g_ids.proto = proto_register_protocol("TLS Flags Extension", "TLS Flags", "tlsflags");
+  g_ids.proto = proto_register_protocol("TLS Flags and client authentication", "TLS Flags", "tlsflags");
   for (expert_field& e : g_expert) e = EI_INIT;
   register_fields();
   register_expert_fields();

@@ -1,5 +1,5 @@
 // The registered protocol "tlsflags": its field, subtree and expert ids and its preferences
-// (docs/plugin.md). Registration lives in tlsflags_protocol.cpp; everything else reads
+// (docs/plugin.md "Fields"). Registration lives in tlsflags_protocol.cpp; everything else reads
 // these ids.
 #pragma once
 
@@ -10,7 +10,9 @@
 namespace tlsflags::plugin {
 
 struct FieldIds {
-  int proto = -1;
+  int proto = -1;                // tlsflags: any frame the plugin shows something on (hidden item)
+  int extension = -1;            // tlsflags.extension: a decoded TLS Flags extension
+  int client_auth = -1;          // tlsflags.client_auth: the connection's client authentication
   int message = -1;              // tlsflags.message
   int length = -1;               // tlsflags.length
   int flags = -1;                // tlsflags.flags
@@ -29,6 +31,7 @@ struct FieldIds {
   int certificate_sha256 = -1;      // tlsflags.client_certificate.sha256
   int server_reaction = -1;         // tlsflags.server_reaction
   int ett_extension = -1;
+  int ett_client_auth = -1;
 };
 extern FieldIds g_ids;
 

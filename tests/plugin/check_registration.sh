@@ -17,7 +17,7 @@ plugins=$(run_tshark -G plugins)
 grep -P "^tlsflags\.so *\t\Q$version\E\tdissector\t" <<<"$plugins" || fail "tshark -G plugins does not list tlsflags.so $version"
 
 fields=$(run_tshark -G fields | awk -F'\t' '$1 == "F" && $5 == "tlsflags"')
-for name in message length flags flag request_client_auth request_in ack_in certificate_in \
+for name in extension client_auth message length flags flag request_client_auth request_in ack_in certificate_in \
             client_certificate.subject client_certificate.issuer client_certificate.san \
             client_certificate.not_before client_certificate.not_after client_certificate.key_type \
             client_certificate.sha256 server_reaction \
@@ -34,8 +34,13 @@ for name in message length flags flag request_client_auth request_in ack_in cert
   [[ -n $(cut -f8 <<<"$row") ]] || fail "field tlsflags.$name has no description"
 done
 count=$(wc -l <<<"$fields")
-[[ $count -eq 39 ]] || fail "expected 39 tlsflags fields (16 + 23 rules), tshark lists $count"
+[[ $count -eq 41 ]] || fail "expected 41 tlsflags fields (18 + 23 rules), tshark lists $count"
 echo "$count tlsflags fields registered, each with a description"
+
+# The protocol says what it shows: the extension and the connection's client authentication.
+protocol=$(run_tshark -G protocols | awk -F'\t' '$3 == "tlsflags"')
+[[ $protocol == $'TLS Flags and client authentication\tTLS Flags\ttlsflags'* ]] \
+  || fail "protocol tlsflags is registered as '$protocol'"
 
 prefs=$(run_tshark -G defaultprefs)
 for pref in "tlsflags.rca_flag: 80" "tlsflags.extension_type: 62" "tlsflags.profile: rfc"; do

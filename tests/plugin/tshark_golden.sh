@@ -39,13 +39,14 @@ field_options=(-e frame.number -e tlsflags.message -e tlsflags.length -e tlsflag
                -e tlsflags.request_client_auth -e tlsflags.request_in -e tlsflags.ack_in
                -e tlsflags.certificate_in -e _ws.expert.message)
 
-# -V output reduced to frame headers, each TLS Flags node with everything below it, and for a nested
-# node the line just above it (the extension's Data: the indentation shows the nesting).
+# -V output reduced to frame headers, each TLS Flags Extension node and Client authentication node with
+# everything below it, and for a nested node the line just above it (the extension's Data: the
+# indentation shows the nesting).
 reduce_verbose() {
   awk '
     /^Frame [0-9]+:/ { print $1, $2; depth = -1; next }
     depth >= 0 { match($0, /^ */); if (RLENGTH > depth) { print; next } depth = -1 }
-    /TLS Flags Extension/ { match($0, /^ */); depth = RLENGTH; if (depth > 0) print prev; print; next }
+    /TLS Flags Extension|^ *\[Client authentication/ { match($0, /^ */); depth = RLENGTH; if (depth > 0) print prev; print; next }
     { prev = $0 }'
 }
 
