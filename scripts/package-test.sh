@@ -12,12 +12,8 @@ roots=${ROOTS_DIR:-build-roots}
 root=$roots/$suite
 failures=0
 fail() { echo "FAIL ($suite): $*"; failures=$((failures + 1)); }
-# A command in the root, in a mount namespace of its own with /proc mounted (bash's <(...) needs
-# /dev/fd, a link into /proc); the mount ends with the namespace.
-in_root() {
-  unshare --mount --propagation private -- bash -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
-    "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
-}
+# shellcheck source=scripts/lib/in_root.sh
+source scripts/lib/in_root.sh  # the cd above put us at the top of the checkout
 
 shopt -s nullglob
 debs=("$root"/src/build/tlsflags_*.deb)

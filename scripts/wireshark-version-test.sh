@@ -45,12 +45,8 @@ copy_sources() {
   if [[ -d $shared/captures/real ]]; then cp -r "$shared/captures/real" "$root/src/shared/captures/"; fi
 }
 
-# A command in the root, in a mount namespace of its own with /proc mounted (bash's <(...) needs
-# /dev/fd, a link into /proc); the mount ends with the namespace.
-in_root() {
-  unshare --mount --propagation private -- bash -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
-    "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 "$@"
-}
+# shellcheck source=scripts/lib/in_root.sh
+source scripts/lib/in_root.sh  # the cd above put us at the top of the checkout
 
 configure_and_build() {
   # Debian's hardening flags, as a Debian package build would use them; warnings are errors here too.
