@@ -194,7 +194,7 @@ proto_item* add_client_auth(proto_tree* tree, tvbuff_t* tvb, const FrameRecord& 
   proto_item_append_text(node, "%s", summary.c_str());
   proto_tree* sub = proto_item_add_subtree(node, g_ids.ett_client_auth);
   add_links(sub, tvb, links);
-  if (has_deployment_fields(record)) add_deployment_fields(sub, tvb, record);
+  add_deployment_fields(sub, tvb, record);
   return node;
 }
 
