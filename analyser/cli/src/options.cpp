@@ -24,7 +24,35 @@ struct RawOptions {
   std::string pinned;
   std::string interface;
   std::string bpf;
+  std::string state;
 };
+
+// The report's options, which `merge` takes too (bound to the same variables).
+void add_report_options(CLI::App& app, CheckOptions& o, RawOptions& raw) {
+  app.add_option("-f,--format", raw.format, "output format")
+      ->type_name("text|jsonl|sarif|junit")->capture_default_str()
+      ->check(CLI::IsMember({"text", "jsonl", "sarif", "junit"}));
+  app.add_option("-o,--output", raw.output, "write the report to FILE instead of standard output")
+      ->type_name("FILE");
+  app.add_option("-j,--jobs", o.jobs, "captures analysed in parallel (the output does not change)")
+      ->type_name("N")->capture_default_str()->check(CLI::Range(1u, 1024u));
+  app.add_flag("--explain", o.explain, "per-connection timeline in text output");
+  app.add_flag("--events", o.events, "the timeline in each JSON Lines connection object");
+  app.add_flag("--by-server", o.by_server, "a per-server summary too");
+  app.add_option("--state", raw.state,
+                 "also write the run's mergeable state to FILE, for `tlsflags-check merge` (docs/fleet.md)")
+      ->type_name("FILE");
+}
+
+// `tlsflags-check merge [options] STATE...`: one report over the captures of many runs' states.
+void add_merge_command(CLI::App& app, CheckOptions& o, RawOptions& raw) {
+  CLI::App* merge = app.add_subcommand(
+      "merge", "the report, summary and exit status of one run over the captures of the STATE files "
+               "(written with --state), whatever their order; a capture in several is counted once");
+  merge->add_option("STATE", o.states, "state files written by tlsflags-check --state")->required();
+  add_report_options(*merge, o, raw);
+  merge->callback([&o] { o.merge = true; });
+}
 
 void add_options(CLI::App& app, CheckOptions& o, RawOptions& raw) {
   app.add_option("CAPTURE", o.captures, "pcap or pcapng capture files, plain or gzip (required unless -i)");
@@ -39,16 +67,7 @@ void add_options(CLI::App& app, CheckOptions& o, RawOptions& raw) {
       ->type_name("N")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--profile", raw.profile, "rules profile")
       ->type_name("rfc|draft-02")->capture_default_str()->check(CLI::IsMember({"rfc", "draft-02"}));
-  app.add_option("-f,--format", raw.format, "output format")
-      ->type_name("text|jsonl|sarif|junit")->capture_default_str()
-      ->check(CLI::IsMember({"text", "jsonl", "sarif", "junit"}));
-  app.add_option("-o,--output", raw.output, "write the report to FILE instead of standard output")
-      ->type_name("FILE");
-  app.add_option("-j,--jobs", o.jobs, "captures analysed in parallel (the output does not change)")
-      ->type_name("N")->capture_default_str()->check(CLI::Range(1u, 1024u));
-  app.add_flag("--explain", o.explain, "per-connection timeline in text output");
-  app.add_flag("--events", o.events, "the timeline in each JSON Lines connection object");
-  app.add_flag("--by-server", o.by_server, "a per-server summary too");
+  add_report_options(app, o, raw);
   app.add_option("--slow-certificate-seconds", o.slow_certificate_seconds,
                  "rca.client.slow-certificate threshold: seconds between the flagged CertificateRequest "
                  "and the client's Certificate")
@@ -76,6 +95,7 @@ void add_options(CLI::App& app, CheckOptions& o, RawOptions& raw) {
       ->type_name("IFACE");
   app.add_option("--bpf", raw.bpf, "libpcap filter for -i, e.g. 'tcp port 443'")->type_name("FILTER");
   app.set_version_flag("--version", "tlsflags-check " + tool_version());
+  add_merge_command(app, o, raw);
 }
 
 void apply_raw(CheckOptions& o, const RawOptions& raw) {
@@ -86,10 +106,17 @@ void apply_raw(CheckOptions& o, const RawOptions& raw) {
   if (!raw.pinned.empty()) o.pinned = raw.pinned;
   if (!raw.interface.empty()) o.interface = raw.interface;
   if (!raw.bpf.empty()) o.bpf = raw.bpf;
+  if (!raw.state.empty()) o.state = raw.state;
 }
 
 // Either capture files or a live interface (-i), and --bpf only with -i.
 const char* input_problem(const CheckOptions& o) {
+  if (o.merge) {
+    if (!o.captures.empty() || !o.keylogs.empty() || o.interface)
+      return "merge reads STATE files only: analyse captures (with -k) in the runs that wrote them";
+    return nullptr;
+  }
+  if (o.state && o.interface) return "--state is for CAPTURE files, not a live capture (-i)";
   if (o.interface && !o.captures.empty()) return "give either CAPTURE files or -i IFACE, not both";
   if (!o.interface && o.captures.empty()) return "CAPTURE is required (or -i IFACE for a live capture)";
   if (o.bpf && !o.interface) return "--bpf only applies to a live capture (-i IFACE)";

@@ -34,6 +34,9 @@ struct CheckOptions {
   std::optional<std::string> pinned;         // --pinned FILE: PEM certificates the client leaf must be one of
   std::optional<std::string> interface;      // -i IFACE: live capture instead of CAPTURE files
   std::optional<std::string> bpf;            // --bpf FILTER: libpcap filter for -i
+  std::optional<std::string> state;          // --state FILE: the run's mergeable state (docs/fleet.md)
+  bool merge = false;                        // `merge STATE...`: the report of the states' captures
+  std::vector<std::string> states;           // merge's STATE files
 };
 
 // Either options to run with, or the exit status to leave with at once (after --help, --version or a

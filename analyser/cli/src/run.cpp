@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -20,8 +21,10 @@
 
 #include "analysis.hpp"
 #include "live.hpp"
+#include "merge.hpp"
 #include "progress.hpp"
 #include "report_stream.hpp"
+#include "state_recorder.hpp"
 #include "tlsflags/report/escape.hpp"
 #include "tlsflags/report/plural.hpp"
 
@@ -32,19 +35,25 @@ namespace {
 class Diagnostics {
  public:
   explicit Diagnostics(Progress& progress) : progress_(progress) {}
-  void say(std::string_view text) {
-    progress_.clear_line();
-    std::cerr << "tlsflags-check: " << report::terminal_safe(text) << '\n';
-  }
+  void say(std::string_view text) { tell(text, false); }
   void trouble(std::string_view text) {
-    say(text);
+    tell(text, true);
     trouble_ = true;
   }
   bool had_trouble() const { return trouble_; }
+  // Everything said so far, in order (--state keeps what a run said before its first capture).
+  const std::vector<report::state::Said>& said() const { return said_; }
 
  private:
+  void tell(std::string_view text, bool trouble) {
+    progress_.clear_line();
+    std::cerr << "tlsflags-check: " << report::terminal_safe(text) << '\n';
+    said_.push_back({std::string(text), trouble});
+  }
+
   Progress& progress_;
   bool trouble_ = false;
+  std::vector<report::state::Said> said_;
 };
 
 bool is_terminal(int fd) { return ::isatty(fd) == 1; }
@@ -124,8 +133,9 @@ void report_file_diagnostics(const FileAnalysis& analysis, Diagnostics& say) {
 class FileSequencer {
  public:
   // `progress` is the progress line to clear before the report is written, when both share a terminal.
-  FileSequencer(size_t files, ReportStream& report, Diagnostics& say, Progress* progress)
-      : files_(files), report_(report), say_(say), progress_(progress) {}
+  // `state` (--state), when given, gets what the report gets, in the same order.
+  FileSequencer(size_t files, ReportStream& report, Diagnostics& say, Progress* progress, StateRecorder* state)
+      : files_(files), report_(report), say_(say), progress_(progress), state_(state) {}
 
   void connection(size_t file, JudgedConnection&& connection) {
     std::lock_guard lock(mutex_);
@@ -134,21 +144,24 @@ class FileSequencer {
       return;
     }
     if (progress_) progress_->clear_line();
-    report_.connection(std::move(connection));
+    deliver(std::move(connection));
   }
 
-  void file_done(size_t file, FileAnalysis&& analysis) {
+  // `sha256`: the capture's content hash, for the state.
+  void file_done(size_t file, FileAnalysis&& analysis, std::string sha256) {
     std::lock_guard lock(mutex_);
     files_[file].done = std::move(analysis);
+    files_[file].sha256 = std::move(sha256);
     while (head_ < files_.size() && files_[head_].done) {
       const FileAnalysis& done = *files_[head_].done;
       report_file_diagnostics(done, say_);
       if (progress_) progress_->clear_line();
+      if (state_) state_->capture_end(head_, done, files_[head_].sha256);
       report_.end_file({done.file, done.read_error, done.anomalies});
       files_[head_] = {};
       if (++head_ == files_.size()) break;
       std::vector<JudgedConnection> read_ahead = std::move(files_[head_].connections);
-      for (JudgedConnection& connection : read_ahead) report_.connection(std::move(connection));
+      for (JudgedConnection& connection : read_ahead) deliver(std::move(connection));
     }
   }
 
@@ -156,31 +169,44 @@ class FileSequencer {
   struct File {
     std::vector<JudgedConnection> connections;  // read while an earlier capture was the head
     std::optional<FileAnalysis> done;
+    std::string sha256;
   };
+  void deliver(JudgedConnection&& connection) {
+    if (state_) state_->connection(head_, connection);  // before the cross-connection rule: the merge judges it
+    report_.connection(std::move(connection));
+  }
   std::mutex mutex_;
   std::vector<File> files_;
   size_t head_ = 0;
   ReportStream& report_;
   Diagnostics& say_;
   Progress* progress_;
+  StateRecorder* state_;
+};
+
+// Where a run's captures come from: the capture files, or (merge) the states that recorded them.
+struct CaptureSource {
+  std::vector<std::string> names;
+  std::function<FileAnalysis(size_t, const ConnectionSink&)> analyse;
+  std::function<std::string(size_t)> content_hash;  // asked only when a state is written
 };
 
 // Analyses the captures on `jobs` threads, feeding the report as they are read.
-void analyse_all(const CheckOptions& options, const AnalysisSettings& settings, Progress& progress,
-                 FileSequencer& sequencer) {
-  const size_t count = options.captures.size();
+void analyse_all(unsigned jobs, const CaptureSource& source, bool hash, Progress& progress, FileSequencer& sequencer) {
+  const size_t count = source.names.size();
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i = next++; i < count; i = next++) {
-      progress.started(i, options.captures[i]);
+      progress.started(i, source.names[i]);
       ConnectionSink sink = [&sequencer, i](JudgedConnection&& c) { sequencer.connection(i, std::move(c)); };
-      FileAnalysis analysis = analyse_file(options.captures[i], settings, sink);
+      FileAnalysis analysis = source.analyse(i, sink);
+      std::string sha256 = hash ? source.content_hash(i) : std::string();
       progress.finished(i);
-      sequencer.file_done(i, std::move(analysis));
+      sequencer.file_done(i, std::move(analysis), std::move(sha256));
     }
   };
   std::vector<std::jthread> workers;
-  for (size_t t = 0; t < std::min<size_t>(options.jobs, count); ++t) workers.emplace_back(worker);
+  for (size_t t = 0; t < std::min<size_t>(jobs, count); ++t) workers.emplace_back(worker);
 }
 
 // The report goes to -o FILE or stdout. The file is opened before any capture is read, so that a bad
@@ -220,6 +246,62 @@ int exit_status(const report::RunSummary& summary, bool trouble) {
   return report::any_failed(summary) ? kExitFailure : kExitNoFailure;
 }
 
+// The report of a run over `source`'s captures, and its state with --state; returns the exit status.
+int report_run(const CheckOptions& options, const CaptureSource& source, const report::state::Settings& state_settings,
+               Progress& progress, Diagnostics& say, Output& output) {
+  std::optional<StateRecorder> state;
+  if (options.state) {
+    state.emplace(*options.state, state_settings);
+    if (!state->ok()) {
+      say.trouble("cannot write " + *options.state + ": " + std::strerror(errno));
+      return kExitTrouble;
+    }
+  }
+  const std::vector<report::state::Said> said_before = say.said();
+  report::WriterOptions writer_options = writer_options_for(options);
+  writer_options.colour = colour_wanted(options);
+  ReportStream report(options.format, writer_options, output.stream(), state_settings.rules);
+  const bool report_on_terminal = !options.output && is_terminal(STDOUT_FILENO);
+  FileSequencer sequencer(source.names.size(), report, say, report_on_terminal ? &progress : nullptr,
+                          state ? &*state : nullptr);
+  analyse_all(options.jobs, source, state.has_value(), progress, sequencer);
+  report::RunSummary summary = report.finish();
+  output.close(options, say);
+  if (state && !state->finish(said_before)) say.trouble("cannot write " + *options.state);
+  return exit_status(summary, say.had_trouble());
+}
+
+int capture_run(const CheckOptions& options, Progress& progress, Diagnostics& say, Output& output) {
+  DeploymentInputs deployment;
+  if (auto error = load_deployment_inputs(options.trust_anchors, options.pinned, deployment)) {
+    say.trouble(*error);  // the user asked for a verification that cannot be done: stop at once
+    return kExitTrouble;
+  }
+  tls::KeyLog keys;
+  load_keys(options, keys, say);
+  AnalysisSettings settings = settings_for(options, keys, deployment);
+  CaptureSource source{options.captures,
+                       [&](size_t i, const ConnectionSink& sink) { return analyse_file(options.captures[i], settings, sink); },
+                       [&](size_t i) { return sha256_of_file(options.captures[i]); }};
+  return report_run(options, source, state_settings_for(settings), progress, say, output);
+}
+
+// `merge STATE...`: the states' run-level diagnostics once each, then their captures in merge order.
+int merge_run(const CheckOptions& options, Progress& progress, Diagnostics& say, Output& output) {
+  MergeInputs inputs;
+  if (auto error = inputs.load(options)) {
+    say.trouble(*error);
+    return kExitTrouble;
+  }
+  for (const report::state::Said& said : inputs.diagnostics()) said.trouble ? say.trouble(said.message) : say.say(said.message);
+  if (inputs.duplicates())
+    say.say(report::plural(inputs.duplicates(), "capture") + " left out: the same content is in the merge already");
+  CaptureSource source{inputs.names(),
+                       [&](size_t i, const ConnectionSink& sink) { return inputs.replay(i, sink); },
+                       [&](size_t i) { return inputs.sha256(i); }};
+  return report_run(options, source, inputs.settings(), progress, say, output);
+}
+
 }  // namespace
 
 int run(const CheckOptions& options) {
@@ -229,25 +311,7 @@ int run(const CheckOptions& options) {
   Output output;
   if (!output.open(options, say)) return kExitTrouble;
   warn_about_ignored_flags(options, say);
-
-  DeploymentInputs deployment;
-  if (auto error = load_deployment_inputs(options.trust_anchors, options.pinned, deployment)) {
-    say.trouble(*error);  // the user asked for a verification that cannot be done: stop at once
-    return kExitTrouble;
-  }
-  tls::KeyLog keys;
-  load_keys(options, keys, say);
-  AnalysisSettings settings = settings_for(options, keys, deployment);
-
-  report::WriterOptions writer_options = writer_options_for(options);
-  writer_options.colour = colour_wanted(options);
-  ReportStream report(options.format, writer_options, output.stream(), settings.rules);
-  const bool report_on_terminal = !options.output && is_terminal(STDOUT_FILENO);
-  FileSequencer sequencer(options.captures.size(), report, say, report_on_terminal ? &progress : nullptr);
-  analyse_all(options, settings, progress, sequencer);
-  report::RunSummary summary = report.finish();
-  output.close(options, say);
-  return exit_status(summary, say.had_trouble());
+  return options.merge ? merge_run(options, progress, say, output) : capture_run(options, progress, say, output);
 }
 
 }  // namespace tlsflags::cli
