@@ -10,6 +10,8 @@ packages=(
   libpcap-dev libglib2.0-dev libssl-dev zlib1g-dev
   catch2 nlohmann-json3-dev libcli11-dev libxml2-dev jq
   openssl util-linux man-db python3 iproute2
+  # tlsflags-fleet and its tests (docs/fleet.md): Dask distributed, its scheduler and workers.
+  python3-distributed python3-dask
   # The fuzz build (docs/reliability.md): clang with libFuzzer and the sanitizer runtimes; llvm-14 for
   # llvm-symbolizer, so that a sanitizer report in CI names functions and lines.
   clang-14 libclang-rt-14-dev llvm-14

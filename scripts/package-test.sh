@@ -55,6 +55,9 @@ verdict=$(in_root tlsflags-check -k /tmp/package-test/rca-echo-pass.keys -f json
             | grep -o '"verdict":"[a-z-]*"' | head -n 1)
 [[ $verdict == '"verdict":"pass"' ]] || fail "tlsflags-check from the package judged rca-echo-pass as $verdict"
 in_root test -s /usr/share/man/man1/tlsflags-check.1.gz || fail "no man page"
+# tlsflags-fleet runs (its help needs only python3, a Depends; Dask is a Recommends) and has its man page.
+in_root tlsflags-fleet --help >/dev/null || fail "tlsflags-fleet --help does not run"
+in_root test -s /usr/share/man/man1/tlsflags-fleet.1.gz || fail "no man page for tlsflags-fleet"
 in_root test -s /usr/share/doc/tlsflags/copyright || fail "no copyright file"
 
 files=$(in_root dpkg -L tlsflags | while read -r f; do [[ -f $root$f ]] && echo "$f"; done)

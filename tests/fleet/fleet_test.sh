@@ -8,47 +8,25 @@
 set -uo pipefail
 unset SSLKEYLOGFILE
 case_name=$1 check=$2 fleet=$3 captures=$4 work=$5/$1
-rm -rf "$work" && mkdir -p "$work/tmp" && cd "$work" || exit 1
+rm -rf "$work" && mkdir -p "$work/tmp" || exit 1
 export LC_ALL=C TMPDIR=$work/tmp  # the fleet reports captures in name order (bytes); so do these globs
 
 /usr/bin/python3 -c 'import distributed' 2>/dev/null || { echo "python3-distributed is not installed: skipped"; exit 77; }
 command -v dask >/dev/null || { echo "no dask command: skipped"; exit 77; }
+# shellcheck source=../lib/dask_cluster.sh
+source "$(dirname "$0")/../lib/dask_cluster.sh"
+trap stop_cluster EXIT
+cd "$work" || exit 1
 
 fail() { echo "FAIL: $*" >&2; for f in err fleet.err scheduler.log w1.log w2.log; do [[ -s $f ]] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }; done; exit 1; }
 same() { cmp -s "$1" "$2" || { diff "$1" "$2" | head -20 >&2; fail "$1 and $2 differ"; }; }
 
-pids=()
-stop_cluster() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-  done
-  wait 2>/dev/null
-}
-trap stop_cluster EXIT
-
-# A scheduler on a free port of 127.0.0.1 (port 0: the kernel picks; the scheduler file says which)
-# and two single-threaded workers without nannies, so that each worker's PID is the process that runs
-# its tasks.
+# The scheduler and two workers; $worker1 and $worker2 are their PIDs.
 start_cluster() {
-  dask scheduler --host 127.0.0.1 --port 0 --no-dashboard --scheduler-file scheduler.json >scheduler.log 2>&1 &
-  pids+=($!)
-  for _ in $(seq 300); do [[ -s scheduler.json ]] && break; sleep 0.1; done
-  [[ -s scheduler.json ]] || fail "the scheduler did not start"
-  scheduler=$(/usr/bin/python3 -c 'import json; print(json.load(open("scheduler.json"))["address"])')
-  for n in 1 2; do
-    dask worker --scheduler-file scheduler.json --nthreads 1 --no-nanny --no-dashboard --name "w$n" \
-      --local-directory "$work/w$n" >"w$n.log" 2>&1 &
-    pids+=($!)
-    eval "worker$n=$!"
-  done
-  for _ in $(seq 600); do
-    [[ $(grep -c "Register worker" scheduler.log) -ge 2 ]] && return 0
-    sleep 0.1
-  done
-  fail "the workers did not register"
+  start_scheduler "$work" || fail "no scheduler"
+  start_worker "$work" w1; worker1=$worker_pid
+  start_worker "$work" w2; worker2=$worker_pid
+  wait_for_workers "$work" 2 || fail "no workers"
 }
 
 catalogue=("$captures"/*.pcap "$captures"/*.pcapng)

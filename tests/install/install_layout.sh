@@ -22,6 +22,8 @@ if ((has_analyser)); then
   expect_file "$work/default/usr/local/bin/tlsflags-check"
   expect_file "$work/default/usr/local/share/man/man1/tlsflags-check.1.gz"
   gzip -t "$work/default/usr/local/share/man/man1/tlsflags-check.1.gz" || fail "the man page is not gzip"
+  [[ -x "$work/default/usr/local/bin/tlsflags-fleet" ]] || fail "missing or not executable: tlsflags-fleet"
+  gzip -t "$work/default/usr/local/share/man/man1/tlsflags-fleet.1.gz" || fail "tlsflags-fleet's man page is not gzip"
 fi
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
@@ -37,6 +39,7 @@ if file "$work/plugin-only/$plugin_rel" | grep -q "not stripped"; then fail "--s
 if ((has_analyser)); then
   cmake --install "$build" --prefix "$work/analyser-only" --component analyser >/dev/null
   expect_file "$work/analyser-only/bin/tlsflags-check"
+  expect_file "$work/analyser-only/bin/tlsflags-fleet"
   expect_none "$work/analyser-only/$plugin_rel"
 fi
 
