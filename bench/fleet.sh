@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tlsflags-fleet on the W3 many-files workload (docs/fleet.md "What scales with what"): one run measures,
 # by wall time, tlsflags-check -j 2, the fleet with one Dask worker and the fleet with two (single-
-# threaded workers on 127.0.0.1, started and stopped here), checks that the three reports are
+# threaded workers on 127.0.0.1, started and stopped here; with two also --batch 10), checks that the reports are
 # byte-identical, and times `tlsflags-check merge` over one state per file (the merge's cost per file).
 #
 #   bench/fleet.sh [--runs N] [--check PATH] [--captures DIR]
@@ -60,7 +60,8 @@ best fleet-1 "$fleet" --scheduler "$scheduler" --check "$check" -f jsonl --by-se
 start_worker "$work" w2
 wait_for_workers "$work" 2
 best fleet-2 "$fleet" --scheduler "$scheduler" --check "$check" -f jsonl --by-server "${files[@]}"
-for key in fleet-1 fleet-2; do
+best fleet-2-batch10 "$fleet" --scheduler "$scheduler" --check "$check" --batch 10 -f jsonl --by-server "${files[@]}"
+for key in fleet-1 fleet-2 fleet-2-batch10; do
   cmp -s "$work/out.check-j2" "$work/out.$key" || { echo "fleet.sh: FAIL: $key's report differs from -j 2's" >&2; exit 1; }
 done
 
@@ -80,6 +81,7 @@ echo "|---|---|"
 echo "| tlsflags-check -j 2 | ${best[check-j2]} |"
 echo "| tlsflags-fleet, 1 worker | ${best[fleet-1]} |"
 echo "| tlsflags-fleet, 2 workers | ${best[fleet-2]} |"
+echo "| tlsflags-fleet, 2 workers, --batch 10 | ${best[fleet-2-batch10]} |"
 echo "| tlsflags-check merge of ${#files[@]} states ($((state_bytes / 1024)) KiB) | ${best[merge]} ($(awk -v t="${best[merge]}" -v n="${#files[@]}" 'BEGIN { printf "%.2f", t / n * 1000 }') ms per file) |"
 echo
 echo "All four reports are byte-identical."
