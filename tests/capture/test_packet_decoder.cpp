@@ -87,6 +87,22 @@ TEST_CASE("IPv4 header problems", "[decoder]") {
   }
   SECTION("UDP") {
     CHECK(decode(kRaw, ipv4("192.0.2.1", "192.0.2.2", 17, Bytes(8, '\0')), out) == DecodeResult::not_tcp);
+    CHECK(out.transport == 17);
+  }
+  SECTION("SCTP and GRE: transports that can carry TLS, counted as not decoded (issue 17)") {
+    CaptureDiagnostics diagnostics;
+    for (uint8_t protocol : {uint8_t{132}, uint8_t{47}, uint8_t{1}}) {
+      REQUIRE(decode(kRaw, ipv4("192.0.2.1", "192.0.2.2", protocol, Bytes(8, '\0')), out) == DecodeResult::not_tcp);
+      CHECK(out.transport == protocol);
+      note_decode_result(DecodeResult::not_tcp, out, 7, diagnostics);
+    }
+    CHECK(diagnostics.not_tcp.count == 3);
+    CHECK(diagnostics.transports_not_decoded.count == 2);  // ICMP carries no TLS
+    CHECK(diagnostics.transports_not_decoded.first_frame == 7);
+    CHECK(diagnostics.undecoded_transports.test(132));
+    CHECK(diagnostics.undecoded_transports.test(47));
+    CHECK_FALSE(diagnostics.undecoded_transports.test(1));
+    CHECK(transport_name(132) == "SCTP");
   }
   SECTION("a first fragment and a later one") {
     CHECK(decode(kRaw, ipv4("192.0.2.1", "192.0.2.2", 6, segment(), {.flags_fragment = 0x2000, .total_length = -1, .options = {}}), out) ==

@@ -410,6 +410,28 @@ TEST_CASE("undecidable whenever the deciding messages are hidden", "[rules][verd
     CHECK(j.verdict == Verdict::undecidable);
     CHECK_THAT(j.undecided.front().reason, Catch::Contains("Encrypted Client Hello"));
   }
+  SECTION("a cipher suite that is not decrypted names itself, not missing keys") {
+    Story s;
+    s.ch({80}).sh().unreadable(Party::server).end();
+    Timeline t = s;
+    t.undecrypted_cipher_suite = 0xc0b4;
+    Judgement j = judge_rfc(t);
+    CHECK(j.verdict == Verdict::undecidable);
+    CHECK_THAT(j.undecided.front().reason, Catch::Contains("cipher suite 0xc0b4, which is not decrypted"));
+  }
+  SECTION("a ClientHello hidden by a gap: undecidable, not not-applicable (issue 17)") {
+    Story s;
+    s.gap(Party::client).end();
+    Judgement j = judge_rfc(s);
+    CHECK(j.verdict == Verdict::undecidable);
+    CHECK(rules_undecided(j) == std::set<std::string>{"rca.server.ack-without-request", "rca.client.no-certificate"});
+    CHECK_THAT(j.undecided.front().reason, Catch::Contains("the ClientHello is not visible"));
+  }
+  SECTION("a ClientHello read whole without TLS Flags stays not-applicable after a gap") {
+    Story s;
+    s.ch().gap(Party::client).end();
+    CHECK(judge_rfc(s).verdict == Verdict::not_applicable);
+  }
   SECTION("a visible violation fails even when the rest is hidden") {
     Story s;
     s.no_keys().ch({80}).sh(flags_of({80})).unreadable(Party::server).end();

@@ -110,7 +110,10 @@ DecodeResult decode_ipv4(std::span<const uint8_t> packet, DecodedFrame& out) {
     payload_claimed -= ah_length;
   }
   if (protocol == kProtocolEsp) return DecodeResult::esp;
-  if (protocol != kProtocolTcp) return DecodeResult::not_tcp;
+  if (protocol != kProtocolTcp) {
+    out.transport = protocol;
+    return DecodeResult::not_tcp;
+  }
   return decode_tcp(payload.rest(), payload_claimed, out.segment);
 }
 
@@ -166,6 +169,7 @@ DecodeResult decode_ipv6(std::span<const uint8_t> packet, DecodedFrame& out) {
         if (!skip_ah(payload, header_next)) return DecodeResult::truncated;
         break;
       default:
+        out.transport = next;
         return DecodeResult::not_tcp;  // UDP, ICMPv6, No Next Header (59), ...
     }
     const size_t header_length = before - payload.remaining();
@@ -264,13 +268,38 @@ DecodeResult decode_frame(int dlt, std::span<const uint8_t> frame, DecodedFrame&
   }
 }
 
+bool is_undecoded_tls_transport(uint8_t protocol) {
+  switch (protocol) {
+    case 4: case 33: case 41: case 47: case 132: case 136: return true;
+    default: return false;
+  }
+}
+
+std::string_view transport_name(uint8_t protocol) {
+  switch (protocol) {
+    case 4: return "IP in IP";
+    case 33: return "DCCP";
+    case 41: return "IPv6 in IP";
+    case 47: return "GRE";
+    case 132: return "SCTP";
+    case 136: return "UDP-Lite";
+    default: return "";
+  }
+}
+
 void note_decode_result(DecodeResult result, const DecodedFrame& decoded, uint64_t frame,
                         CaptureDiagnostics& diagnostics) {
   if (decoded.zero_ip_length) diagnostics.zero_ip_length.note(frame);
   switch (result) {
     case DecodeResult::tcp: break;
     case DecodeResult::not_ip: diagnostics.not_ip.note(frame); break;
-    case DecodeResult::not_tcp: diagnostics.not_tcp.note(frame); break;
+    case DecodeResult::not_tcp:
+      diagnostics.not_tcp.note(frame);
+      if (is_undecoded_tls_transport(decoded.transport)) {
+        diagnostics.transports_not_decoded.note(frame);
+        diagnostics.undecoded_transports.set(decoded.transport);
+      }
+      break;
     case DecodeResult::truncated: diagnostics.truncated_headers.note(frame); break;
     case DecodeResult::malformed: diagnostics.malformed_headers.note(frame); break;
     case DecodeResult::fragment: diagnostics.ip_fragments.note(frame); break;

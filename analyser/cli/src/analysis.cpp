@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <utility>
 
 #include "tlsflags/capture/capture_reader.hpp"
+#include "tlsflags/capture/packet_decoder.hpp"
 #include "tlsflags/report/plural.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
+#include "tlsflags/tls/record_protection.hpp"
 
 namespace tlsflags::cli {
 namespace {
@@ -54,8 +57,14 @@ class ReportOrder {
   uint64_t arrivals_ = 0;
 };
 
-std::string counted(uint64_t count, const char* noun, const char* what, uint64_t first_frame) {
-  return report::plural(count, noun) + " " + what + " (first in frame " + std::to_string(first_frame) + ")";
+std::string counted(uint64_t count, const char* noun, std::string_view what, uint64_t first_frame) {
+  return report::plural(count, noun) + " " + std::string(what) + " (first in frame " + std::to_string(first_frame) + ")";
+}
+
+std::string hex_suite(uint16_t suite) {
+  char text[8];
+  std::snprintf(text, sizeof text, "0x%04x", suite);
+  return text;
 }
 
 // Each anomaly is said on stderr too, in the order it was met.
@@ -110,6 +119,38 @@ void add_capture_anomalies(const capture::CaptureDiagnostics& d, std::vector<rep
     if (hits.count)
       out.push_back({cap.kind, hits.count, hits.first_frame, counted(hits.count, cap.noun, cap.what, hits.first_frame)});
   }
+  add_unseen_input_anomalies(d, out);
+}
+
+// Input the capture holds but the analysis could not see (docs/output.md "Anomalies"): frames cut by the
+// snap length, and packets of link types or transports that are not decoded, where TLS may have been.
+void add_unseen_input_anomalies(const capture::CaptureDiagnostics& d, std::vector<report::Anomaly>& out) {
+  if (d.snaplen_cut_segments.count)
+    out.push_back({"snaplen-cut", d.snaplen_cut_segments.count, d.snaplen_cut_segments.first_frame,
+                   counted(d.snaplen_cut_segments.count, "TCP segment",
+                           "cut by the capture's snap length: their missing bytes are gaps, and what they hid "
+                           "is undecidable",
+                           d.snaplen_cut_segments.first_frame)});
+  if (d.truncated_headers.count)
+    out.push_back({"truncated-headers", d.truncated_headers.count, d.truncated_headers.first_frame,
+                   counted(d.truncated_headers.count, "frame", "cut by the capture's snap length inside their headers: skipped",
+                           d.truncated_headers.first_frame)});
+  if (d.unsupported_link_type.count)
+    out.push_back({"link-type-not-decoded", d.unsupported_link_type.count, d.unsupported_link_type.first_frame,
+                   counted(d.unsupported_link_type.count, "frame", "of an interface whose link type is not decoded: skipped",
+                           d.unsupported_link_type.first_frame)});
+  if (d.transports_not_decoded.count) {
+    std::string names;
+    for (size_t protocol = 0; protocol < d.undecoded_transports.size(); ++protocol) {
+      if (!d.undecoded_transports.test(protocol)) continue;
+      if (!names.empty()) names += ", ";
+      names += capture::transport_name(static_cast<uint8_t>(protocol));
+    }
+    out.push_back({"transport-not-decoded", d.transports_not_decoded.count, d.transports_not_decoded.first_frame,
+                   counted(d.transports_not_decoded.count, "packet",
+                           ("of transports that can carry TLS but are not decoded (" + names + "): skipped"),
+                           d.transports_not_decoded.first_frame)});
+  }
 }
 
 // The TLS layer's bounds on a Timeline (tls_connection.hpp): a cut direction is unreadable from there on
@@ -119,6 +160,24 @@ void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::
     out.push_back({"timeline-cut", stats.timelines_cut, 0,
                    report::plural(stats.timelines_cut, "direction") +
                        " stopped at 1000 handshake and alert events: what followed is unreadable"});
+  const tls::UndecryptedSuites& suites = stats.undecrypted_suites;
+  if (suites.connections) {
+    std::string names;
+    for (uint16_t suite : suites.suites) {
+      if (!names.empty()) names += ", ";
+      std::string_view name = tls::tls13_cipher_suite_name(suite);
+      names += name.empty() ? "cipher suite " + hex_suite(suite) : std::string(name) + " (" + hex_suite(suite) + ")";
+    }
+    out.push_back({"cipher-suite-not-decrypted", suites.connections, suites.first_frame,
+                   counted(suites.connections, "connection",
+                           ("use a TLS 1.3 cipher suite that is not decrypted (" + names + "): undecidable"),
+                           suites.first_frame)});
+  }
+  if (stats.client_hellos_hidden)
+    out.push_back({"client-hello-not-visible", stats.client_hellos_hidden, stats.client_hellos_hidden_first_frame,
+                   counted(stats.client_hellos_hidden, "connection",
+                           "whose ClientHello the capture does not hold whole: undecidable",
+                           stats.client_hellos_hidden_first_frame)});
   if (stats.alerts_not_recorded)
     out.push_back({"alerts-not-recorded", stats.alerts_not_recorded, 0,
                    report::plural(stats.alerts_not_recorded, "alert") +

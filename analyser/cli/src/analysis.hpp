@@ -57,7 +57,11 @@ report::ConnectionResult judge_connection(const Timeline& timeline, const Analys
 // The capture layer's caps that dropped work (connections closed early, holes given up on, segments
 // ignored), one anomaly each: files and live capture alike say them, never silently.
 void add_capture_anomalies(const capture::CaptureDiagnostics& diagnostics, std::vector<report::Anomaly>& out);
-// The TLS layer's bounds that fired (timelines cut, alerts not recorded), one anomaly each.
+// Frames cut by the snap length, link types and transports not decoded: one anomaly each (called by
+// add_capture_anomalies).
+void add_unseen_input_anomalies(const capture::CaptureDiagnostics& diagnostics, std::vector<report::Anomaly>& out);
+// The TLS layer's bounds that fired (timelines cut, alerts not recorded) and what it could not read
+// (cipher suites not decrypted, ClientHellos not visible), one anomaly each.
 void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::Anomaly>& out);
 
 // The settings a run's options give (files and live alike); `keys` and `deployment` must outlive them.

@@ -167,6 +167,9 @@ class Checker {
   void expect_rejection(RuleId rule, Party receiver, const Event& received, bool decode_error_ok,
                         const std::string& what);
   void mark_server_side_undecidable(const std::string& reason);
+
+ public:
+  void check_client_hello_visible();
 };
 
 void Checker::run() {
@@ -209,6 +212,18 @@ void Checker::mark_server_side_undecidable(const std::string& reason) {
   undecidable(RuleId::flags_unsolicited_ack, reason);
   undecidable(RuleId::rca_server_flag_in_forbidden_message, reason);
   if (client_offered()) undecidable(RuleId::rca_client_no_certificate, reason);
+}
+
+// The client's first bytes began a ClientHello that the capture does not show whole (a gap, the snap
+// length, the end of the capture): whether it offered TLS Flags is not visible, so the rules that hang on
+// the offer can be neither applied nor waived (docs/rules.md "How the engine judges").
+void Checker::check_client_hello_visible() {
+  if (m_.ch1) return;
+  const Event* loss = first_loss(Party::client, nullptr);
+  if (!loss || (loss->type != EventType::gap && loss->type != EventType::capture_end)) return;
+  const std::string reason = visibility_reason(t_, loss, "the ClientHello");
+  undecidable(RuleId::rca_server_ack_without_request, reason);
+  undecidable(RuleId::rca_client_no_certificate, reason);
 }
 
 // TF §2: every TLS Flags extension, in whichever message, must be a minimal, non-empty, well-formed
@@ -467,7 +482,7 @@ Verdict verdict_from(const std::vector<Finding>& findings, const std::vector<Und
   auto has = [&](Severity s) {
     return std::any_of(findings.begin(), findings.end(), [s](const Finding& f) { return f.severity == s; });
   };
-  if (!flags_seen) return Verdict::not_applicable;
+  if (!flags_seen && undecided.empty()) return Verdict::not_applicable;  // undecided: the ClientHello was hidden
   if (has(Severity::error)) return Verdict::fail;  // a visible violation fails whatever else was hidden
   if (tls12_negotiated) return Verdict::not_applicable;
   if (!undecided.empty()) return Verdict::undecidable;
@@ -480,6 +495,7 @@ Judgement judge(const Timeline& timeline, const RuleConfig& config) {
   Checker checker(timeline, config, out);
   bool flags_seen = timeline.has_flags_extension();
   if (flags_seen) checker.run();  // without TLS Flags there is nothing to judge: not-applicable
+  else checker.check_client_hello_visible();  // ... unless the ClientHello itself was not visible
   checker.summarise_rca();
   const Event* sh = timeline.first(EventType::server_hello, Party::server);
   out.flags_seen = flags_seen;

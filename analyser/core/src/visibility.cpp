@@ -18,6 +18,18 @@ bool ended_early(const Event& e) {
   return server_ended || (e.from == Party::client && e.is_error_alert());
 }
 
+std::string hex4(uint16_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "0x";
+  for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kDigits[(value >> shift) & 0xf]);
+  return out;
+}
+
+std::string undecrypted_suite_reason(uint16_t suite, std::string_view what) {
+  return "the server selected cipher suite " + hex4(suite) + ", which is not decrypted, so " + std::string(what) +
+         " is not visible";
+}
+
 }  // namespace
 
 const Event* first_loss(const Timeline& timeline, Party from, const Event* before) {
@@ -33,6 +45,7 @@ std::string visibility_reason(const Timeline& t, const Event* marker, std::strin
   if (!marker) return "the capture does not show " + std::string(what) + " yet";
   switch (marker->type) {
     case EventType::unreadable:
+      if (t.undecrypted_cipher_suite) return undecrypted_suite_reason(t.undecrypted_cipher_suite, what);
       return t.keys_found
                  ? party + " record at " + frame_ref(*marker) + " failed to decrypt, so " +
                        std::string(what) + " is not visible"

@@ -1,6 +1,8 @@
 // JSON Lines, exactly as docs/output.md "JSON Lines" shows: one connection object per line (after a
 // capture's connections, an anomaly object per anomaly), then (with --by-server) one server object per
 // server, then one summary object.
+#include <map>
+
 #include "json_parts.hpp"
 #include "writers.hpp"
 
@@ -39,7 +41,10 @@ class JsonLinesWriter final : public Writer {
 
   void anomalies(const std::string& file, std::span<const Anomaly> anomalies) override {
     write_buffer();
-    for (const Anomaly& anomaly : anomalies) line(anomaly_object(file, anomaly));
+    for (const Anomaly& anomaly : anomalies) {
+      line(anomaly_object(file, anomaly));
+      anomaly_counts_[anomaly.kind] += anomaly.count;
+    }
     out_.flush();
   }
 
@@ -47,10 +52,12 @@ class JsonLinesWriter final : public Writer {
     write_buffer();
     if (options_.by_server)
       for (const ServerSummary& server : summary.servers) line(server_object(server));
-    line({{"type", "summary"},
-          {"files", summary.files},
-          {"connections", summary.connections},
-          {"verdicts", json_parts::verdict_counts(summary.verdicts)}});
+    Json totals = {{"type", "summary"},
+                   {"files", summary.files},
+                   {"connections", summary.connections},
+                   {"verdicts", json_parts::verdict_counts(summary.verdicts)}};
+    if (!anomaly_counts_.empty()) totals["anomalies"] = anomaly_counts_;  // docs/output.md: only when any
+    line(totals);
     out_.flush();
   }
 
@@ -99,6 +106,7 @@ class JsonLinesWriter final : public Writer {
   std::ostream& out_;
   WriterOptions options_;
   std::string buffer_;
+  std::map<std::string, uint64_t> anomaly_counts_;  // kind -> the counts of its records, for the summary
 };
 
 }  // namespace

@@ -250,6 +250,16 @@ class TextWriter final : public Writer {
     return true;
   }
 
+  // docs/output.md "Anomalies": under the file's table (stderr says them too), and counted in the total.
+  void anomalies(const std::string& file, std::span<const Anomaly> anomalies) override {
+    if (anomalies.empty()) return;
+    for (const Anomaly& anomaly : anomalies)
+      out_ << paint(terminal_safe(file), kBold) << ": " << paint("anomaly", kYellow) << ": "
+           << terminal_safe(anomaly.message) << "\n";
+    out_ << "\n";
+    anomalies_ += anomalies.size();
+  }
+
   void finish(const RunSummary& summary) override {
     if (live_header_written_) out_ << "\n";
     if (options_.by_server) write_servers(summary);
@@ -261,7 +271,9 @@ class TextWriter final : public Writer {
       out_ << plural(summary.files, "file");
       if (summary.unreadable_files) out_ << " (" << summary.unreadable_files << " could not be read)";
     }
-    out_ << ", " << plural(summary.connections, "connection") << ": " << verdict_tally(summary.verdicts) << "\n";
+    out_ << ", " << plural(summary.connections, "connection") << ": " << verdict_tally(summary.verdicts);
+    if (anomalies_) out_ << "; " << plural(anomalies_, "anomaly", "anomalies") << " (see above)";
+    out_ << "\n";
     out_.flush();
   }
 
@@ -387,6 +399,7 @@ class TextWriter final : public Writer {
   std::ostream& out_;
   WriterOptions options_;
   bool live_header_written_ = false;
+  size_t anomalies_ = 0;  // anomaly lines written, for the total
 };
 
 }  // namespace

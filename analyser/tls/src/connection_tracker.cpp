@@ -95,11 +95,14 @@ void ConnectionTracker::on_close(capture::ConnectionId id, bool capture_ended, c
   if (it == connections_.end()) return;
   std::unique_ptr<TlsConnection> connection = std::move(it->second);
   forget(id);
+  if (capture_ended) connection->note_capture_end();
   if (!connection->is_tls()) {
     ++stats_.non_tls_connections;  // nothing was said (or not enough to tell it is TLS)
     return;
   }
   ++stats_.tls_connections;
+  if (connection->client_hello_hidden() && stats_.client_hellos_hidden++ == 0)
+    stats_.client_hellos_hidden_first_frame = connection->first_frame();
   if (sink_) sink_(connection->finish(capture_ended, at));
 }
 

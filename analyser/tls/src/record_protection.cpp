@@ -102,6 +102,21 @@ const CipherSuite* tls13_cipher_suite(uint16_t id) {
   return nullptr;
 }
 
+std::string_view tls13_cipher_suite_name(uint16_t id) {
+  switch (id) {
+    case 0x1301: return "TLS_AES_128_GCM_SHA256";
+    case 0x1302: return "TLS_AES_256_GCM_SHA384";
+    case 0x1303: return "TLS_CHACHA20_POLY1305_SHA256";
+    case 0x1304: return "TLS_AES_128_CCM_SHA256";
+    case 0x1305: return "TLS_AES_128_CCM_8_SHA256";
+    case 0x00c6: return "TLS_SM4_GCM_SM3";
+    case 0x00c7: return "TLS_SM4_CCM_SM3";
+    case 0xc0b4: return "TLS_SHA256_SHA256";
+    case 0xc0b5: return "TLS_SHA384_SHA384";
+    default: return "";
+  }
+}
+
 // ---- RecordProtection ---------------------------------------------------------------------------
 
 RecordProtection::~RecordProtection() {

@@ -51,7 +51,7 @@ size_t TlsConnection::on_data(Party from, std::span<const uint8_t> data, StreamP
   Direction& d = direction(from);
   timeline_.last_frame = std::max(timeline_.last_frame, at.frame);
   // A TLS server speaks only after the ClientHello; a server that speaks first is another protocol.
-  if (from == Party::server && !client_hello_seen_) dropped_ = true;
+  if (from == Party::server && !client_hello_seen_ && !client_hello_hidden_) dropped_ = true;
   while (!data.empty() && !d.stopped && !dropped_) {
     switch (d.stage) {
       case Direction::Stage::header: consume_header(d, data, at); break;
@@ -73,6 +73,7 @@ void TlsConnection::on_gap(Party from, StreamPosition at) {
   // bounded whatever the producer sends).
   Direction& d = direction(from);
   timeline_.last_frame = std::max(timeline_.last_frame, at.frame);
+  if (from == Party::client && client_hello_under_way()) client_hello_hidden_ = true;
   if (!d.gap_recorded) emit(EventType::gap, from, at);
   d.gap_recorded = true;
   stop_silently(d);
@@ -97,6 +98,18 @@ void TlsConnection::release(Direction& d) {
   d.protection.release();
   std::vector<uint8_t>().swap(d.record);
   std::vector<uint8_t>().swap(d.handshake);
+}
+
+// What the client sent so far is the start of a ClientHello not yet read whole (§5.1 record header of
+// type handshake, §4 message type client_hello): the bytes seen agree, whichever byte the stream broke at.
+bool TlsConnection::client_hello_under_way() const {
+  const Direction& d = client_;
+  if (client_hello_seen_ || dropped_ || d.stopped) return false;
+  if (!d.handshake.empty()) return d.handshake[0] == static_cast<uint8_t>(HandshakeType::client_hello);
+  if (d.saw_record)
+    return d.stage == Direction::Stage::whole_body && d.record_type == kHandshake &&
+           (d.record.empty() || d.record[0] == static_cast<uint8_t>(HandshakeType::client_hello));
+  return d.header_have > 0 && d.header[0] == kHandshake && (d.header_have < 2 || d.header[1] == 3);
 }
 
 Timeline TlsConnection::finish(bool capture_ended, StreamPosition at) {
@@ -438,6 +451,7 @@ TlsConnection::Outcome TlsConnection::on_server_hello(std::span<const uint8_t> b
   }
   // §7.1: from here each side writes under its handshake traffic secret.
   suite_ = tls13_cipher_suite(facts.cipher_suite);
+  if (!suite_) note_undecrypted_suite(facts.cipher_suite, event.frame);
   // A TLS 1.3 handshake under way: room for the dozen or so events it brings (an Event is ~470 bytes;
   // growing 1, 2, 4, ... 32 moved each one five times). Not earlier: a flood of ClientHellos that no
   // server answers must stay cheap.
@@ -448,6 +462,17 @@ TlsConnection::Outcome TlsConnection::on_server_hello(std::span<const uint8_t> b
     install(server_, secrets_->server_handshake);
   }
   return Outcome::keys_changed;
+}
+
+// A TLS 1.3 suite without a decryptor (tls13_cipher_suite): every protected record will be unreadable,
+// and the Timeline and the tracker's stats say why (docs/output.md "Anomalies").
+void TlsConnection::note_undecrypted_suite(uint16_t suite, uint64_t frame) {
+  timeline_.undecrypted_cipher_suite = suite;
+  UndecryptedSuites& seen = tracker_.stats_.undecrypted_suites;
+  if (seen.connections++ == 0) seen.first_frame = frame;
+  if (std::find(seen.suites.begin(), seen.suites.end(), suite) == seen.suites.end() &&
+      seen.suites.size() < UndecryptedSuites::kMaxNamed)
+    seen.suites.push_back(suite);
 }
 
 bool TlsConnection::install(Direction& d, const Secret& secret) {

@@ -71,11 +71,19 @@ class TlsConnection {
   size_t on_data(Party from, std::span<const uint8_t> data, StreamPosition at);
   void on_gap(Party from, StreamPosition at);
   void on_fin_or_rst(EventType type, Party from, StreamPosition at);
+  // The capture ended with the connection open: a ClientHello it cut is hidden (is_tls()).
+  void note_capture_end() {
+    if (client_hello_under_way()) client_hello_hidden_ = true;
+  }
   void note_frame(StreamPosition at) { timeline_.last_frame = std::max(timeline_.last_frame, at.frame); }
   Timeline finish(bool capture_ended, StreamPosition at);
   bool dropped() const { return dropped_; }
+  bool client_hello_hidden() const { return client_hello_hidden_ && !client_hello_seen_; }
+  uint64_t first_frame() const { return timeline_.first_frame; }
   // A ClientHello was read, or the client's first handshake message was one that could not be.
-  bool is_tls() const { return client_hello_seen_ || client_.marked_unreadable; }
+  // Or the client's first bytes began a ClientHello that a gap or the capture's end cut (its offer is
+  // not visible: the connection is reported, undecidable, rather than dropped).
+  bool is_tls() const { return client_hello_seen_ || client_hello_hidden_ || client_.marked_unreadable; }
 
  private:
   // What a handshake message means for the reading that follows it.
@@ -87,6 +95,7 @@ class TlsConnection {
   };
 
   Direction& direction(Party party) { return party == Party::client ? client_ : server_; }
+  bool client_hello_under_way() const;
   Event& emit(EventType type, Party from, StreamPosition at);
   void stop_unreadable(Direction& d, StreamPosition at);
   void stop_silently(Direction& d) { d.stopped = true; }
@@ -120,6 +129,7 @@ class TlsConnection {
   Outcome on_finished(Direction& d, std::span<const uint8_t> body);
   Outcome on_key_update(Direction& d, std::span<const uint8_t> body);
   bool install(Direction& d, const Secret& secret);
+  void note_undecrypted_suite(uint16_t suite, uint64_t frame);
 
   ConnectionTracker& tracker_;
   Timeline timeline_;
@@ -128,6 +138,7 @@ class TlsConnection {
   bool dropped_ = false;
   bool client_hello_seen_ = false;
   bool server_hello_seen_ = false;
+  bool client_hello_hidden_ = false;  // see is_tls()
   uint8_t ends_recorded_ = 0;  // FIN and RST events recorded, a bit per party and kind
   ClientHelloFacts client_hello_;
   const CipherSuite* suite_ = nullptr;

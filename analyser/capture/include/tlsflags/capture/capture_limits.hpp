@@ -3,6 +3,7 @@
 // here together with the first frame it happened in.
 #pragma once
 
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -56,6 +57,8 @@ struct CaptureDiagnostics {
   DiagnosticCounter not_ip;                  // link layer carried something else (ARP, LLDP, ...)
   DiagnosticCounter unsupported_link_type;   // pcapng interface of a link type not decoded
   DiagnosticCounter not_tcp;                 // IP packet carrying UDP, ICMP, ...
+  DiagnosticCounter transports_not_decoded;  // of those, a transport that can carry TLS (packet_decoder.hpp)
+  std::bitset<256> undecoded_transports;     // ... by IP protocol number
   DiagnosticCounter truncated_headers;       // frame cut (snap length) inside the link, IP or TCP header
   DiagnosticCounter malformed_headers;       // a header that contradicts itself (IHL < 5, bad lengths, ...)
   DiagnosticCounter ip_fragments;            // IPv4/IPv6 fragments: not reassembled, their bytes become gaps

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "tlsflags/capture/capture_limits.hpp"
 #include "tlsflags/capture/tcp_segment.hpp"
@@ -20,7 +21,15 @@ struct DecodedFrame {
   // IPv4 total length 0 (or IPv6 payload length 0 without a jumbo option): a capture taken before TCP
   // segmentation offload filled it in. The captured length is used instead.
   bool zero_ip_length = false;
+  // On not_tcp: the IP protocol number of the transport (IPv6: the upper-layer header).
+  uint8_t transport = 0;
 };
+
+// A transport that can carry TLS, or tunnel TCP that does, and that the decoder does not decode: IP in
+// IP (4), IPv6 in IP (41), DCCP (33, DTLS: RFC 5238), GRE (47), SCTP (132, DTLS: RFC 6083), UDP-Lite
+// (136). Its packets are counted as transports_not_decoded (docs/output.md "Anomalies").
+bool is_undecoded_tls_transport(uint8_t protocol);
+std::string_view transport_name(uint8_t protocol);  // "SCTP", "GRE", ...; empty for the others
 
 // Decodes one frame of link type `dlt`. `frame` is what the capture holds (caplen bytes). On `tcp`,
 // `out.segment.payload` points into `frame`, and `out.segment.payload_length` is the payload length the

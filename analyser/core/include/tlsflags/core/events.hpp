@@ -117,6 +117,9 @@ struct Timeline {
   uint64_t last_frame = 0;
   bool saw_connection_start = true;  // false when the capture began mid-connection
   bool keys_found = false;           // secrets for this client random were available
+  // The TLS 1.3 cipher suite the ServerHello selected when the event source cannot decrypt it (0: none
+  // such): its protected records are unreadable for that reason, not for want of keys.
+  uint16_t undecrypted_cipher_suite = 0;
   // Seconds since the Unix epoch of the capture's first packet (Event::time is relative to it);
   // 0 = unknown. Certificate validity is judged at this time.
   double capture_start_epoch = 0;

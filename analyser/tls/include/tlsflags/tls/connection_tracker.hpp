@@ -39,6 +39,14 @@ struct TrackerOptions {
   size_t small_record = 8 * 1024;
 };
 
+// Connections whose ServerHello selected a TLS 1.3 cipher suite that is not decrypted.
+struct UndecryptedSuites {
+  static constexpr size_t kMaxNamed = 8;  // distinct suite ids kept for the message
+  uint64_t connections = 0;
+  uint64_t first_frame = 0;     // the first such ServerHello
+  std::vector<uint16_t> suites;  // in the order met
+};
+
 struct TrackerStats {
   uint64_t connections = 0;              // on_open calls
   uint64_t tls_connections = 0;          // Timelines handed over
@@ -50,6 +58,9 @@ struct TrackerStats {
   uint64_t padded_records_unverified = 0;  // skipped record whose last byte was padding
   uint64_t alerts_not_recorded = 0;  // after a party's fatal alert, or past its first 8 (no events)
   uint64_t timelines_cut = 0;        // directions marked unreadable at 1000 message and alert events
+  UndecryptedSuites undecrypted_suites;
+  uint64_t client_hellos_hidden = 0;  // connections reported whose ClientHello a gap or the end cut
+  uint64_t client_hellos_hidden_first_frame = 0;
 };
 
 class TlsConnection;  // one connection's state (src/tls_connection.hpp)

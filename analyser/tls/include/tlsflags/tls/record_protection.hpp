@@ -40,6 +40,9 @@ struct CipherSuite {
 // (the CCM suites are not supported).
 const CipherSuite* tls13_cipher_suite(uint16_t id);
 
+// The IANA name of a TLS 1.3 cipher suite (RFC 8446 §B.4, RFC 8998, RFC 9150), "" when not one of them.
+std::string_view tls13_cipher_suite_name(uint16_t id);
+
 // HKDF-Expand-Label(secret, label, context, out.size()) of RFC 8446 §7.1, "tls13 " prefixed.
 bool hkdf_expand_label(const CipherSuite& suite, std::span<const uint8_t> secret, std::string_view label,
                        std::span<const uint8_t> context, std::span<uint8_t> out);
