@@ -115,7 +115,7 @@ void check_full_timeline(const Timeline& t) {
 
 TEST_CASE("a request_client_auth handshake is followed through for each TLS 1.3 cipher suite", "[connection]") {
   auto suite = GENERATE(as<std::string>{}, "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
-                        "TLS_CHACHA20_POLY1305_SHA256");
+                        "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256");
   INFO(suite);
   PairOptions options;
   options.cipher_suite = suite;
@@ -143,7 +143,8 @@ TEST_CASE("cipher contexts handed on from ended connections decrypt the next one
   // connection takes one that runs its cipher, or another one that is then re-set. Mixed suites in a
   // row exercise both; a context re-keyed with the wrong cipher would leave the timeline unreadable.
   std::map<std::string, PairResult> pairs;
-  for (const char* suite : {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
+  for (const char* suite : {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                            "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256"}) {
     PairOptions options;
     options.cipher_suite = suite;
     pairs[suite] = run_tls13_pair(options);
@@ -151,7 +152,8 @@ TEST_CASE("cipher contexts handed on from ended connections decrypt the next one
   }
   for (const char* suite : {"TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384",
                             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-                            "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"}) {
+                            "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256", "TLS_AES_128_CCM_8_SHA256",
+                            "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256", "TLS_AES_128_GCM_SHA256"}) {
     INFO(suite);
     Run run = track(pairs[suite], pairs[suite].keylog, 1460);
     REQUIRE(run.timelines.size() == 1);

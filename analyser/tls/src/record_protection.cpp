@@ -12,24 +12,29 @@ namespace tlsflags::tls {
 namespace {
 
 constexpr CipherSuite kSuites[] = {
-    {0x1301, Aead::aes_128_gcm, "SHA256", 16, 32},
-    {0x1302, Aead::aes_256_gcm, "SHA384", 32, 48},
-    {0x1303, Aead::chacha20_poly1305, "SHA256", 32, 32},
+    {0x1301, Aead::aes_128_gcm, "SHA256", 16, 32, 16},
+    {0x1302, Aead::aes_256_gcm, "SHA384", 32, 48, 16},
+    {0x1303, Aead::chacha20_poly1305, "SHA256", 32, 32, 16},
+    {0x1304, Aead::aes_128_ccm, "SHA256", 16, 32, 16},
+    {0x1305, Aead::aes_128_ccm_8, "SHA256", 16, 32, 8},
 };
+constexpr size_t kAeadCount = 5;
 
 // The algorithm objects, fetched once per process (fetching is costly in OpenSSL 3 and the objects are
 // immutable and thread-safe). Deliberately never freed: they live as long as the process.
 struct Algorithms {
-  EVP_CIPHER* aead[3] = {};
-  EVP_CIPHER* keystream[3] = {};  // the counter-mode cipher inside each AEAD
+  EVP_CIPHER* aead[kAeadCount] = {};
+  EVP_CIPHER* keystream[kAeadCount] = {};  // the counter-mode cipher inside each AEAD
 
   Algorithms() {
     aead[0] = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
     aead[1] = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
     aead[2] = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
+    aead[3] = aead[4] = EVP_CIPHER_fetch(nullptr, "AES-128-CCM", nullptr);  // CCM-8: the tag length differs
     keystream[0] = EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr);
     keystream[1] = EVP_CIPHER_fetch(nullptr, "AES-256-CTR", nullptr);
     keystream[2] = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
+    keystream[3] = keystream[4] = keystream[0];
   }
 };
 
@@ -153,7 +158,18 @@ bool RecordProtection::set_keys() {
   // The key is set once here; each record then only sets its nonce. The keystream cipher gets the key
   // when peek_byte first needs it: most traffic secrets (all handshake ones) never peek.
   keystream_keyed_ = false;
-  return EVP_DecryptInit_ex2(aead_, cipher_to_set(aead_, algs.aead[i]), keys_.key.data(), nullptr, nullptr) == 1;
+  if (!is_ccm())
+    return EVP_DecryptInit_ex2(aead_, cipher_to_set(aead_, algs.aead[i]), keys_.key.data(), nullptr, nullptr) == 1;
+  // CCM (RFC 3610 §2) fixes the nonce and tag lengths in its key schedule: both are set before the key
+  // (OpenSSL's EVP_aes_128_ccm: IV length, then tag length, then the key).
+  return EVP_DecryptInit_ex2(aead_, cipher_to_set(aead_, algs.aead[i]), nullptr, nullptr, nullptr) == 1 &&
+         EVP_CIPHER_CTX_ctrl(aead_, EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(kAeadNonceSize), nullptr) == 1 &&
+         EVP_CIPHER_CTX_ctrl(aead_, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(suite_->tag_size), nullptr) == 1 &&
+         EVP_DecryptInit_ex2(aead_, nullptr, keys_.key.data(), nullptr, nullptr) == 1;
+}
+
+bool RecordProtection::is_ccm() const {
+  return suite_->aead == Aead::aes_128_ccm || suite_->aead == Aead::aes_128_ccm_8;
 }
 
 bool RecordProtection::key_keystream() {
@@ -197,9 +213,10 @@ std::array<uint8_t, kAeadNonceSize> RecordProtection::nonce() const {
 
 std::optional<size_t> RecordProtection::open(std::span<const uint8_t> header, std::span<const uint8_t> body,
                                              std::span<uint8_t> out) {
-  if (!suite_ || header.size() != kRecordHeaderSize || body.size() < kAeadTagSize) return std::nullopt;
-  size_t length = body.size() - kAeadTagSize;
+  if (!suite_ || header.size() != kRecordHeaderSize || body.size() < suite_->tag_size) return std::nullopt;
+  size_t length = body.size() - suite_->tag_size;
   if (out.size() < length) return std::nullopt;
+  if (is_ccm()) return open_ccm(header, body, out);
   auto iv = nonce();
   int written = 0, final_written = 0;
   bool ok = EVP_DecryptInit_ex2(aead_, nullptr, nullptr, iv.data(), nullptr) == 1 &&
@@ -211,6 +228,25 @@ std::optional<size_t> RecordProtection::open(std::span<const uint8_t> header, st
   if (!ok) return std::nullopt;
   ++sequence_;
   return static_cast<size_t>(written + final_written);
+}
+
+// CCM authenticates before it decrypts, so OpenSSL wants the expected tag, then the nonce, then the
+// plaintext length (it is part of the first authenticated block, RFC 3610 §2.2), then the additional
+// data, and checks the tag inside the one update that decrypts.
+std::optional<size_t> RecordProtection::open_ccm(std::span<const uint8_t> header, std::span<const uint8_t> body,
+                                                 std::span<uint8_t> out) {
+  const size_t length = body.size() - suite_->tag_size;
+  auto iv = nonce();
+  int written = 0;
+  bool ok = EVP_CIPHER_CTX_ctrl(aead_, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(suite_->tag_size),
+                                const_cast<uint8_t*>(body.data() + length)) == 1 &&
+            EVP_DecryptInit_ex2(aead_, nullptr, nullptr, iv.data(), nullptr) == 1 &&
+            EVP_DecryptUpdate(aead_, nullptr, &written, nullptr, static_cast<int>(length)) == 1 &&
+            EVP_DecryptUpdate(aead_, nullptr, &written, header.data(), static_cast<int>(header.size())) == 1 &&
+            EVP_DecryptUpdate(aead_, out.data(), &written, body.data(), static_cast<int>(length)) == 1;
+  if (!ok) return std::nullopt;
+  ++sequence_;
+  return static_cast<size_t>(written);
 }
 
 std::optional<uint8_t> RecordProtection::peek_byte(size_t offset, uint8_t ciphertext_byte) {
@@ -227,6 +263,13 @@ std::optional<uint8_t> RecordProtection::peek_byte(size_t offset, uint8_t cipher
     uint32_t counter = static_cast<uint32_t>(1 + offset / block_size);
     for (size_t i = 0; i < 4; ++i) iv[i] = static_cast<uint8_t>(counter >> (8 * i));
     std::copy(n.begin(), n.end(), iv.begin() + 4);
+  } else if (is_ccm()) {
+    //  AES-CCM (RFC 3610 §2.3): block A_i = flags (L - 1 = 2 for a 12-byte nonce) || nonce || i as 3
+    //  bytes; A_0 encrypts the tag, plaintext block b uses A_(1 + b).
+    uint32_t counter = static_cast<uint32_t>(1 + offset / block_size);
+    iv[0] = 15 - kAeadNonceSize - 1;
+    std::copy(n.begin(), n.end(), iv.begin() + 1);
+    for (size_t i = 0; i < 3; ++i) iv[15 - i] = static_cast<uint8_t>(counter >> (8 * i));
   } else {
     uint32_t counter = static_cast<uint32_t>(2 + offset / block_size);
     std::copy(n.begin(), n.end(), iv.begin());

@@ -154,7 +154,7 @@ void TlsConnection::begin_record(Direction& d, size_t available, StreamPosition 
   ++tracker_.stats_.records;
   if (wants_tail_only(d, available)) {
     d.stage = Direction::Stage::tail_body;
-    d.skip_left = d.record_length - Direction::kTailSize;
+    d.skip_left = d.record_length - d.tail_size();
     d.tail_have = 0;
   } else {
     d.stage = Direction::Stage::whole_body;
@@ -169,7 +169,7 @@ bool TlsConnection::wants_tail_only(const Direction& d, size_t available) const 
   // ones (tickets, KeyUpdate, alerts), are read whole.
   return d.keys == KeyPhase::application && d.record_type == kApplicationData && d.saw_application_data &&
          d.protection.installed() && d.record_length > tracker_.options_.small_record &&
-         d.record_length > available && d.record_length >= Direction::kTailSize;
+         d.record_length > available && d.record_length >= d.tail_size();
 }
 
 void TlsConnection::consume_whole_body(Direction& d, std::span<const uint8_t>& data, StreamPosition at) {
@@ -199,18 +199,18 @@ void TlsConnection::consume_tail_body(Direction& d, std::span<const uint8_t>& da
     data = data.subspan(n);
     return;
   }
-  size_t n = std::min(Direction::kTailSize - d.tail_have, data.size());
+  size_t n = std::min(d.tail_size() - d.tail_have, data.size());
   std::copy_n(data.begin(), n, d.tail.begin() + d.tail_have);
   d.tail_have += n;
   data = data.subspan(n);
-  if (d.tail_have == Direction::kTailSize) {
+  if (d.tail_have == d.tail_size()) {
     d.stage = Direction::Stage::header;
     finish_tail_record(d, at);
   }
 }
 
 void TlsConnection::finish_tail_record(Direction& d, StreamPosition at) {
-  size_t last = d.record_length - Direction::kTailSize;
+  size_t last = d.record_length - d.tail_size();
   auto type = d.protection.peek_byte(last, d.tail[0]);
   d.protection.skip_record();
   ++tracker_.stats_.records_peeked;
@@ -257,7 +257,7 @@ bool TlsConnection::skip_as_early_data(Direction& d) {
 }
 
 bool TlsConnection::peeked_application_data(Direction& d, std::span<const uint8_t> body) {
-  size_t last = body.size() - kAeadTagSize - 1;
+  size_t last = body.size() - d.protection.tag_size() - 1;
   if (d.protection.peek_byte(last, body[last]) != kApplicationData) return false;
   d.protection.skip_record();
   ++tracker_.stats_.records_peeked;
@@ -269,7 +269,7 @@ void TlsConnection::process_protected(Direction& d, std::span<const uint8_t> bod
     if (skip_as_early_data(d)) return;
     return stop_unreadable(d, at);
   }
-  if (!d.protection.installed() || body.size() <= kAeadTagSize) return stop_unreadable(d, at);
+  if (!d.protection.installed() || body.size() <= d.protection.tag_size()) return stop_unreadable(d, at);
   // After the first authenticated application_data record, application data is recognised by its
   // last byte alone; handshake messages, alerts and padded records are opened in full.
   if (d.keys == KeyPhase::application && d.saw_application_data && peeked_application_data(d, body)) return;

@@ -23,7 +23,8 @@ enum class KeyPhase : uint8_t { plaintext, handshake, application };
 
 // The record layer of one direction.
 struct Direction {
-  // The last byte of the plaintext and the AEAD tag: all that is read of a skipped record.
+  // The last byte of the plaintext and the AEAD tag: all that is read of a skipped record (at most
+  // kTailSize; tail_size() under the installed suite).
   static constexpr size_t kTailSize = 1 + kAeadTagSize;
   enum class Stage : uint8_t { header, whole_body, tail_body };
 
@@ -51,6 +52,7 @@ struct Direction {
   bool fatal_alert_sent = false;  // alerts after it are not recorded
 
   std::span<const uint8_t> header_bytes() const { return header; }  // the additional data (§5.2)
+  size_t tail_size() const { return 1 + protection.tag_size(); }
 };
 
 class TlsConnection {

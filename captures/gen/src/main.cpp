@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
   app.add_option("--flags-extension", command.options.extension_type, "TLS Flags ExtensionType (62; 65025 = Cloudflare)")
       ->check(CLI::Range(1, 65535));
   app.add_option("--cipher", command.options.cipher, "TLS 1.3 cipher suite")
-      ->check(CLI::IsMember({"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}));
+      ->check(CLI::IsMember({"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                             "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256"}));
   app.add_flag("--ipv6", command.ipv6, "IPv6 instead of IPv4");
   app.add_option("--vlan", command.vlan, "802.1Q VLAN ID")->check(CLI::Range(1, 4094));
   CLI11_PARSE(app, argc, argv);

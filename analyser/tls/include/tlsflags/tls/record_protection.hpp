@@ -21,11 +21,11 @@ namespace tlsflags::tls {
 inline constexpr size_t kRecordHeaderSize = 5;
 inline constexpr size_t kMaxPlaintextRecord = 1u << 14;                  // §5.1: 2^14
 inline constexpr size_t kMaxCiphertextRecord = kMaxPlaintextRecord + 256;  // §5.2: 2^14 + 256
-inline constexpr size_t kAeadTagSize = 16;
+inline constexpr size_t kAeadTagSize = 16;  // the largest tag (AES-CCM-8's is 8 octets)
 inline constexpr size_t kAeadNonceSize = 12;
 inline constexpr size_t kMaxAeadKeySize = 32;
 
-enum class Aead : uint8_t { aes_128_gcm, aes_256_gcm, chacha20_poly1305 };
+enum class Aead : uint8_t { aes_128_gcm, aes_256_gcm, chacha20_poly1305, aes_128_ccm, aes_128_ccm_8 };
 
 // A TLS 1.3 cipher suite (§B.4) this reader can decrypt.
 struct CipherSuite {
@@ -34,10 +34,12 @@ struct CipherSuite {
   const char* digest;  // OpenSSL digest name for HKDF
   size_t key_size;
   size_t hash_size;
+  size_t tag_size;  // 16; 8 for AES-128-CCM-8 (RFC 6655 §3)
 };
 
-// TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256; nullptr for the rest
-// (the CCM suites are not supported).
+// Every TLS 1.3 suite of RFC 8446 §B.4 (the five OpenSSL has): TLS_AES_128_GCM_SHA256,
+// TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_CCM_SHA256, TLS_AES_128_CCM_8_SHA256;
+// nullptr for the rest.
 const CipherSuite* tls13_cipher_suite(uint16_t id);
 
 // The IANA name of a TLS 1.3 cipher suite (RFC 8446 §B.4, RFC 8998, RFC 9150), "" when not one of them.
@@ -67,6 +69,8 @@ class RecordProtection {
   // KeyUpdate (§4.6.3, §7.2): application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length).
   bool update_traffic_secret();
   bool installed() const { return suite_ != nullptr; }
+  // The AEAD tag's length under the installed suite (kAeadTagSize when none is installed).
+  size_t tag_size() const { return suite_ ? suite_->tag_size : kAeadTagSize; }
   void clear();
   void release();  // clear(), and the cipher contexts go to the thread's spares (the direction has ended)
 
@@ -88,6 +92,8 @@ class RecordProtection {
  private:
   bool ensure_contexts(const EVP_CIPHER* cipher);
   bool set_keys();
+  bool is_ccm() const;
+  std::optional<size_t> open_ccm(std::span<const uint8_t> header, std::span<const uint8_t> body, std::span<uint8_t> out);
   bool key_keystream();  // sets the keystream cipher's key the first time peek_byte needs it
   std::array<uint8_t, kAeadNonceSize> nonce() const;
 
