@@ -8,6 +8,7 @@
 #include "feeder.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 #include "tlsflags/tls/handshake.hpp"
+#include "tlsflags/tls/upgrade.hpp"
 #include "wire.hpp"
 
 using namespace tlsflags;
@@ -208,7 +209,7 @@ TEST_CASE("malformed lengths stop the direction with one unreadable mark, never 
   }
 }
 
-TEST_CASE("non-TLS connections are dropped early, without a timeline", "[records]") {
+TEST_CASE("non-TLS connections give no timeline; past the preamble bounds they are dropped", "[records]") {
   std::string http = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
   Bytes sslv2_hello = {0x80, 0x2e, 0x01, 0x03, 0x01, 0x00, 0x15, 0x00, 0x00, 0x00, 0x10};
   Bytes not_a_client_hello = record(22, handshake(2, server_hello_body({})));
@@ -216,22 +217,70 @@ TEST_CASE("non-TLS connections are dropped early, without a timeline", "[records
   std::vector<Timeline> timelines;
   ConnectionTracker tracker({}, [&](Timeline&& t) { timelines.push_back(std::move(t)); });
   tracker.on_open(9, Endpoint{"10.0.0.1", 1234}, Endpoint{"10.0.0.2", 443}, true, {1, 0});
-  CHECK(tracker.on_data(9, Party::client, stream, {2, 0}) == kSkipRest);
-  CHECK(tracker.on_data(9, Party::server, stream, {3, 0}) == kSkipRest);
-  tracker.on_close(9, false, {4, 0});
+  // Plaintext first: a STARTTLS-like upgrade may follow, so the client's chunks are looked at ...
+  CHECK(tracker.on_data(9, Party::client, stream, {2, 0}) == 0);
+  CHECK(tracker.on_data(9, Party::server, stream, {3, 0}) == 0);
+  // ... until the bounds say it is another protocol.
+  Bytes bulk(70 * 1024, 'x');
+  CHECK(tracker.on_data(9, Party::server, bulk, {4, 0}) == kSkipRest);
+  tracker.on_close(9, false, {5, 0});
   CHECK(timelines.empty());
   CHECK(tracker.stats().non_tls_connections == 1);
   CHECK(tracker.open_connections() == 0);
 }
 
-TEST_CASE("a server that speaks first is not TLS", "[records]") {
+TEST_CASE("a server that speaks first and no ClientHello follows: not TLS", "[records]") {
   std::vector<Timeline> timelines;
   ConnectionTracker tracker({}, [&](Timeline&& t) { timelines.push_back(std::move(t)); });
   tracker.on_open(3, Endpoint{"::1", 1234}, Endpoint{"::1", 25}, true, {1, 0});
   std::string banner = "220 mail.example ESMTP\r\n";
-  CHECK(tracker.on_data(3, Party::server, Bytes(banner.begin(), banner.end()), {2, 0}) == kSkipRest);
+  CHECK(tracker.on_data(3, Party::server, Bytes(banner.begin(), banner.end()), {2, 0}) == 0);
   tracker.on_close(3, false, {3, 0});
   CHECK(timelines.empty());
+}
+
+TEST_CASE("TLS after a plaintext preamble is read, and the preamble names the upgrade (issue 17)", "[records][upgrade]") {
+  struct Case {
+    std::vector<std::pair<Party, std::string>> preamble;
+    std::string upgrade;
+  };
+  const std::string ldap = std::string("\x30\x1d\x02\x01\x01\x77\x18\x80\x16", 9) + "1.3.6.1.4.1.1466.20037";
+  Case c = GENERATE_COPY(
+      Case{{{Party::server, "220 mx ESMTP\r\n"}, {Party::client, "EHLO c\r\n"}, {Party::server, "250 STARTTLS\r\n"},
+            {Party::client, "starttls\r\n"}, {Party::server, "220 go\r\n"}},
+           "smtp-starttls"},
+      Case{{{Party::server, "200 news ready\r\n"}, {Party::client, "STARTTLS\r\n"}, {Party::server, "382 go\r\n"}},
+           "nntp-starttls"},
+      Case{{{Party::server, "* OK ready\r\n"}, {Party::client, "a1 STARTTLS\r\n"}, {Party::server, "a1 OK\r\n"}},
+           "imap-starttls"},
+      Case{{{Party::server, "+OK\r\n"}, {Party::client, "STLS\r\n"}, {Party::server, "+OK\r\n"}}, "pop3-stls"},
+      Case{{{Party::server, "220 ftp\r\n"}, {Party::client, "AUTH TLS\r\n"}, {Party::server, "234 ok\r\n"}},
+           "ftp-auth-tls"},
+      Case{{{Party::client, ldap}, {Party::server, "0\x0c"}}, "ldap-starttls"},
+      Case{{{Party::client, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"}, {Party::server, "<proceed/>"}},
+           "xmpp-starttls"},
+      Case{{{Party::client, std::string("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8)}, {Party::server, "S"}},
+           "postgresql-sslrequest"},
+      Case{{{Party::server, "HELLO\r\n"}, {Party::client, "UPGRADE please\r\n"}}, "unknown"});
+  INFO(c.upgrade);
+  Harness h;
+  for (const auto& [from, text] : c.preamble) h.feeder.send(from, Bytes(text.begin(), text.end()));
+  h.feeder.send(Party::client, record(22, flagged_client_hello(), 0x0301));
+  const Timeline& t = h.close();
+  CHECK(t.upgrade == c.upgrade);
+  REQUIRE(!t.events.empty());
+  CHECK(t.events[0].type == EventType::client_hello);
+  CHECK(flags_of(t.events[0]) == std::vector<uint16_t>{80});
+}
+
+TEST_CASE("a ClientHello record start is recognised by its first six bytes", "[records][upgrade]") {
+  CHECK(starts_client_hello_record(Bytes{22, 3, 1, 0, 200, 1}));
+  CHECK(starts_client_hello_record(Bytes{22, 3, 4, 0x40, 0, 1}));
+  CHECK_FALSE(starts_client_hello_record(Bytes{22, 3, 1, 0, 200}));        // too short to tell
+  CHECK_FALSE(starts_client_hello_record(Bytes{22, 3, 0, 0, 200, 1}));     // SSL 3.0
+  CHECK_FALSE(starts_client_hello_record(Bytes{22, 3, 3, 0x40, 1, 1}));    // longer than 2^14
+  CHECK_FALSE(starts_client_hello_record(Bytes{22, 3, 3, 0, 200, 2}));     // a ServerHello
+  CHECK_FALSE(starts_client_hello_record(Bytes{23, 3, 3, 0, 200, 1}));     // application data
 }
 
 TEST_CASE("plaintext alerts, FIN, RST, gaps and capture end become events", "[records]") {

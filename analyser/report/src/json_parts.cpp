@@ -233,6 +233,10 @@ void append_connection(std::string& out, const ConnectionResult& connection, boo
   }
   out += ",\"decrypted\":"sv;
   append_bool(out, connection.decrypted);
+  if (!connection.upgrade.empty()) {  // docs/output.md: only when TLS followed a plaintext preamble
+    out += ",\"upgrade\":"sv;
+    append_string(out, connection.upgrade);
+  }
   out += ",\"rca\":"sv;
   append_rca(out, judgement.rca, connection.deployment);
   out += ",\"verdict\":"sv;

@@ -67,6 +67,7 @@ ConnectionResult make_connection_result(const Timeline& timeline, Judgement judg
   result.decrypted = timeline.decrypted();
   result.flags_seen = timeline.has_flags_extension();
   result.server_name = first_server_name(timeline);
+  result.upgrade = timeline.upgrade;
   result.judgement = std::move(judgement);
   if (keep_events) result.events = events_without_certificates(timeline.events);
   return result;

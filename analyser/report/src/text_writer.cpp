@@ -331,6 +331,8 @@ class TextWriter final : public Writer {
     out_ << ", TLS " << (c.tls_version.empty() ? "?" : terminal_safe(c.tls_version)) << ", "
          << (c.decrypted ? "decrypted" : "not fully decrypted") << ": "
          << paint(to_string(c.judgement.verdict), verdict_colour(c.judgement.verdict)) << "\n";
+    if (!c.upgrade.empty())
+      out_ << "  TLS began after a plaintext preamble: " << terminal_safe(c.upgrade) << "\n";
     write_events(c.events);
     for (const std::string& line : c.deployment.explain_lines) out_ << "  " << terminal_safe(line) << "\n";
     if (!c.judgement.findings.empty() || !c.judgement.undecided.empty()) {

@@ -48,9 +48,17 @@ void TlsConnection::stop_unreadable(Direction& d, StreamPosition at) {
 // ---- the seam -----------------------------------------------------------------------------------
 
 size_t TlsConnection::on_data(Party from, std::span<const uint8_t> data, StreamPosition at) {
+  if (preamble_) return on_preamble_data(from, data, at);
   Direction& d = direction(from);
   timeline_.last_frame = std::max(timeline_.last_frame, at.frame);
-  // A TLS server speaks only after the ClientHello; a server that speaks first is another protocol.
+  // A TLS server speaks only after the ClientHello, and a TLS client starts with one: anything else
+  // first is plaintext, which an upgrade to TLS (STARTTLS) may follow.
+  const bool plaintext_first = nothing_read_from_client() &&
+                               (from == Party::server || (data.size() >= 6 && !starts_client_hello_record(data)));
+  if (plaintext_first) {
+    preamble_ = std::make_unique<Preamble>();
+    return on_preamble_data(from, data, at);
+  }
   if (from == Party::server && !client_hello_seen_ && !client_hello_hidden_) dropped_ = true;
   while (!data.empty() && !d.stopped && !dropped_) {
     switch (d.stage) {
@@ -67,12 +75,40 @@ size_t TlsConnection::on_data(Party from, std::span<const uint8_t> data, StreamP
   return 0;
 }
 
+// docs/analyser.md "Upgrades": the TLS stream starts where a client chunk starts a ClientHello record
+// (the client sends its ClientHello only after the server agreed, so it begins a new chunk); the
+// preamble's last client command and the server's greeting say which upgrade it was.
+size_t TlsConnection::on_preamble_data(Party from, std::span<const uint8_t> data, StreamPosition at) {
+  timeline_.last_frame = std::max(timeline_.last_frame, at.frame);
+  Preamble& p = *preamble_;
+  if (from == Party::client && starts_client_hello_record(data)) {
+    timeline_.upgrade = upgrade_name(p.sample);
+    preamble_.reset();
+    return on_data(from, data, at);
+  }
+  if (from == Party::client) {
+    p.sample.note_client(data);
+    p.client_bytes += data.size();
+    ++p.client_chunks;
+  } else {
+    p.sample.note_server(data);
+    p.server_bytes += data.size();
+  }
+  if (p.client_bytes > Preamble::kMaxClientBytes || p.client_chunks > Preamble::kMaxClientChunks ||
+      p.server_bytes > Preamble::kMaxServerBytes) {
+    dropped_ = true;  // no TLS within the bounds: another protocol
+    return kSkipRest;
+  }
+  return 0;
+}
+
 void TlsConnection::on_gap(Party from, StreamPosition at) {
   // Record boundaries are lost with the missing bytes: nothing after them can be framed. The direction
   // stops at its first gap, so a later one says nothing new and is not recorded (the Timeline stays
   // bounded whatever the producer sends).
   Direction& d = direction(from);
   timeline_.last_frame = std::max(timeline_.last_frame, at.frame);
+  if (preamble_) return;  // plaintext bytes missing: the ClientHello record is still looked for
   if (from == Party::client && client_hello_under_way()) client_hello_hidden_ = true;
   if (!d.gap_recorded) emit(EventType::gap, from, at);
   d.gap_recorded = true;

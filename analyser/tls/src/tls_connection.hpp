@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "tlsflags/tls/connection_tracker.hpp"
 #include "tlsflags/tls/handshake.hpp"
 #include "tlsflags/tls/record_protection.hpp"
+#include "tlsflags/tls/upgrade.hpp"
 
 namespace tlsflags::tls {
 
@@ -96,7 +98,21 @@ class TlsConnection {
     stop,          // malformed: this direction stops, marked unreadable
   };
 
+  // Plaintext before the TLS stream (STARTTLS and the like): read until the client starts a ClientHello
+  // record at the start of a chunk, within these bounds; beyond them the connection is not TLS.
+  struct Preamble {
+    static constexpr uint64_t kMaxClientBytes = 16 * 1024;
+    static constexpr uint64_t kMaxClientChunks = 64;
+    static constexpr uint64_t kMaxServerBytes = 64 * 1024;
+    PreambleSample sample;
+    uint64_t client_bytes = 0;
+    uint64_t client_chunks = 0;
+    uint64_t server_bytes = 0;
+  };
+
   Direction& direction(Party party) { return party == Party::client ? client_ : server_; }
+  bool nothing_read_from_client() const { return !client_.saw_record && client_.header_have == 0; }
+  size_t on_preamble_data(Party from, std::span<const uint8_t> data, StreamPosition at);
   bool client_hello_under_way() const;
   Event& emit(EventType type, Party from, StreamPosition at);
   void stop_unreadable(Direction& d, StreamPosition at);
@@ -141,6 +157,7 @@ class TlsConnection {
   bool client_hello_seen_ = false;
   bool server_hello_seen_ = false;
   bool client_hello_hidden_ = false;  // see is_tls()
+  std::unique_ptr<Preamble> preamble_;  // set while the connection is in its plaintext preamble
   uint8_t ends_recorded_ = 0;  // FIN and RST events recorded, a bit per party and kind
   ClientHelloFacts client_hello_;
   const CipherSuite* suite_ = nullptr;

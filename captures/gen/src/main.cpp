@@ -6,6 +6,7 @@
 #include "pki.hpp"
 #include "scenarios.hpp"
 #include "tcp_trace.hpp"
+#include "upgrade.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -26,6 +27,7 @@ struct CommandLine {
   std::string format = "pcap";
   bool ipv6 = false;
   std::optional<std::uint16_t> vlan;
+  std::string upgrade;  // a plaintext preamble before each handshake (upgrade.hpp), on its protocol's port
   bool list = false;
   GenOptions options;
 };
@@ -50,7 +52,9 @@ void add_connection(Capture& capture, const Conversation& conversation, const Co
   const std::uint64_t start = capture.frames.empty() ? kBaseTimeUs : capture.frames.back().time_us + kGapBetweenConnectionsUs;
   const auto offset = static_cast<std::uint32_t>(index) * 0x01000000u;
   const auto segments = build_tcp_trace(conversation, knobs.wire, {start, 0x10000000u + offset, 0x80000000u + offset});
-  Framer framer(documentation_addresses(command.ipv6, command.vlan, static_cast<std::uint16_t>(50000 + index)));
+  Addressing addressing = documentation_addresses(command.ipv6, command.vlan, static_cast<std::uint16_t>(50000 + index));
+  if (const UpgradePlan* plan = find_upgrade(command.upgrade)) addressing.server_port = plan->server_port;
+  Framer framer(addressing);
   for (const Segment& segment : segments) capture.frames.push_back({segment.time_us, framer.frame(segment)});
   capture.keylog.insert(capture.keylog.end(), conversation.keylog.begin(), conversation.keylog.end());
 }
@@ -70,7 +74,8 @@ int generate(const CommandLine& command) {
   Capture capture;
   int index = 0;
   for (const ConnectionKnobs& knobs : scenario->connections) {
-    const Conversation conversation = run_conversation(pki, knobs, command.options);
+    Conversation conversation = run_conversation(pki, knobs, command.options);
+    if (const UpgradePlan* plan = find_upgrade(command.upgrade)) prepend_preamble(conversation, *plan);
     report(conversation, index);
     add_connection(capture, conversation, knobs, command, index++);
   }
@@ -100,6 +105,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
                              "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256"}));
   app.add_flag("--ipv6", command.ipv6, "IPv6 instead of IPv4");
+  std::vector<std::string> upgrades;
+  for (std::string_view name : upgrade_names()) upgrades.emplace_back(name);
+  app.add_option("--upgrade", command.upgrade,
+                 "a plaintext preamble (STARTTLS, SSLRequest, ...) before the handshake, on the protocol's port")
+      ->check(CLI::IsMember(upgrades));
   app.add_option("--vlan", command.vlan, "802.1Q VLAN ID")->check(CLI::Range(1, 4094));
   CLI11_PARSE(app, argc, argv);
 

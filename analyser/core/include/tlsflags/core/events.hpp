@@ -120,6 +120,10 @@ struct Timeline {
   // The TLS 1.3 cipher suite the ServerHello selected when the event source cannot decrypt it (0: none
   // such): its protected records are unreadable for that reason, not for want of keys.
   uint16_t undecrypted_cipher_suite = 0;
+  // The connection began in plaintext and upgraded to TLS (STARTTLS and the like): which upgrade, as
+  // docs/output.md names it ("smtp-starttls", "postgresql-sslrequest", ..., "unknown"); empty when TLS
+  // began the connection.
+  std::string upgrade;
   // Seconds since the Unix epoch of the capture's first packet (Event::time is relative to it);
   // 0 = unknown. Certificate validity is judged at this time.
   double capture_start_epoch = 0;

@@ -69,6 +69,7 @@ struct ConnectionResult {
   bool decrypted = false;
   bool flags_seen = false;   // a TLS Flags extension was in some readable message
   std::string server_name;   // SNI of the first ClientHello, as sent (not yet made safe)
+  std::string upgrade;       // Timeline::upgrade: the plaintext upgrade TLS followed, empty for none
   Judgement judgement;
   Deployment deployment;
   // The timeline, kept only when an output shows it (--events, --explain); visibility markers included
