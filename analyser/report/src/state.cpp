@@ -254,6 +254,7 @@ std::string connection_line(size_t capture, const ConnectionResult& r,
   out["decrypted"] = r.decrypted;
   out["flags_seen"] = r.flags_seen;
   out["server_name"] = r.server_name;
+  if (!r.upgrade.empty()) out["upgrade"] = r.upgrade;
   out["judgement"] = judgement_json(r.judgement);
   out["deployment"] = deployment_json(r.deployment);
   if (!r.events.empty()) {
@@ -333,6 +334,7 @@ Connection parse_connection(std::string_view line) {
     r.decrypted = in.at("decrypted").get<bool>();
     r.flags_seen = in.at("flags_seen").get<bool>();
     r.server_name = in.at("server_name").get<std::string>();
+    r.upgrade = in.value("upgrade", std::string());
     r.judgement = judgement_from(in.at("judgement"));
     r.deployment = deployment_from(in.at("deployment"));
     if (auto events = in.find("events"); events != in.end())
