@@ -155,6 +155,7 @@ bool TlsConnection::wants_tail_only(const Direction& d, size_t available) const 
   // only for its last byte, which names its inner content type (§5.2). Records in hand, and small
   // ones (tickets, KeyUpdate, alerts), are read whole.
   return d.keys == KeyPhase::application && d.record_type == kApplicationData && d.saw_application_data &&
+         !d.answer_pending &&
          d.protection.installed() && d.record_length > tracker_.options_.small_record &&
          d.record_length > available && d.record_length >= Direction::kTailSize;
 }
@@ -405,8 +406,15 @@ TlsConnection::Outcome TlsConnection::process_message(Direction& d, uint8_t type
     return Outcome::stop;
   }
   if (!room_for_event(d, at)) return Outcome::stop;
+  note_post_handshake_authentication(d, event);
   timeline_.events.push_back(std::move(event));
   return outcome == Outcome::done ? Outcome::stop : outcome;
+}
+
+void TlsConnection::note_post_handshake_authentication(const Direction& d, const Event& event) {
+  if (d.keys != KeyPhase::application) return;  // during the handshake the client's flight is read whole
+  if (event.type == EventType::certificate_request && d.party == Party::server) client_.answer_pending = true;
+  if (event.type == EventType::finished && d.party == Party::client) client_.answer_pending = false;
 }
 
 TlsConnection::Outcome TlsConnection::on_client_hello(std::span<const uint8_t> body, Event& event) {

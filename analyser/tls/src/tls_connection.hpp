@@ -49,6 +49,9 @@ struct Direction {
   size_t early_data_trials = 0;
   size_t alerts_recorded = 0;     // alert events of this direction in the Timeline
   bool fatal_alert_sent = false;  // alerts after it are not recorded
+  // Client: a post-handshake CertificateRequest awaits its answer (RFC 8446 §4.6.2), so every record is
+  // read whole until the client's Finished: its Certificate may span segments.
+  bool answer_pending = false;
 
   std::span<const uint8_t> header_bytes() const { return header; }  // the additional data (§5.2)
 };
@@ -116,6 +119,7 @@ class TlsConnection {
   size_t process_complete_messages(Direction& d, std::span<const uint8_t> input, StreamPosition at);
   Outcome process_message(Direction& d, uint8_t type, std::span<const uint8_t> body, StreamPosition at);
   Outcome on_client_hello(std::span<const uint8_t> body, Event& event);
+  void note_post_handshake_authentication(const Direction& d, const Event& event);
   Outcome on_server_hello(std::span<const uint8_t> body, Event& event);
   Outcome on_finished(Direction& d, std::span<const uint8_t> body);
   Outcome on_key_update(Direction& d, std::span<const uint8_t> body);

@@ -100,15 +100,31 @@ class Peer {
     const bool complete = is_client() ? received_.ends_with("ok\n") : received_.ends_with("\r\n\r\n");
     if (complete) {
       stage_ = is_client() ? Stage::shut_down : Stage::send;
+      if (!is_client()) request_post_handshake_authentication();
       return;
     }
     fail(-1);
   }
 
   void shut_down() {
+    if (is_client() && state_.knobs->client.skips_close_notify) {
+      stage_ = Stage::done;
+      outcome_ += ", closed TCP without close_notify";
+      return;
+    }
     SSL_shutdown(ssl_.get());  // sends close_notify (RFC 8446 §6.1)
     stage_ = is_client() ? Stage::await_close : Stage::done;
     if (stage_ == Stage::done) outcome_ += ", closed";
+  }
+
+  // RFC 8446 §4.6.2: the server asks for the client's certificate after the request arrived; OpenSSL
+  // writes the CertificateRequest before the response, and reads the client's answer with what follows.
+  void request_post_handshake_authentication() {
+    if (state_.knobs->server.cert_request != CertRequestPolicy::post_handshake) return;
+    if (SSL_verify_client_post_handshake(ssl_.get()) != 1) {
+      ERR_print_errors_fp(stderr);
+      throw std::runtime_error("SSL_verify_client_post_handshake");
+    }
   }
 
   // Reads until the peer's close_notify.

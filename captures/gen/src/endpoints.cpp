@@ -196,6 +196,11 @@ int server_client_hello_callback(SSL* ssl, int*, void* arg) {
   size_t size = 0;
   state.offered_rca = SSL_client_hello_get0_ext(ssl, state.options->extension_type, &body, &size) == 1 &&
                       decode_flags_lenient(body, size).contains(state.options->rca_flag);
+  if (server.cert_request == CertRequestPolicy::post_handshake) {
+    // No CertificateRequest in the handshake; the conversation asks later (SSL_verify_client_post_handshake).
+    SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE, accept_any_client_certificate);
+    return SSL_CLIENT_HELLO_SUCCESS;
+  }
   const bool request = server.cert_request == CertRequestPolicy::always ||
                        (server.cert_request == CertRequestPolicy::when_flagged && state.offered_rca);
   if (!request) {
@@ -269,6 +274,7 @@ SslCtxPtr make_client_context(const TestPki& pki, EndpointState& state) {
   require(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), pki.ca.cert.get()) == 1, "trust store");
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   if (client.has_certificate) use_identity(ctx.get(), pki.client);
+  if (client.post_handshake_auth) SSL_CTX_set_post_handshake_auth(ctx.get(), 1);
   SSL_CTX_set_cert_cb(ctx.get(), client_certificate_callback, &state);
   require(SSL_CTX_add_custom_ext(ctx.get(), state.options->extension_type, kFlagsContexts, client_add_flags, nullptr,
                                  &state, client_parse_flags, &state) == 1,

@@ -24,7 +24,12 @@ enum ServerMessage : unsigned {
 };
 
 // When the server sends a CertificateRequest at all.
-enum class CertRequestPolicy { when_flagged, always, never };
+enum class CertRequestPolicy {
+  when_flagged,
+  always,
+  never,
+  post_handshake,  // none in the handshake; one after the client's request (RFC 8446 §4.6.2)
+};
 
 // What the server's CertificateRequest says in its TLS Flags extension.
 enum class CrFlagsPolicy {
@@ -68,6 +73,8 @@ struct ClientKnobs {
   bool rca_in_certificate = false;     // RCA ¶6 broken: request_client_auth outside the ClientHello
   FlagNumbers certificate_flags;       // further flags there (TF §3: only what the CR proposed)
   std::string groups = "X25519:P-256"; // the first group gets the key share
+  bool post_handshake_auth = false;    // offers post_handshake_auth (RFC 8446 §4.2.6)
+  bool skips_close_notify = false;     // closes TCP after the response without close_notify
 };
 
 struct ServerKnobs {
