@@ -110,7 +110,8 @@ class Scanner {
     bool carries = m.type == to_wire(HandshakeType::certificate_request) || m.type == to_wire(HandshakeType::certificate);
     int body = m.start + 4;
     if (!carries || body >= m.end) return;
-    int length = tvb_get_guint8(m.data_source, body);
+    uint8_t length = 0;  // tvb_memcpy: tvb_get_guint8 is deprecated from Wireshark 4.4, tvb_get_uint8 new there
+    tvb_memcpy(m.data_source, &length, body, 1);
     if (body + 1 + length > m.end) return;
     m.request_context_hex = to_hex(tvb_get_ptr(m.data_source, body + 1, length), length);
   }
