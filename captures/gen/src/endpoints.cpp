@@ -290,6 +290,20 @@ SslCtxPtr make_server_context(const TestPki& pki, EndpointState& state) {
   use_identity(ctx.get(), pki.server);
   if (server.sends_ca_certificate) require(SSL_CTX_add1_chain_cert(ctx.get(), pki.ca.cert.get()) == 1, "chain");
   SSL_CTX_set_num_tickets(ctx.get(), 1);  // one ticket keeps the captures small
+  // Resumption across the scenario's connections (each has its own SSL_CTX): the same ticket keys and
+  // session id context every time, so a ticket of one connection opens in the next.
+  static const unsigned char kTicketKeys[80] = {'t', 'l', 's', 'f', 'l', 'a', 'g', 's', '-', 'g', 'e', 'n'};
+  require(SSL_CTX_set_tlsext_ticket_keys(ctx.get(), const_cast<unsigned char*>(kTicketKeys), sizeof kTicketKeys) == 1,
+          "ticket keys");
+  static const unsigned char kSessionContext[] = "tlsflags-gen";
+  require(SSL_CTX_set_session_id_context(ctx.get(), kSessionContext, sizeof kSessionContext - 1) == 1,
+          "session id context");
+  if (server.accepts_early_data) {
+    require(SSL_CTX_set_max_early_data(ctx.get(), 16384) == 1, "max early data");
+    // With anti-replay on, OpenSSL keeps 0-RTT tickets in the server's own session cache, which the next
+    // connection's SSL_CTX does not share: stateless tickets instead (RFC 8446 §8 leaves replay to it).
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_ANTI_REPLAY);
+  }
   if (server.max_send_fragment > 0)
     require(SSL_CTX_set_max_send_fragment(ctx.get(), static_cast<long>(server.max_send_fragment)) == 1, "fragment");
   SSL_CTX_set_client_hello_cb(ctx.get(), server_client_hello_callback, &state);

@@ -69,8 +69,9 @@ int generate(const CommandLine& command) {
   const TestPki pki = make_test_pki();
   Capture capture;
   int index = 0;
+  ResumptionCache cache;
   for (const ConnectionKnobs& knobs : scenario->connections) {
-    const Conversation conversation = run_conversation(pki, knobs, command.options);
+    const Conversation conversation = run_conversation(pki, knobs, command.options, cache);
     report(conversation, index);
     add_connection(capture, conversation, knobs, command, index++);
   }

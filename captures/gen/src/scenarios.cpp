@@ -111,6 +111,17 @@ ConnectionKnobs with_post_handshake_request(bool client_sends_rca, CrFlagsPolicy
   return knobs;
 }
 
+// RFC 8446 §2.2, §4.3.2: a full handshake with the flag, then a PSK resumption with the flag offered
+// again, in which the server must not send a CertificateRequest; with 0-RTT, the request as early data.
+std::vector<ConnectionKnobs> full_then_resumed(bool early_data) {
+  ConnectionKnobs full;
+  full.server.accepts_early_data = early_data;  // the ticket then allows early data
+  ConnectionKnobs resumed = full;
+  resumed.client.resumes = true;
+  resumed.client.sends_early_data = early_data;
+  return {full, resumed};
+}
+
 template <typename Edit>
 ConnectionKnobs edited(ConnectionKnobs knobs, Edit edit) {
   edit(knobs);
@@ -307,6 +318,11 @@ std::vector<Scenario> build_table() {
        "client offers post_handshake_auth but no TLS Flags; a post-handshake CR carries flag 80; client answers",
        {edited(with_post_handshake_request(false, CrFlagsPolicy::always),
                [](K& k) { k.client.rejects_unrequested_cr_flag = false; })}},
+      {"rca-psk-resumption",
+       "a flagged full handshake with client certificate, then a PSK resumption offering the flag: no CR",
+       full_then_resumed(false)},
+      {"rca-0rtt", "as rca-psk-resumption; the resumption sends its request as 0-RTT early data, accepted",
+       full_then_resumed(true)},
       {"rca-gap-at-cr", "one record per segment; the segment with the CertificateRequest was not captured",
        {edited(with_impairment(Impairment::gap_at_cr), [](K& k) { k.wire.segment_per_record = true; })}},
   };
