@@ -70,7 +70,8 @@ Connection make_connection(const TestPki& pki, const HandshakeWorkload& workload
   const Scenario* scenario = find_scenario(connection.scenario);
   if (scenario == nullptr) throw std::runtime_error("scenario missing from captures/gen: " + std::string(connection.scenario));
   const ConnectionKnobs& knobs = scenario->connections.front();
-  const Conversation conversation = run_conversation(pki, knobs, GenOptions{});
+  ResumptionCache no_resumption;  // each bench connection is a full handshake
+  const Conversation conversation = run_conversation(pki, knobs, GenOptions{}, no_resumption);
   const auto isn = static_cast<std::uint32_t>(index * 2654435761u);
   const auto segments = build_tcp_trace(conversation, knobs.wire, {start_of(index, workload), isn, ~isn});
   Framer framer(addressing_for(index));

@@ -193,9 +193,11 @@ class FrameRecorder {
       case EventType::certificate_request:
         for (uint8_t i = 0; i < m.distinguished_names; ++i)
           e.certificate_authorities.emplace_back(m.distinguished_name_hex[i]);
+        if (m.request_context_hex) e.certificate_request_context = m.request_context_hex;
         break;
       case EventType::certificate:
         e.certificate_entries = m.certificate_entries;
+        if (m.request_context_hex) e.certificate_request_context = m.request_context_hex;
         break;
       default:
         break;

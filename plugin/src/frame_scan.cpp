@@ -102,6 +102,18 @@ class Scanner {
     m.end = end > captured ? captured : static_cast<int>(end);
     m.block_offset = -1;
     m.type = static_cast<uint8_t>(field_uint(fi));
+    read_request_context(m);
+  }
+
+  // RFC 8446 §4.3.2, §4.4.2: both messages open with opaque certificate_request_context<0..2^8-1>.
+  void read_request_context(ScannedMessage& m) {
+    bool carries = m.type == to_wire(HandshakeType::certificate_request) || m.type == to_wire(HandshakeType::certificate);
+    int body = m.start + 4;
+    if (!carries || body >= m.end) return;
+    uint8_t length = 0;  // tvb_memcpy: tvb_get_guint8 is deprecated from Wireshark 4.4, tvb_get_uint8 new there
+    tvb_memcpy(m.data_source, &length, body, 1);
+    if (body + 1 + length > m.end) return;
+    m.request_context_hex = to_hex(tvb_get_ptr(m.data_source, body + 1, length), length);
   }
 
   void start_block(field_info* fi) {

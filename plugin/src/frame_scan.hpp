@@ -48,6 +48,9 @@ struct ScannedMessage {
   const char* distinguished_name_hex[kMaxDistinguishedNames];
   const uint8_t* leaf_der;  // Certificate: the first entry's cert_data (RFC 8446 §4.4.2), pinfo->pool
   uint32_t leaf_der_length;
+  // CertificateRequest and Certificate: the certificate_request_context, hex (RFC 8446 §4.3.2, §4.4.2),
+  // which links a post-handshake request to its answer (§4.6.2); nullptr when not present.
+  const char* request_context_hex;
 };
 
 enum class ItemKind : uint8_t { message, alert, fin, rst, protected_data, decrypted_data };

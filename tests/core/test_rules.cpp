@@ -497,3 +497,88 @@ TEST_CASE("alert names: RFC 8446 names, unknown_N for unregistered codes", "[eve
   CHECK(alert_description_name(0) == "close_notify");
   CHECK(alert_description_name(201) == "unknown_201");
 }
+
+// RFC 8446 §4.6.2: CertificateRequests after the handshake, each answered by the Certificate that
+// echoes its certificate_request_context; the RCA §3 rules apply to each (docs/rules.md
+// "Post-handshake authentication").
+namespace {
+Story& post_handshake_cr(Story& s, std::optional<FlagsInMessage> flags, std::string context) {
+  s.cr(std::move(flags));
+  s.last().certificate_request_context = std::move(context);
+  return s;
+}
+// Certificate (echoing `context`), CertificateVerify when not empty, Finished.
+Story& answer(Story& s, uint32_t entries, std::string context) {
+  s.add(EventType::certificate, Party::client);
+  s.last().certificate_entries = entries;
+  s.last().certificate_request_context = std::move(context);
+  if (entries) s.add(EventType::certificate_verify, Party::client);
+  return s.cfin();
+}
+}  // namespace
+
+TEST_CASE("post-handshake CertificateRequests are judged one by one", "[rules][post-handshake]") {
+  SECTION("a flagged request answered with a certificate passes and is counted") {
+    Story s;
+    s.ch({80}).sh().ee().server_flight().cfin();
+    post_handshake_cr(s, flags_of({80}), "aa");
+    answer(s, 1, "aa").end();
+    Judgement j = judge_rfc(s);
+    CHECK(j.findings.empty());
+    CHECK(j.verdict == Verdict::pass);
+    CHECK(j.rca.server_acknowledged == true);
+    CHECK(j.rca.client_certificate == "non-empty");
+    CHECK(j.rca.post_handshake_requests == 1);
+  }
+  SECTION("an unsolicited flag after the handshake, answered: both MUSTs of RCA §3 ¶5 broken") {
+    Story s;
+    s.ch({8}).sh().ee().server_flight().cfin();
+    post_handshake_cr(s, flags_of({80}), "bb");
+    answer(s, 1, "bb").end();
+    Judgement j = judge_rfc(s);
+    CHECK(rules_found(j) ==
+          std::set<std::string>{"rca.server.ack-without-request", "rca.client.unsolicited-ack-accepted"});
+    const Finding& f = finding(j, "rca.server.ack-without-request");
+    REQUIRE(f.post_handshake_request);
+    CHECK(f.post_handshake_request->frame == 8);
+    CHECK(f.post_handshake_request->context == "bb");
+    CHECK_THAT(f.message, Catch::Contains("post-handshake CertificateRequest (frame 8, context bb)"));
+  }
+  SECTION("an unsolicited flag after the handshake, rejected with illegal_parameter") {
+    Story s;
+    s.ch({8}).sh().ee().server_flight().cfin();
+    post_handshake_cr(s, flags_of({80}), "bb");
+    s.alert(Party::client, illegal_parameter).end();
+    CHECK(rules_found(judge_rfc(s)) == std::set<std::string>{"rca.server.ack-without-request"});
+  }
+  SECTION("two outstanding requests: each answer is found by its context, the unanswered one is blamed") {
+    Story s;
+    s.ch({80}).sh().ee().server_flight().cfin();
+    post_handshake_cr(s, flags_of({80}), "01");  // frame 8
+    post_handshake_cr(s, flags_of({80}), "02");  // frame 9
+    answer(s, 1, "02");                          // frames 10-12 answer "02"
+    s.alert(Party::client, 40).end();            // handshake_failure instead of an answer to "01"
+    Judgement j = judge_rfc(s);
+    CHECK(rules_found(j) == std::set<std::string>{"rca.client.no-certificate"});
+    const Finding& f = finding(j, "rca.client.no-certificate");
+    REQUIRE(f.post_handshake_request);
+    CHECK(f.post_handshake_request->context == "01");
+  }
+  SECTION("a post-handshake Finished without a Certificate breaks RFC 8446 §4.6.2") {
+    Story s;
+    s.ch({80}).sh().ee().server_flight().cfin();
+    post_handshake_cr(s, flags_of({80}), "cc");
+    s.cfin().end();
+    CHECK(rules_found(judge_rfc(s)) ==
+          std::set<std::string>{"tls13.client-certificate-missing", "rca.client.no-certificate"});
+  }
+  SECTION("an empty answer to a flagged post-handshake request is the RCA §3 ¶4 warning") {
+    Story s;
+    s.ch({80}).sh().ee().server_flight().cfin();
+    post_handshake_cr(s, flags_of({80}), "dd");
+    answer(s, 0, "dd").end();
+    Judgement j = judge_rfc(s);
+    CHECK(rules_found(j) == std::set<std::string>{"rca.client.flag-without-certificate"});
+    CHECK(j.rca.client_certificate == "empty");
+  }
+}

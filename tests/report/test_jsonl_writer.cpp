@@ -335,3 +335,15 @@ TEST_CASE("jsonl: an anomaly is a record of its own after the file's connections
                     R"("message":"2 directions stopped at 1000 handshake and alert events: what followed is unreadable"})");
   CHECK_THAT(lines[2], Catch::StartsWith(R"({"type":"summary")"));
 }
+
+TEST_CASE("jsonl: a finding about a post-handshake CertificateRequest names it; the rca object counts them",
+          "[jsonl][post-handshake]") {
+  Judgement j = samples::failing_judgement();
+  j.findings[0].post_handshake_request = RequestRef{24, "5f2a"};
+  j.rca.post_handshake_requests = 2;
+  std::string out = samples::render(Format::jsonl, {{"a.pcap", std::nullopt, {samples::result(samples::failing_timeline(), j)}}},
+                                    WriterOptions{});
+  CHECK_THAT(out, Catch::Contains(R"("frames":[22,24],"post_handshake_request":{"frame":24,"context":"5f2a"}})"));
+  CHECK_THAT(out, Catch::Contains(R"("client_certificate":"none","post_handshake_requests":2)"));
+  CHECK_THAT(out, !Catch::Contains(R"("frames":[24],"post_handshake_request")"));  // only where set
+}

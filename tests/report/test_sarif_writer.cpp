@@ -122,3 +122,11 @@ TEST_CASE("sarif: an anomaly is a warning notification; the run still executed s
   CHECK(note["locations"][0]["physicalLocation"]["artifactLocation"]["index"] == 0);  // a.pcap, already an artifact
   CHECK(run["artifacts"].size() == 2);
 }
+
+TEST_CASE("sarif: a finding about a post-handshake CertificateRequest carries it as a property", "[sarif][post-handshake]") {
+  Judgement j = samples::failing_judgement();
+  j.findings[0].post_handshake_request = RequestRef{24, "5f2a"};
+  const json run = sarif_of({{"a.pcap", std::nullopt, {samples::result(samples::failing_timeline(), j)}}})["runs"][0];
+  CHECK(run["results"][0]["properties"]["postHandshakeRequest"] == json({{"frame", 24}, {"context", "5f2a"}}));
+  CHECK_FALSE(run["results"][1]["properties"].contains("postHandshakeRequest"));
+}

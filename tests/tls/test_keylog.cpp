@@ -57,14 +57,20 @@ TEST_CASE("key log: an empty text and an empty file are valid", "[keylog]") {
   CHECK_FALSE(error.empty());
 }
 
-TEST_CASE("key log: TLS 1.2, early and exporter labels are accepted and ignored", "[keylog]") {
+TEST_CASE("key log: TLS 1.2 and exporter labels are accepted and ignored", "[keylog]") {
   KeyLog log;
   std::string text = "CLIENT_RANDOM " + kRandom + " " + kSecret48 + "\n" +
-                     "CLIENT_EARLY_TRAFFIC_SECRET " + kRandom + " " + kSecret32 + "\n" +
+                     "EARLY_EXPORTER_SECRET " + kRandom + " " + kSecret32 + "\n" +
                      "EXPORTER_SECRET " + kRandom + " " + kSecret32 + "\n";
   CHECK(log.add_text(text) == 3);
   CHECK(log.warnings().empty());
   CHECK(log.connections() == 0);
+}
+
+TEST_CASE("key log: the client early traffic secret is kept for 0-RTT (RFC 8446 §7.1)", "[keylog]") {
+  KeyLog log;
+  CHECK(log.add_text("CLIENT_EARLY_TRAFFIC_SECRET " + kRandom + " " + kSecret32 + "\n") == 1);
+  CHECK(log.connections() == 1);
 }
 
 TEST_CASE("key log: junk lines are skipped with a warning naming the line, never the secret", "[keylog]") {

@@ -84,6 +84,64 @@ Landmarks locate(const Timeline& t) {
 
 size_t index_of(const Timeline& t, const Event* e) { return static_cast<size_t>(e - t.events.data()); }
 
+// One CertificateRequest and the client's answer to it: the handshake's own (RFC 8446 §4.3.2) and each
+// post-handshake one (§4.6.2), which the client answers with Certificate, CertificateVerify and
+// Finished carrying the same certificate_request_context (§4.4.2). docs/rules.md "Post-handshake
+// authentication".
+struct Request {
+  const Event* cr = nullptr;
+  bool post_handshake = false;         // sent after the server's Finished
+  const Event* certificate = nullptr;  // the client's Certificate that answers it
+  const Event* finished = nullptr;     // the client's Finished that ends that answer
+};
+
+// The first client message of `type` after `after` that no other request claimed and, for a
+// Certificate, that echoes `context`.
+const Event* unclaimed_answer(const Timeline& t, const Event* after, EventType type, const std::string* context,
+                              const std::vector<const Event*>& claimed) {
+  for (size_t i = index_of(t, after) + 1; i < t.events.size(); ++i) {
+    const Event& e = t.events[i];
+    if (e.from != Party::client || e.type != type) continue;
+    if (std::find(claimed.begin(), claimed.end(), &e) != claimed.end()) continue;
+    if (context && e.certificate_request_context != *context) continue;
+    return &e;
+  }
+  return nullptr;
+}
+
+std::vector<Request> locate_requests(const Timeline& t, const Landmarks& m) {
+  std::vector<Request> out;
+  for (const Event& e : t.events) {
+    if (e.type != EventType::certificate_request || e.from != Party::server) continue;
+    Request r{&e, m.server_finished && m.server_finished < &e};
+    if (r.post_handshake) {
+      out.push_back(r);
+    } else if (&e == m.cr) {  // RFC 8446 §4.3.2 allows one in the handshake; the rules read the first
+      r.certificate = m.client_certificate;
+      r.finished = m.client_finished;
+      out.push_back(r);
+    }
+  }
+  // Several post-handshake requests may be outstanding (§4.6.2): each Certificate names its request by
+  // the context; then each answered request takes the Finished after its Certificate, and the others
+  // the Finished left over.
+  std::vector<const Event*> claimed{m.client_certificate, m.client_finished};
+  auto claim = [&claimed](const Event* e) {
+    claimed.push_back(e);
+    return e;
+  };
+  for (Request& r : out)
+    if (r.post_handshake)
+      r.certificate = claim(unclaimed_answer(t, r.cr, EventType::certificate, &r.cr->certificate_request_context, claimed));
+  for (Request& r : out)
+    if (r.post_handshake && r.certificate)
+      r.finished = claim(unclaimed_answer(t, r.certificate, EventType::finished, nullptr, claimed));
+  for (Request& r : out)
+    if (r.post_handshake && !r.certificate)
+      r.finished = claim(unclaimed_answer(t, r.cr, EventType::finished, nullptr, claimed));
+  return out;
+}
+
 // How a party answered a message it received: the first thing it did afterwards that we can see
 // (docs/rules.md "Reactions"). Not server_reaction.hpp, which names for the report how the server
 // took the client's certificate.
@@ -114,7 +172,8 @@ Answer answer_to(const Timeline& t, Party receiver, const Event* received) {
 // Why a party's messages stopped being visible at `marker` (or at the end of what was captured).
 class Checker {
  public:
-  Checker(const Timeline& t, const RuleConfig& c, Judgement& out) : t_(t), cfg_(c), out_(out), m_(locate(t)) {}
+  Checker(const Timeline& t, const RuleConfig& c, Judgement& out)
+      : t_(t), cfg_(c), out_(out), m_(locate(t)), requests_(locate_requests(t, m_)) {}
 
   void run();
   void summarise_rca();
@@ -124,6 +183,7 @@ class Checker {
   const RuleConfig& cfg_;
   Judgement& out_;
   Landmarks m_;
+  std::vector<Request> requests_;  // every CertificateRequest the rules read, in capture order
   // Set when a server message obliged the client to abort (TF §2-3, RCA §3 ¶5-6): the client's fatal
   // alert is then the required answer, not a refusal to send its Certificate.
   const Event* client_obliged_to_abort_by_ = nullptr;
@@ -134,16 +194,30 @@ class Checker {
   bool draft02() const { return cfg_.profile == Profile::draft02; }
   // A CertificateRequest that accepts request_client_auth: echoed (rfc), or any CR after a flagged
   // ClientHello (draft-02, where the server does not echo).
-  bool cr_accepts_flag() const { return m_.cr && (has_rca(m_.cr) || (draft02() && client_offered())); }
+  bool accepts_flag(const Request& r) const { return has_rca(r.cr) || (draft02() && client_offered()); }
+  bool any_request_accepts_flag() const {
+    return std::any_of(requests_.begin(), requests_.end(), [this](const Request& r) { return accepts_flag(r); });
+  }
+  bool any_request_flagged() const {
+    return std::any_of(requests_.begin(), requests_.end(), [this](const Request& r) { return has_rca(r.cr); });
+  }
+  const Request* request_answered_by(const Event& certificate) const {
+    for (const Request& r : requests_)
+      if (r.certificate == &certificate) return &r;
+    return nullptr;
+  }
   std::string client() const { return "client " + t_.client.to_string(); }
   std::string server() const { return "server " + t_.server.to_string(); }
 
-  void broken(RuleId rule, std::string message, std::vector<uint64_t> frames) {
+  void broken(RuleId rule, std::string message, std::vector<uint64_t> frames, const Request* about = nullptr) {
     std::sort(frames.begin(), frames.end());
     frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
     const RuleInfo& info = rule_info(rule);
     message += " (" + std::string(info.source) + ")";
-    out_.findings.push_back({rule, info.severity, std::move(message), std::move(frames)});
+    Finding finding{rule, info.severity, std::move(message), std::move(frames)};
+    if (about && about->post_handshake)
+      finding.post_handshake_request = RequestRef{about->cr->frame, about->cr->certificate_request_context};
+    out_.findings.push_back(std::move(finding));
   }
   void undecidable(RuleId rule, std::string reason) {
     bool known = std::any_of(out_.undecided.begin(), out_.undecided.end(),
@@ -161,11 +235,11 @@ class Checker {
   void check_unsolicited(const Event& e, const Event* proposer);
   void check_rca_placement(const Event& e);
   void check_client_certificate_flags();
-  void check_certificate_request();
-  void check_client_answer_to_cr();
-  void check_flagged_cr_answer(const Answer& answer);
+  void check_certificate_request(const Request& r);
+  void check_client_answer_to_cr(const Request& r);
+  void check_flagged_cr_answer(const Request& r, const Answer& answer);
   void expect_rejection(RuleId rule, Party receiver, const Event& received, bool decode_error_ok,
-                        const std::string& what);
+                        const std::string& what, const Request* about = nullptr);
   void mark_server_side_undecidable(const std::string& reason);
 
  public:
@@ -202,8 +276,10 @@ void Checker::run() {
     mark_server_side_undecidable(reason);
     return;
   }
-  check_certificate_request();
-  check_client_answer_to_cr();
+  for (const Request& r : requests_) {
+    check_certificate_request(r);
+    check_client_answer_to_cr(r);
+  }
 }
 
 void Checker::mark_server_side_undecidable(const std::string& reason) {
@@ -270,7 +346,7 @@ void Checker::check_invalid_rejected(const Event& e) {
 
 // The receiver of `received` must abort with a fatal illegal_parameter (or decode_error where allowed).
 void Checker::expect_rejection(RuleId rule, Party receiver, const Event& received, bool decode_error_ok,
-                               const std::string& what) {
+                               const std::string& what, const Request* about) {
   if (received.type == EventType::client_hello && received.from == Party::client && &received != m_.final_ch() &&
       m_.hrr) {
     return;  // the server answered the first ClientHello with an HRR: the second one is what counts
@@ -285,18 +361,18 @@ void Checker::expect_rejection(RuleId rule, Party receiver, const Event& receive
       if (d == alert_illegal_parameter || (decode_error_ok && d == alert_decode_error)) return;
       broken(rule, who + " answered " + what + " with a fatal " + std::string(alert_description_name(d)) +
                        " alert (" + frame_ref(*r.evidence) + "), not illegal_parameter",
-             {received.frame, r.evidence->frame});
+             {received.frame, r.evidence->frame}, about);
       return;
     }
     case AnswerKind::continued:
       broken(rule, who + " did not abort on " + what + ": it went on with " + message_name(*r.evidence) + " (" +
                        frame_ref(*r.evidence) + ") instead of a fatal illegal_parameter alert",
-             {received.frame, r.evidence->frame});
+             {received.frame, r.evidence->frame}, about);
       return;
     case AnswerKind::closed:
       broken(rule, who + " closed the connection (" + frame_ref(*r.evidence) + ") after " + what +
                        " without a fatal illegal_parameter alert",
-             {received.frame, r.evidence->frame});
+             {received.frame, r.evidence->frame}, about);
       return;
     case AnswerKind::unknown:
       undecidable(rule, visibility_reason(t_, r.evidence, who + "'s answer to " + what));
@@ -378,100 +454,121 @@ void Checker::check_rca_placement(const Event& e) {
 void Checker::check_client_certificate_flags() {
   for (const Event& e : t_.events) {
     if (e.from != Party::client || e.type != EventType::certificate || !e.flags) continue;
-    check_unsolicited(e, m_.cr);
+    const Request* answered = request_answered_by(e);
+    check_unsolicited(e, answered ? answered->cr : m_.cr);
     if (has_rca(&e))
       expect_rejection(RuleId::rca_server_flag_outside_ch_accepted, Party::server, e, false,
                        "request_client_auth in the client's Certificate (" + frame_ref(e) + ")");
   }
 }
 
-// RCA §3 ¶1, ¶2, ¶5: the echo in the CertificateRequest.
-void Checker::check_certificate_request() {
-  if (!m_.cr) return;
-  const Event& cr = *m_.cr;
+// "CertificateRequest (frame 12)", or for one after the handshake "post-handshake CertificateRequest
+// (frame 40, context 5f2a...)": findings name the request they are about.
+// `qualifier` goes between the name and the parenthesis ("CertificateRequest accepting it (frame 12)").
+std::string request_name(const Request& r, std::string_view qualifier = "") {
+  std::string name = "CertificateRequest" + std::string(qualifier) + " (" + frame_ref(*r.cr);
+  if (!r.post_handshake) return name + ")";
+  std::string context = r.cr->certificate_request_context.empty() ? "empty" : r.cr->certificate_request_context;
+  return "post-handshake " + name + ", context " + context + ")";
+}
+
+// RCA §3 ¶1, ¶2, ¶5: the echo in each CertificateRequest, in the handshake or after it (RFC 8446 §4.6.2).
+void Checker::check_certificate_request(const Request& r) {
+  const Event& cr = *r.cr;
   const Event* ch = m_.final_ch();
   if (has_rca(&cr) && !client_offered()) {
     broken(RuleId::rca_server_ack_without_request,
-           server() + " set request_client_auth in its CertificateRequest (" + frame_ref(cr) +
-               ") but the ClientHello (" + (ch ? frame_ref(*ch) : std::string("not seen")) + ") did not offer it",
-           ch ? std::vector<uint64_t>{ch->frame, cr.frame} : std::vector<uint64_t>{cr.frame});
+           server() + " set request_client_auth in its " + request_name(r) + " but the ClientHello (" +
+               (ch ? frame_ref(*ch) : std::string("not seen")) + ") did not offer it",
+           ch ? std::vector<uint64_t>{ch->frame, cr.frame} : std::vector<uint64_t>{cr.frame}, &r);
     expect_rejection(RuleId::rca_client_unsolicited_ack_accepted, Party::client, cr, false,
-                     "the request_client_auth it never offered, in the CertificateRequest (" + frame_ref(cr) + ")");
+                     "the request_client_auth it never offered, in the " + request_name(r), &r);
   }
   if (client_offered() && !has_rca(&cr) && !draft02())
     broken(RuleId::rca_server_cr_without_ack,
-           server() + " sent a CertificateRequest (" + frame_ref(cr) + ") without request_client_auth after the "
-               "ClientHello (" + frame_ref(*ch) + ") offered it: client authentication for another reason, or "
-               "a draft-02 server (use --profile draft-02)",
-           {ch->frame, cr.frame});
+           server() + " sent a " + request_name(r) + " without request_client_auth after the ClientHello (" +
+               frame_ref(*ch) + ") offered it: client authentication for another reason, or a draft-02 server "
+               "(use --profile draft-02)",
+           {ch->frame, cr.frame}, &r);
 }
 
-void Checker::check_client_answer_to_cr() {
-  if (!m_.cr) return;
-  // RFC 8446 §4.4.2: a Certificate (possibly empty) must precede the client's Finished.
-  Answer answer = answer_to(t_, Party::client, m_.cr);
-  if (m_.client_finished && !m_.client_certificate && !first_loss(Party::client, m_.client_finished))
+void Checker::check_client_answer_to_cr(const Request& r) {
+  // RFC 8446 §4.4.2 (and §4.6.2 after the handshake): a Certificate, possibly empty, must precede the
+  // client's Finished.
+  Answer answer = answer_to(t_, Party::client, r.cr);
+  if (r.finished && !r.certificate && !first_loss(Party::client, r.finished))
     broken(RuleId::tls13_client_certificate_missing,
-           client() + " sent Finished (" + frame_ref(*m_.client_finished) + ") without a Certificate although the "
-               "server sent a CertificateRequest (" + frame_ref(*m_.cr) + ")",
-           {m_.cr->frame, m_.client_finished->frame});
+           client() + " sent Finished (" + frame_ref(*r.finished) + ") without a Certificate although the "
+               "server sent a " + request_name(r),
+           {r.cr->frame, r.finished->frame}, &r);
   else if (answer.kind == AnswerKind::unknown)
     undecidable(RuleId::tls13_client_certificate_missing,
-                visibility_reason(t_, answer.evidence, "the client's answer to the CertificateRequest"));
-  if (client_offered() && cr_accepts_flag()) check_flagged_cr_answer(answer);
+                visibility_reason(t_, answer.evidence, "the client's answer to the " + request_name(r)));
+  if (client_offered() && accepts_flag(r)) check_flagged_cr_answer(r, answer);
 }
 
 // RCA §3 ¶3-4: after a CertificateRequest that accepted the flag, the client must send a Certificate.
-void Checker::check_flagged_cr_answer(const Answer& answer) {
-  const Event& cr = *m_.cr;
+void Checker::check_flagged_cr_answer(const Request& r, const Answer& answer) {
+  const Event& cr = *r.cr;
   bool with_cas = !cr.certificate_authorities.empty();
   std::string ca_note = with_cas ? "; the CertificateRequest carried certificate_authorities, the one case in "
                                    "which RCA §3 ¶3 lets a client end early"
                                  : "";
-  if (answer.kind == AnswerKind::unknown) {
+  const Event* cert = r.certificate;
+  if (!cert && answer.kind == AnswerKind::unknown) {
     undecidable(RuleId::rca_client_no_certificate,
-                visibility_reason(t_, answer.evidence, "the client's answer to the CertificateRequest"));
+                visibility_reason(t_, answer.evidence, "the client's answer to the " + request_name(r)));
     return;
   }
-  const Event* cert = m_.client_certificate;
-  bool abort_was_required = client_obliged_to_abort_by_ && client_obliged_to_abort_by_ < answer.evidence;
-  if (!cert && answer.kind == AnswerKind::fatal_alert && abort_was_required) return;
   if (!cert) {
+    bool abort_was_required = client_obliged_to_abort_by_ && client_obliged_to_abort_by_ < answer.evidence;
+    if (answer.kind == AnswerKind::fatal_alert && abort_was_required) return;
     std::string how = answer.kind == AnswerKind::fatal_alert
                           ? "aborted with a fatal " + std::string(alert_description_name(answer.evidence->alert_description)) + " alert"
                       : answer.kind == AnswerKind::closed ? "closed the connection"
                                                             : "went on with " + message_name(*answer.evidence);
     broken(RuleId::rca_client_no_certificate,
-           client() + " offered request_client_auth and got a CertificateRequest accepting it (" + frame_ref(cr) +
-               ") but sent no Certificate: it " + how + " (" + frame_ref(*answer.evidence) + ")" + ca_note,
-           {m_.final_ch()->frame, cr.frame, answer.evidence->frame});
+           client() + " offered request_client_auth and got a " + request_name(r, " accepting it") +
+               " but sent no Certificate: it " + how + " (" + frame_ref(*answer.evidence) + ")" + ca_note,
+           {m_.final_ch()->frame, cr.frame, answer.evidence->frame}, &r);
     return;
   }
   if (cert->certificate_entries == 0)
     broken(RuleId::rca_client_flag_without_certificate,
-           client() + " offered request_client_auth but answered the CertificateRequest (" + frame_ref(cr) +
-               ") with an empty Certificate (" + frame_ref(*cert) + ")",
-           {m_.final_ch()->frame, cr.frame, cert->frame});
+           client() + " offered request_client_auth but answered the " + request_name(r) +
+               " with an empty Certificate (" + frame_ref(*cert) + ")",
+           {m_.final_ch()->frame, cr.frame, cert->frame}, &r);
   double delay = cert->time - cr.time;
   if (delay > cfg_.slow_certificate_seconds)
     broken(RuleId::rca_client_slow_certificate,
            client() + " sent its Certificate (" + frame_ref(*cert) + ") " + std::to_string(delay).substr(0, 6) +
-               " s after the CertificateRequest (" + frame_ref(cr) + "): a hint that it prompted a user",
-           {cr.frame, cert->frame});
+               " s after the " + request_name(r) + ": a hint that it prompted a user",
+           {cr.frame, cert->frame}, &r);
 }
 
+// The summary counts every CertificateRequest, the post-handshake ones too (RFC 8446 §4.6.2): the
+// server acknowledged when any request accepted the flag, and the client's certificate is its answer
+// to the first such request (else to the first request).
 void Checker::summarise_rca() {
   RcaSummary& s = out_.rca;
   s.client_offered = client_offered();
+  s.post_handshake_requests = static_cast<size_t>(
+      std::count_if(requests_.begin(), requests_.end(), [](const Request& r) { return r.post_handshake; }));
   std::string unused;
   if (server_flight_visible(unused) && !(m_.final_ch() && m_.final_ch()->ech_outer))
-    s.server_acknowledged = client_offered() ? cr_accepts_flag() : has_rca(m_.cr);
-  if (m_.client_certificate) {
-    s.client_certificate = m_.client_certificate->certificate_entries ? "non-empty" : "empty";
+    s.server_acknowledged = client_offered() ? any_request_accepts_flag() : any_request_flagged();
+  const Request* summarised = nullptr;
+  for (const Request& r : requests_)
+    if (!summarised && client_offered() && accepts_flag(r)) summarised = &r;
+  if (!summarised && !requests_.empty()) summarised = &requests_.front();
+  const Event* certificate = summarised ? summarised->certificate : m_.client_certificate;
+  if (certificate) {
+    s.client_certificate = certificate->certificate_entries ? "non-empty" : "empty";
     return;
   }
-  bool finished_visible = m_.client_finished && !first_loss(Party::client, m_.client_finished);
-  bool aborted_visibly = m_.cr && answer_to(t_, Party::client, m_.cr).kind != AnswerKind::unknown;
+  const Event* finished = summarised ? summarised->finished : m_.client_finished;
+  bool finished_visible = finished && !first_loss(Party::client, finished);
+  bool aborted_visibly = summarised && answer_to(t_, Party::client, summarised->cr).kind != AnswerKind::unknown;
   if (finished_visible || aborted_visibly) s.client_certificate = "none";
 }
 

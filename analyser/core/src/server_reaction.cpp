@@ -159,6 +159,20 @@ std::string anchor_description(const Event& anchor) {
   return "the CertificateRequest (" + frame_text(anchor) + "), which the client answered with no Certificate";
 }
 
+// Where the scan begins: after the anchor; but after a post-handshake CertificateRequest (RFC 8446
+// §4.6.2) that got no Certificate, at the client's answer, since the server's application data in
+// between shows nothing about it.
+const Event* scan_start(const Timeline& timeline, const Event& anchor, bool anchor_is_certificate) {
+  const Event* server_finished = timeline.first(EventType::finished, Party::server);
+  bool post_handshake_request = !anchor_is_certificate && server_finished && server_finished < &anchor;
+  const Event* end = timeline.events.data() + timeline.events.size();
+  const Event* event = &anchor + 1;
+  if (!post_handshake_request) return event;
+  for (const Event* e = event; e != end; ++e)
+    if (e->from == Party::client && e->type != EventType::application_data) return e;
+  return event;
+}
+
 }  // namespace
 
 std::optional<ServerReaction> classify_server_reaction(const Timeline& timeline) {
@@ -174,7 +188,7 @@ std::optional<ServerReaction> classify_server_reaction(const Timeline& timeline)
   const Event& anchor = answer ? *answer : *request;
   ReactionScan scan(timeline, anchor, anchor_description(anchor));
   const Event* end = timeline.events.data() + timeline.events.size();
-  for (const Event* event = &anchor + 1; event != end; ++event) {
+  for (const Event* event = scan_start(timeline, anchor, answer != nullptr); event != end; ++event) {
     if (scan.visit(*event)) break;
   }
   return scan.decided() ? scan.reaction() : scan.finish();

@@ -70,6 +70,14 @@ void append_findings(std::string& out, const std::vector<Finding>& findings) {
     append_string(out, finding.message);
     out += ",\"frames\":"sv;
     append_frames(out, finding.frames);
+    if (const auto& request = finding.post_handshake_request) {
+      // docs/output.md: present when the finding is about a post-handshake CertificateRequest.
+      out += ",\"post_handshake_request\":{\"frame\":"sv;
+      append_unsigned(out, request->frame);
+      out += ",\"context\":"sv;
+      append_string(out, request->context);
+      out += '}';
+    }
     out += '}';
   }
   out += ']';
@@ -137,6 +145,10 @@ void append_rca(std::string& out, const RcaSummary& rca, const Deployment& deplo
   }
   out += ",\"client_certificate\":"sv;
   append_string(out, rca.client_certificate);
+  if (rca.post_handshake_requests > 0) {  // additive: only when the server asked after the handshake
+    out += ",\"post_handshake_requests\":"sv;
+    append_unsigned(out, rca.post_handshake_requests);
+  }
   if (deployment.client_certificate) {
     out += ",\"client_certificate_details\":"sv;
     append_certificate_details(out, *deployment.client_certificate);

@@ -137,7 +137,15 @@ class SarifWriter final : public Writer {
             {"level", sarif_level(f.severity)},
             {"message", {{"text", f.message + " [" + connection_name(c) + frames_note(f.frames) + "]"}}},
             {"locations", Json::array({location(c, artifact)})},
-            {"properties", connection_properties(c, f.frames)}};
+            {"properties", finding_properties(c, f)}};
+  }
+
+  // The connection's properties, and the post-handshake CertificateRequest the finding is about.
+  static Json finding_properties(const ConnectionResult& c, const Finding& f) {
+    Json properties = connection_properties(c, f.frames);
+    if (const auto& request = f.post_handshake_request)
+      properties["postHandshakeRequest"] = {{"frame", request->frame}, {"context", request->context}};
+    return properties;
   }
 
   // A rule that applied but could not be judged: SARIF's "open" kind means exactly that.

@@ -40,8 +40,11 @@ Json endpoint_json(const Endpoint& e) { return Json::array({e.address, e.port});
 Endpoint endpoint_from(const Json& in) { return {in.at(0).get<std::string>(), in.at(1).get<uint16_t>()}; }
 
 Json finding_json(const Finding& f) {
-  return {{"rule", rule_info(f.rule).name}, {"severity", to_string(f.severity)}, {"message", f.message},
-          {"frames", f.frames}};
+  Json out = {{"rule", rule_info(f.rule).name}, {"severity", to_string(f.severity)}, {"message", f.message},
+              {"frames", f.frames}};
+  if (const auto& request = f.post_handshake_request)  // additive: RFC 8446 §4.6.2 requests only
+    out["post_handshake_request"] = {{"frame", request->frame}, {"context", request->context}};
+  return out;
 }
 RuleId rule_from(const Json& in) {
   const std::string name = in.get<std::string>();
@@ -49,9 +52,12 @@ RuleId rule_from(const Json& in) {
   throw std::runtime_error("unknown rule \"" + name + "\"");
 }
 Finding finding_from(const Json& in) {
-  return {rule_from(in.at("rule")),
-          enum_from_name<Severity>(in.at("severity").get<std::string>(), kSeverities, "severity"),
-          in.at("message").get<std::string>(), in.at("frames").get<std::vector<uint64_t>>()};
+  Finding f{rule_from(in.at("rule")),
+            enum_from_name<Severity>(in.at("severity").get<std::string>(), kSeverities, "severity"),
+            in.at("message").get<std::string>(), in.at("frames").get<std::vector<uint64_t>>()};
+  if (auto request = in.find("post_handshake_request"); request != in.end())
+    f.post_handshake_request = RequestRef{request->at("frame").get<uint64_t>(), request->at("context").get<std::string>()};
+  return f;
 }
 
 Json judgement_json(const Judgement& j) {
@@ -61,6 +67,7 @@ Json judgement_json(const Judgement& j) {
   for (const Finding& f : j.findings) out["findings"].push_back(finding_json(f));
   for (const Undecided& u : j.undecided) out["undecided"].push_back({{"rule", rule_info(u.rule).name}, {"reason", u.reason}});
   put_optional(out, "server_acknowledged", j.rca.server_acknowledged);
+  if (j.rca.post_handshake_requests > 0) out["post_handshake_requests"] = j.rca.post_handshake_requests;
   return out;
 }
 Judgement judgement_from(const Json& in) {
@@ -73,6 +80,7 @@ Judgement judgement_from(const Json& in) {
   j.rca.client_offered = in.at("client_offered").get<bool>();
   j.rca.client_certificate = in.at("client_certificate").get<std::string>();
   j.rca.server_acknowledged = get_optional<bool>(in, "server_acknowledged");
+  j.rca.post_handshake_requests = get_optional<size_t>(in, "post_handshake_requests").value_or(0);
   return j;
 }
 

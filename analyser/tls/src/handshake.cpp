@@ -226,6 +226,7 @@ bool parse_certificate_request(std::span<const uint8_t> body, const ParseOptions
   ByteReader r(body), context, extensions;
   event.type = EventType::certificate_request;
   if (!r.u8_prefixed(context) || !r.u16_prefixed(extensions) || !r.empty()) return false;
+  event.certificate_request_context = to_hex(context.rest());  // §4.6.2: names a post-handshake request
   return for_each_extension(extensions, [&](uint16_t type, ByteReader data) {
     if (type == options.flags_extension_type) {
       note_flags(event.flags, data);
@@ -246,6 +247,7 @@ bool parse_certificate(std::span<const uint8_t> body, const ParseOptions& option
   ByteReader r(body), context, list;
   event.type = EventType::certificate;
   if (!r.u8_prefixed(context) || !r.u24_prefixed(list) || !r.empty()) return false;
+  event.certificate_request_context = to_hex(context.rest());  // §4.4.2: the request it answers
   while (!list.empty())
     if (!parse_certificate_entry(list, options, event)) return false;
   return true;

@@ -117,12 +117,13 @@ Slot slot_for(std::string_view label) {
   if (label == "SERVER_HANDSHAKE_TRAFFIC_SECRET") return &ConnectionSecrets::server_handshake;
   if (label == "CLIENT_TRAFFIC_SECRET_0") return &ConnectionSecrets::client_traffic_0;
   if (label == "SERVER_TRAFFIC_SECRET_0") return &ConnectionSecrets::server_traffic_0;
+  if (label == "CLIENT_EARLY_TRAFFIC_SECRET") return &ConnectionSecrets::client_early;
   return nullptr;
 }
 
 bool is_ignored_label(std::string_view label) {
-  // Early data and exporters are not needed to see the handshake; TLS 1.2 is never decrypted.
-  return label == "CLIENT_EARLY_TRAFFIC_SECRET" || label == "EARLY_EXPORTER_SECRET" ||
+  // Exporters are not needed to see the handshake; TLS 1.2 is never decrypted.
+  return label == "EARLY_EXPORTER_SECRET" ||
          label == "EXPORTER_SECRET" || label == "CLIENT_RANDOM";
 }
 

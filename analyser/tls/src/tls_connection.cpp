@@ -132,6 +132,7 @@ void TlsConnection::on_fin_or_rst(EventType type, Party from, StreamPosition at)
 
 void TlsConnection::release(Direction& d) {
   d.protection.release();
+  d.early.release();
   std::vector<uint8_t>().swap(d.record);
   std::vector<uint8_t>().swap(d.handshake);
 }
@@ -204,6 +205,7 @@ bool TlsConnection::wants_tail_only(const Direction& d, size_t available) const 
   // only for its last byte, which names its inner content type (§5.2). Records in hand, and small
   // ones (tickets, KeyUpdate, alerts), are read whole.
   return d.keys == KeyPhase::application && d.record_type == kApplicationData && d.saw_application_data &&
+         !d.answer_pending &&
          d.protection.installed() && d.record_length > tracker_.options_.small_record &&
          d.record_length > available && d.record_length >= d.tail_size();
 }
@@ -300,7 +302,53 @@ bool TlsConnection::peeked_application_data(Direction& d, std::span<const uint8_
   return true;
 }
 
+// 0-RTT (RFC 8446 §4.2.10, §7.1): with the client's early traffic secret, its early data and its
+// EndOfEarlyData are read; true when `body` opened under it.
+bool TlsConnection::open_as_early_data(Direction& d, std::span<const uint8_t> body, StreamPosition at) {
+  if (d.party != Party::client || !client_hello_.offers_early_data || d.early_data_ended ||
+      d.keys == KeyPhase::application || !secrets_ || !secrets_->client_early.present() || body.size() <= kAeadTagSize)
+    return false;
+  std::vector<uint8_t>& scratch = tracker_.scratch_;
+  std::optional<size_t> length;
+  if (d.early.installed()) {
+    length = d.early.open(d.header_bytes(), body, scratch);
+  } else if (install_early_protection(d, body)) {
+    return open_as_early_data(d, body, at);
+  }
+  if (!length) return false;
+  ++tracker_.stats_.records_opened;
+  auto inner = std::span<const uint8_t>(scratch.data(), *length);
+  size_t end = inner.size();
+  while (end > 0 && inner[end - 1] == 0) --end;
+  if (end > 0 && inner[end - 1] == kApplicationData) return true;  // the early data itself: not an event
+  process_inner_plaintext(d, inner, at);
+  return true;
+}
+
+// The early data's suite is the resumed session's, which the ServerHello repeats when it accepts (§4.2.10)
+// but which is not known before: each TLS 1.3 suite whose hash fits the secret's length is tried on the
+// first early record, and the one that authenticates it stays.
+bool TlsConnection::install_early_protection(Direction& d, std::span<const uint8_t> body) {
+  const Secret& secret = secrets_->client_early;
+  for (uint16_t id : {uint16_t{0x1301}, uint16_t{0x1302}, uint16_t{0x1303}}) {
+    const CipherSuite* suite = tls13_cipher_suite(id);
+    if (!suite || suite->hash_size != secret.bytes().size() || (suite_ && suite_ != suite)) continue;
+    d.early.clear();
+    if (!d.early.install(*suite, secret.bytes())) continue;
+    std::vector<uint8_t>& scratch = tracker_.scratch_;
+    if (d.early.open(d.header_bytes(), body, scratch)) {
+      // Opened: start again at sequence number 0 so that the caller reads this record for real.
+      d.early.clear();
+      return d.early.install(*suite, secret.bytes());
+    }
+  }
+  d.early.clear();
+  d.early_data_ended = true;  // no suite opens it: treated as before (skipped by trial, §4.2.10)
+  return false;
+}
+
 void TlsConnection::process_protected(Direction& d, std::span<const uint8_t> body, StreamPosition at) {
+  if (open_as_early_data(d, body, at)) return;
   if (d.keys == KeyPhase::plaintext) {
     if (skip_as_early_data(d)) return;
     return stop_unreadable(d, at);
@@ -446,6 +494,9 @@ TlsConnection::Outcome TlsConnection::process_message(Direction& d, uint8_t type
     case HandshakeType::end_of_early_data:
       event.type = EventType::end_of_early_data;
       ok = parse_end_of_early_data(body);
+      // §4.5: the client's next records are under its handshake traffic secret.
+      d.early_data_ended = true;
+      d.early.clear();
       break;
     default: return Outcome::go_on;  // not a TLS 1.3 message the rules look at
   }
@@ -454,8 +505,15 @@ TlsConnection::Outcome TlsConnection::process_message(Direction& d, uint8_t type
     return Outcome::stop;
   }
   if (!room_for_event(d, at)) return Outcome::stop;
+  note_post_handshake_authentication(d, event);
   timeline_.events.push_back(std::move(event));
   return outcome == Outcome::done ? Outcome::stop : outcome;
+}
+
+void TlsConnection::note_post_handshake_authentication(const Direction& d, const Event& event) {
+  if (d.keys != KeyPhase::application) return;  // during the handshake the client's flight is read whole
+  if (event.type == EventType::certificate_request && d.party == Party::server) client_.answer_pending = true;
+  if (event.type == EventType::finished && d.party == Party::client) client_.answer_pending = false;
 }
 
 TlsConnection::Outcome TlsConnection::on_client_hello(std::span<const uint8_t> body, Event& event) {

@@ -52,6 +52,12 @@ struct Direction {
   size_t early_data_trials = 0;
   size_t alerts_recorded = 0;     // alert events of this direction in the Timeline
   bool fatal_alert_sent = false;  // alerts after it are not recorded
+  // Client: 0-RTT records (RFC 8446 §4.2.10) under client_early_traffic_secret, until EndOfEarlyData.
+  RecordProtection early;
+  bool early_data_ended = false;
+  // Client: a post-handshake CertificateRequest awaits its answer (RFC 8446 §4.6.2), so every record is
+  // read whole until the client's Finished: its Certificate may span segments.
+  bool answer_pending = false;
 
   std::span<const uint8_t> header_bytes() const { return header; }  // the additional data (§5.2)
   size_t tail_size() const { return 1 + protection.tag_size(); }
@@ -132,6 +138,8 @@ class TlsConnection {
   void process_record(Direction& d, std::span<const uint8_t> body, StreamPosition at);
   void process_protected(Direction& d, std::span<const uint8_t> body, StreamPosition at);
   bool skip_as_early_data(Direction& d);
+  bool open_as_early_data(Direction& d, std::span<const uint8_t> body, StreamPosition at);
+  bool install_early_protection(Direction& d, std::span<const uint8_t> body);
   bool peeked_application_data(Direction& d, std::span<const uint8_t> body);
   void process_inner_plaintext(Direction& d, std::span<const uint8_t> inner, StreamPosition at);
   void process_alerts(Direction& d, std::span<const uint8_t> content, StreamPosition at);
@@ -143,6 +151,7 @@ class TlsConnection {
   size_t process_complete_messages(Direction& d, std::span<const uint8_t> input, StreamPosition at);
   Outcome process_message(Direction& d, uint8_t type, std::span<const uint8_t> body, StreamPosition at);
   Outcome on_client_hello(std::span<const uint8_t> body, Event& event);
+  void note_post_handshake_authentication(const Direction& d, const Event& event);
   Outcome on_server_hello(std::span<const uint8_t> body, Event& event);
   Outcome on_finished(Direction& d, std::span<const uint8_t> body);
   Outcome on_key_update(Direction& d, std::span<const uint8_t> body);

@@ -31,6 +31,7 @@ class Peer {
   }
 
   Stage stage() const { return stage_; }
+  SSL* ssl() const { return ssl_.get(); }
   const std::string& outcome() const { return outcome_; }
 
   void deliver(const Bytes& bytes) {
@@ -78,12 +79,47 @@ class Peer {
   }
 
   void do_handshake() {
+    if (is_client() && state_.knobs->client.sends_early_data && !early_data_done_) return write_early_data();
+    if (!is_client() && state_.knobs->server.accepts_early_data && !early_data_done_) return read_early_data();
     const int ret = SSL_do_handshake(ssl_.get());
     if (ret == 1) {
       stage_ = is_client() ? Stage::send : Stage::receive;
-      outcome_ = std::string("handshake done, ") + SSL_get_version(ssl_.get());
+      // The request went as 0-RTT data: the client waits for the response, the server answers it.
+      if (early_data_done_ && SSL_get_early_data_status(ssl_.get()) == SSL_EARLY_DATA_ACCEPTED)
+        stage_ = is_client() ? Stage::receive : Stage::send;
+      outcome_ = std::string("handshake done, ") + SSL_get_version(ssl_.get()) +
+                 (SSL_session_reused(ssl_.get()) ? ", resumed" : "") +
+                 (early_data_done_ ? SSL_get_early_data_status(ssl_.get()) == SSL_EARLY_DATA_ACCEPTED
+                                         ? ", early data accepted"
+                                         : ", early data rejected"
+                                   : "");
     } else {
       fail(ret);
+    }
+  }
+
+  // RFC 8446 §4.2.10: the client's request as early data, written with the ClientHello.
+  void write_early_data() {
+    size_t written = 0;
+    if (SSL_write_early_data(ssl_.get(), kHttpRequest.data(), kHttpRequest.size(), &written) != 1)
+      return fail(-1);
+    early_data_done_ = true;
+    do_handshake();
+  }
+
+  // The server reads the early data before it completes the handshake (SSL_read_early_data).
+  void read_early_data() {
+    char buffer[2048];
+    size_t n = 0;
+    for (;;) {
+      const int ret = SSL_read_early_data(ssl_.get(), buffer, sizeof buffer, &n);
+      if (ret == SSL_READ_EARLY_DATA_SUCCESS) {
+        received_.append(buffer, n);
+        continue;
+      }
+      if (ret != SSL_READ_EARLY_DATA_FINISH) return fail(-1);
+      early_data_done_ = true;
+      return do_handshake();
     }
   }
 
@@ -100,15 +136,31 @@ class Peer {
     const bool complete = is_client() ? received_.ends_with("ok\n") : received_.ends_with("\r\n\r\n");
     if (complete) {
       stage_ = is_client() ? Stage::shut_down : Stage::send;
+      if (!is_client()) request_post_handshake_authentication();
       return;
     }
     fail(-1);
   }
 
   void shut_down() {
+    if (is_client() && state_.knobs->client.skips_close_notify) {
+      stage_ = Stage::done;
+      outcome_ += ", closed TCP without close_notify";
+      return;
+    }
     SSL_shutdown(ssl_.get());  // sends close_notify (RFC 8446 §6.1)
     stage_ = is_client() ? Stage::await_close : Stage::done;
     if (stage_ == Stage::done) outcome_ += ", closed";
+  }
+
+  // RFC 8446 §4.6.2: the server asks for the client's certificate after the request arrived; OpenSSL
+  // writes the CertificateRequest before the response, and reads the client's answer with what follows.
+  void request_post_handshake_authentication() {
+    if (state_.knobs->server.cert_request != CertRequestPolicy::post_handshake) return;
+    if (SSL_verify_client_post_handshake(ssl_.get()) != 1) {
+      ERR_print_errors_fp(stderr);
+      throw std::runtime_error("SSL_verify_client_post_handshake");
+    }
   }
 
   // Reads until the peer's close_notify.
@@ -128,6 +180,7 @@ class Peer {
   Stage stage_ = Stage::handshake;
   std::string received_;
   std::string outcome_ = "did not finish";
+  bool early_data_done_ = false;  // 0-RTT: written (client) or read to its end (server)
 };
 
 void rewrite_on_the_wire(Chunk& chunk, const ConnectionKnobs& knobs, const GenOptions& options, bool first_of_side) {
@@ -151,7 +204,8 @@ std::vector<std::string> without_duplicates(const std::vector<std::string>& line
 
 }  // namespace
 
-Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, const GenOptions& options) {
+Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, const GenOptions& options,
+                              ResumptionCache& cache) {
   Conversation conversation;
   std::vector<std::string> keylog;
   EndpointState client_state{.side = Side::client, .knobs = &knobs, .options = &options, .keylog = &keylog};
@@ -160,6 +214,10 @@ Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, 
   SslCtxPtr server_ctx = make_server_context(pki, server_state);
   Peer client(make_endpoint(client_ctx.get(), client_state), client_state);
   Peer server(make_endpoint(server_ctx.get(), server_state), server_state);
+  if (knobs.client.resumes) {
+    if (!cache.session || SSL_set_session(client.ssl(), cache.session.get()) != 1)
+      throw std::runtime_error("no session to resume: the scenario's previous connection must give one");
+  }
   std::optional<Side> first_to_close;
   bool sent[2] = {false, false};
   std::optional<ClientFlightRewriter> flight_rewriter;  // rewrites protected records (rewrite.hpp)
@@ -185,6 +243,7 @@ Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, 
       conversation.chunks.push_back(std::move(chunk));
     }
   }
+  cache.session.reset(SSL_get1_session(client.ssl()));  // the ticket the server sent, for the next one
   conversation.first_to_close = first_to_close.value_or(Side::client);
   conversation.keylog = without_duplicates(keylog);
   conversation.client_outcome = client.outcome();

@@ -25,7 +25,9 @@ struct Conversation {
   std::string client_outcome, server_outcome;
 };
 
-Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, const GenOptions& options);
+// `cache` holds the previous connection's session (ClientKnobs::resumes) and gets this one's.
+Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, const GenOptions& options,
+                              ResumptionCache& cache);
 
 // "c1 s2 s8 ... c!47": handshake types and alerts (!) per side, in the order they were written.
 std::string message_sequence(const std::vector<Chunk>& chunks);

@@ -196,6 +196,11 @@ int server_client_hello_callback(SSL* ssl, int*, void* arg) {
   size_t size = 0;
   state.offered_rca = SSL_client_hello_get0_ext(ssl, state.options->extension_type, &body, &size) == 1 &&
                       decode_flags_lenient(body, size).contains(state.options->rca_flag);
+  if (server.cert_request == CertRequestPolicy::post_handshake) {
+    // No CertificateRequest in the handshake; the conversation asks later (SSL_verify_client_post_handshake).
+    SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE, accept_any_client_certificate);
+    return SSL_CLIENT_HELLO_SUCCESS;
+  }
   const bool request = server.cert_request == CertRequestPolicy::always ||
                        (server.cert_request == CertRequestPolicy::when_flagged && state.offered_rca);
   if (!request) {
@@ -269,6 +274,7 @@ SslCtxPtr make_client_context(const TestPki& pki, EndpointState& state) {
   require(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), pki.ca.cert.get()) == 1, "trust store");
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   if (client.has_certificate) use_identity(ctx.get(), pki.client);
+  if (client.post_handshake_auth) SSL_CTX_set_post_handshake_auth(ctx.get(), 1);
   SSL_CTX_set_cert_cb(ctx.get(), client_certificate_callback, &state);
   require(SSL_CTX_add_custom_ext(ctx.get(), state.options->extension_type, kFlagsContexts, client_add_flags, nullptr,
                                  &state, client_parse_flags, &state) == 1,
@@ -284,6 +290,20 @@ SslCtxPtr make_server_context(const TestPki& pki, EndpointState& state) {
   use_identity(ctx.get(), pki.server);
   if (server.sends_ca_certificate) require(SSL_CTX_add1_chain_cert(ctx.get(), pki.ca.cert.get()) == 1, "chain");
   SSL_CTX_set_num_tickets(ctx.get(), 1);  // one ticket keeps the captures small
+  // Resumption across the scenario's connections (each has its own SSL_CTX): the same ticket keys and
+  // session id context every time, so a ticket of one connection opens in the next.
+  static const unsigned char kTicketKeys[80] = {'t', 'l', 's', 'f', 'l', 'a', 'g', 's', '-', 'g', 'e', 'n'};
+  require(SSL_CTX_set_tlsext_ticket_keys(ctx.get(), const_cast<unsigned char*>(kTicketKeys), sizeof kTicketKeys) == 1,
+          "ticket keys");
+  static const unsigned char kSessionContext[] = "tlsflags-gen";
+  require(SSL_CTX_set_session_id_context(ctx.get(), kSessionContext, sizeof kSessionContext - 1) == 1,
+          "session id context");
+  if (server.accepts_early_data) {
+    require(SSL_CTX_set_max_early_data(ctx.get(), 16384) == 1, "max early data");
+    // With anti-replay on, OpenSSL keeps 0-RTT tickets in the server's own session cache, which the next
+    // connection's SSL_CTX does not share: stateless tickets instead (RFC 8446 §8 leaves replay to it).
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_ANTI_REPLAY);
+  }
   if (server.max_send_fragment > 0)
     require(SSL_CTX_set_max_send_fragment(ctx.get(), static_cast<long>(server.max_send_fragment)) == 1, "fragment");
   SSL_CTX_set_client_hello_cb(ctx.get(), server_client_hello_callback, &state);

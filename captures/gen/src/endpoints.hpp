@@ -46,6 +46,14 @@ struct EndpointState {
   std::vector<RecordNote> written{};  // records written since the last drain
 };
 
+struct SslSessionFree { void operator()(SSL_SESSION* session) const { SSL_SESSION_free(session); } };
+using SslSessionPtr = std::unique_ptr<SSL_SESSION, SslSessionFree>;
+
+// What the connections of one scenario share: the client's last session, for the next one to resume.
+struct ResumptionCache {
+  SslSessionPtr session;
+};
+
 struct SslCtxFree { void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); } };
 struct SslFree { void operator()(SSL* ssl) const { SSL_free(ssl); } };
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;

@@ -73,8 +73,9 @@ int generate(const CommandLine& command) {
   const TestPki pki = make_test_pki();
   Capture capture;
   int index = 0;
+  ResumptionCache cache;
   for (const ConnectionKnobs& knobs : scenario->connections) {
-    Conversation conversation = run_conversation(pki, knobs, command.options);
+    Conversation conversation = run_conversation(pki, knobs, command.options, cache);
     if (const UpgradePlan* plan = find_upgrade(command.upgrade)) prepend_preamble(conversation, *plan);
     report(conversation, index);
     add_connection(capture, conversation, knobs, command, index++);

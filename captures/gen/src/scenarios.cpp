@@ -97,6 +97,31 @@ std::vector<ConnectionKnobs> two_requests_to_one_server(std::vector<std::string>
   return {flagged, unflagged};
 }
 
+// RFC 8446 §4.6.2: the client offers post_handshake_auth; the server asks after the client's request,
+// with its CertificateRequest's TLS Flags as `cr_flags` says.
+ConnectionKnobs with_post_handshake_request(bool client_sends_rca, CrFlagsPolicy cr_flags) {
+  ConnectionKnobs knobs;
+  knobs.client.sends_rca = client_sends_rca;
+  knobs.client.post_handshake_auth = true;
+  // Wireshark (4.0 to 4.6) stops decrypting the client's records after its post-handshake Finished
+  // (captures/README.md): nothing of the client's follows it, so the tshark cross-check sees everything.
+  knobs.client.skips_close_notify = true;
+  knobs.server.cert_request = CertRequestPolicy::post_handshake;
+  knobs.server.cr_flags = cr_flags;
+  return knobs;
+}
+
+// RFC 8446 §2.2, §4.3.2: a full handshake with the flag, then a PSK resumption with the flag offered
+// again, in which the server must not send a CertificateRequest; with 0-RTT, the request as early data.
+std::vector<ConnectionKnobs> full_then_resumed(bool early_data) {
+  ConnectionKnobs full;
+  full.server.accepts_early_data = early_data;  // the ticket then allows early data
+  ConnectionKnobs resumed = full;
+  resumed.client.resumes = true;
+  resumed.client.sends_early_data = early_data;
+  return {full, resumed};
+}
+
 template <typename Edit>
 ConnectionKnobs edited(ConnectionKnobs knobs, Edit edit) {
   edit(knobs);
@@ -280,6 +305,24 @@ std::vector<Scenario> build_table() {
        {with_long_flight_impairment(Impairment::retransmit)}},
       {"rca-cut-after-cr", "one record per segment; the capture ends with the flagged CertificateRequest",
        {edited(with_impairment(Impairment::cut_after_cr), [](K& k) { k.wire.segment_per_record = true; })}},
+      {"rca-pha-echo-pass",
+       "client offers the flag and post_handshake_auth; a post-handshake CR echoes the flag; client certificate",
+       {with_post_handshake_request(true, CrFlagsPolicy::echo)}},
+      {"rca-pha-empty-certificate",
+       "as rca-pha-echo-pass, the client has no certificate: empty Certificate to the post-handshake CR",
+       {edited(with_post_handshake_request(true, CrFlagsPolicy::echo), [](K& k) { k.client.has_certificate = false; })}},
+      {"rca-pha-ack-without-request-rejected",
+       "client offers flag 8 and post_handshake_auth; a post-handshake CR carries flag 80; client aborts",
+       {edited(with_post_handshake_request(false, CrFlagsPolicy::always), [](K& k) { k.client.other_flags = {8}; })}},
+      {"rca-pha-ack-without-request-accepted",
+       "client offers post_handshake_auth but no TLS Flags; a post-handshake CR carries flag 80; client answers",
+       {edited(with_post_handshake_request(false, CrFlagsPolicy::always),
+               [](K& k) { k.client.rejects_unrequested_cr_flag = false; })}},
+      {"rca-psk-resumption",
+       "a flagged full handshake with client certificate, then a PSK resumption offering the flag: no CR",
+       full_then_resumed(false)},
+      {"rca-0rtt", "as rca-psk-resumption; the resumption sends its request as 0-RTT early data, accepted",
+       full_then_resumed(true)},
       {"rca-gap-at-cr", "one record per segment; the segment with the CertificateRequest was not captured",
        {edited(with_impairment(Impairment::gap_at_cr), [](K& k) { k.wire.segment_per_record = true; })}},
   };

@@ -24,7 +24,12 @@ enum ServerMessage : unsigned {
 };
 
 // When the server sends a CertificateRequest at all.
-enum class CertRequestPolicy { when_flagged, always, never };
+enum class CertRequestPolicy {
+  when_flagged,
+  always,
+  never,
+  post_handshake,  // none in the handshake; one after the client's request (RFC 8446 §4.6.2)
+};
 
 // What the server's CertificateRequest says in its TLS Flags extension.
 enum class CrFlagsPolicy {
@@ -68,6 +73,12 @@ struct ClientKnobs {
   bool rca_in_certificate = false;     // RCA ¶6 broken: request_client_auth outside the ClientHello
   FlagNumbers certificate_flags;       // further flags there (TF §3: only what the CR proposed)
   std::string groups = "X25519:P-256"; // the first group gets the key share
+  bool post_handshake_auth = false;    // offers post_handshake_auth (RFC 8446 §4.2.6)
+  bool skips_close_notify = false;     // closes TCP after the response without close_notify
+  // Resumes the session of the scenario's previous connection with its ticket (RFC 8446 §2.2, PSK
+  // mode), and with early_data sends its request as 0-RTT data (§2.3, §4.2.10).
+  bool resumes = false;
+  bool sends_early_data = false;
 };
 
 struct ServerKnobs {
@@ -87,6 +98,7 @@ struct ServerKnobs {
   std::vector<std::string> ca_names_when_unflagged;  // ... and in a CR without the flag
   std::size_t max_send_fragment = 0;   // 0: OpenSSL's default (16384)
   bool sends_ca_certificate = false;   // the chain includes the CA: a longer flight (several segments)
+  bool accepts_early_data = false;     // reads 0-RTT data (SSL_read_early_data) before the handshake ends
 };
 
 struct WireKnobs {

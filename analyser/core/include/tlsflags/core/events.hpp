@@ -81,6 +81,9 @@ struct Event {
   std::string server_name;          // SNI host_name, empty when absent
   // server_hello / hello_retry_request
   uint16_t selected_version = 0;    // supported_versions if present, else legacy_version
+  // certificate_request and certificate: the certificate_request_context, hex (RFC 8446 §4.3.2: empty in
+  // the handshake, unique per post-handshake request; §4.4.2: a Certificate echoes its request's)
+  std::string certificate_request_context;
   // certificate_request
   std::vector<std::string> certificate_authorities;  // DER DNs, hex, as sent
   std::vector<uint16_t> signature_algorithms;

@@ -70,11 +70,20 @@ struct RuleConfig {
   double slow_certificate_seconds = 1.0;  // rca.client.slow-certificate threshold
 };
 
+// Which CertificateRequest a finding is about, when it is about a post-handshake one (RFC 8446
+// §4.6.2): a connection may carry several, told apart by their certificate_request_context.
+struct RequestRef {
+  uint64_t frame = 0;   // the CertificateRequest's frame
+  std::string context;  // its certificate_request_context, hex
+  bool operator==(const RequestRef&) const = default;
+};
+
 struct Finding {
   RuleId rule;
   Severity severity;
   std::string message;
   std::vector<uint64_t> frames;  // evidence, ascending
+  std::optional<RequestRef> post_handshake_request = std::nullopt;
 };
 
 // A rule that applied but could not be judged from what was visible, and why.
@@ -91,6 +100,7 @@ struct RcaSummary {
   bool client_offered = false;
   std::optional<bool> server_acknowledged;      // unset when the server's flight was not visible
   std::string client_certificate = "unknown";   // "non-empty" | "empty" | "none" | "unknown"
+  size_t post_handshake_requests = 0;           // CertificateRequests after the server's Finished (§4.6.2)
 };
 
 struct Judgement {

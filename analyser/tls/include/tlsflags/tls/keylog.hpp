@@ -47,6 +47,7 @@ struct ConnectionSecrets {
   Secret server_handshake;  // SERVER_HANDSHAKE_TRAFFIC_SECRET
   Secret client_traffic_0;  // CLIENT_TRAFFIC_SECRET_0
   Secret server_traffic_0;  // SERVER_TRAFFIC_SECRET_0
+  Secret client_early;      // CLIENT_EARLY_TRAFFIC_SECRET: 0-RTT data and EndOfEarlyData (RFC 8446 §7.1)
   bool has_handshake() const { return client_handshake.present() && server_handshake.present(); }
 };
 
@@ -60,8 +61,8 @@ struct KeyLogWarning {
 class KeyLog {
  public:
   // Adds every usable line of `text`; junk lines are skipped with a warning. Comment (#) and blank
-  // lines are skipped silently. Returns the number of secret lines accepted (TLS 1.2 CLIENT_RANDOM,
-  // early and exporter secrets are recognised, counted as accepted, and otherwise ignored).
+  // lines are skipped silently. Returns the number of secret lines accepted (TLS 1.2 CLIENT_RANDOM and
+  // exporter secrets are recognised, counted as accepted, and otherwise ignored).
   size_t add_text(std::string_view text, std::string_view source = "DSB");
   // Reads a key log file. False (with `error` set) when the file cannot be read; an empty file is valid.
   // `accepted` (optional) gets the number of secret lines accepted, as add_text returns it.
