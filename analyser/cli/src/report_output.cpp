@@ -12,7 +12,8 @@ namespace tlsflags::cli {
 
 // ---- DescriptorBuffer -----------------------------------------------------------------------------
 
-DescriptorBuffer::DescriptorBuffer(int fd, bool whole_lines) : fd_(fd), whole_lines_(whole_lines) {
+DescriptorBuffer::DescriptorBuffer(int fd, bool whole_lines)
+    : fd_(fd), whole_lines_(whole_lines), terminal_(::isatty(fd) == 1) {
   buffer_.resize(kBufferSize);
   setp(buffer_.data(), buffer_.data() + buffer_.size());
 }
@@ -78,6 +79,8 @@ std::streamsize DescriptorBuffer::xsputn(const char* data, std::streamsize n) {
     pbump(static_cast<int>(room));
     done += room;
   }
+  // A terminal shows each line as it is written, as stdio's line buffering did.
+  if (terminal_) flush_lines();  // a failure is kept in error_
   return done;
 }
 

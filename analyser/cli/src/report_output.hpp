@@ -40,6 +40,7 @@ class DescriptorBuffer : public std::streambuf {
 
   int fd_;
   bool whole_lines_;
+  bool terminal_;  // line by line, as soon as each is whole
   std::vector<char> buffer_;
   int error_ = 0;
 };
