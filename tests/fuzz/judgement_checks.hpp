@@ -12,6 +12,7 @@
 
 #include "check.hpp"
 #include "tlsflags/core/rules.hpp"
+#include "tlsflags/core/visibility.hpp"
 
 namespace tlsflags::fuzz {
 
@@ -55,7 +56,17 @@ inline void check_judgement(const Timeline& t, const Judgement& j) {
     FUZZ_CHECK(!u.reason.empty());
   }
   if (!t.has_flags_extension()) {
-    FUZZ_CHECK(j.verdict == Verdict::not_applicable && j.findings.empty() && j.undecided.empty());
+    // Nothing to judge (not-applicable), unless a gap or the capture's end hides the ClientHello itself:
+    // then whether there was is unknown (undecidable, docs/rules.md "How the engine judges").
+    const Event* loss = first_loss(t, Party::client, nullptr);
+    const bool hello_hidden = !t.first(EventType::client_hello, Party::client) && loss &&
+                              (loss->type == EventType::gap || loss->type == EventType::capture_end);
+    FUZZ_CHECK(j.findings.empty());
+    if (hello_hidden) {
+      FUZZ_CHECK(j.verdict == Verdict::undecidable && !j.undecided.empty());
+    } else {
+      FUZZ_CHECK(j.verdict == Verdict::not_applicable && j.undecided.empty());
+    }
     return;
   }
   const Event* sh = t.first(EventType::server_hello, Party::server);

@@ -99,7 +99,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   MemoryFile file({data, size});
   tlsflags::tls::KeyLog from_file;
   std::string error;
-  FUZZ_CHECK(from_file.add_file(file.path(), &error));
+  // A line longer than KeyLogLimits::max_line_bytes before any accepted line, or too many junk lines
+  // first, refuse a file (it is no key log); text that short or that clean is always read.
+  const bool may_be_refused = text.size() > tlsflags::tls::KeyLogLimits{}.max_line_bytes ||
+                              line_count(text) >= tlsflags::tls::KeyLogLimits{}.max_junk_lines_first;
+  if (!from_file.add_file(file.path(), &error)) {
+    FUZZ_CHECK(may_be_refused && error.find("not an NSS key log") != std::string::npos);
+    return 0;
+  }
   FUZZ_CHECK(from_file.connections() == from_text.connections());
   FUZZ_CHECK(from_file.warnings().size() == from_text.warnings().size());
   check_no_secret_in_warnings(from_file, text);

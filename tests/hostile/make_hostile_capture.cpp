@@ -12,6 +12,12 @@
 //                                            request_client_auth, ServerHello, FINs), in pairs 200 ms
 //                                            apart, each pair ending in the reverse order it started: a
 //                                            long file with few connections open at once (streaming.sh)
+//   make_hostile_capture partial-records N OUT  N connections, each sending the first 11 bytes of a
+//                                            16 KiB ClientHello record and nothing more (memory per open
+//                                            connection holding part of a record)
+//   make_hostile_capture held N OUT          N flagged ClientHellos left unanswered, then 3,000,000
+//                                            SYNs on one 4-tuple (port reuse): a long read while N
+//                                            TLS connections are open (SIGINT, attacks.sh)
 //   make_hostile_capture storms N OUT        N connections past the TLS layer's Timeline bounds: 1,500
 //                                            handshake messages from the client, 20 alerts from the server
 #include <arpa/inet.h>
@@ -111,6 +117,16 @@ void half_open(PcapWriter& out, uint64_t count) {
   }
 }
 
+void partial_records(PcapWriter& out, uint64_t count) {
+  const std::string first = client_hello_start();
+  for (uint64_t i = 0; i < count; ++i) {
+    const Endpoints e{0x0a000000u | static_cast<uint32_t>(i >> 8), 0xc0000201u,
+                      static_cast<uint16_t>(20000 + (i & 0xff)), 443};
+    handshake(out, e);
+    out.segment(e, true, kClientIsn + 1, kServerIsn + 1, kAck | kPsh, first);
+  }
+}
+
 void seq_gap(PcapWriter& out, uint64_t count) {
   const Endpoints e{0x0a000001u, 0xc0000201u, 50000, 443};
   handshake(out, e);
@@ -207,6 +223,17 @@ void ending(PcapWriter& out, const ShortConnection& c, const std::string& server
   out.segment(c.e, true, c.client_end + 1, c.server_end + 1, kAck, "");
 }
 
+void held(PcapWriter& out, uint64_t count) {
+  for (uint64_t i = 0; i < count; ++i) {
+    const Endpoints e{0x0a000000u | static_cast<uint32_t>(i >> 14), 0xc0000201u,
+                      static_cast<uint16_t>(20000 + (i & 0x3fff)), 443};
+    handshake(out, e);
+    out.segment(e, true, kClientIsn + 1, kServerIsn + 1, kAck | kPsh, flagged_client_hello(static_cast<uint32_t>(i)));
+  }
+  const Endpoints filler{0x0b000001u, 0xc0000202u, 40000, 80};
+  for (uint32_t i = 0; i < 3'000'000; ++i) out.segment(filler, true, kClientIsn + i * 100'000u, 0, kSyn, "");
+}
+
 // In pairs: the second connection of a pair opens after the first and ends before it, so connections
 // end in another order than they start (the report's order is by start).
 void sequential(PcapWriter& out, uint64_t count) {
@@ -256,7 +283,7 @@ void storms(PcapWriter& out, uint64_t count) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    std::cerr << "usage: make_hostile_capture half-open|seq-gap|tiny-ooo|sequential|storms N OUT\n";
+    std::cerr << "usage: make_hostile_capture half-open|partial-records|seq-gap|tiny-ooo|sequential|held|storms N OUT\n";
     return 2;
   }
   const std::string kind = argv[1];
@@ -270,6 +297,10 @@ int main(int argc, char** argv) {
     tiny_out_of_order(out, count);
   } else if (kind == "sequential") {
     sequential(out, count);
+  } else if (kind == "partial-records") {
+    partial_records(out, count);
+  } else if (kind == "held") {
+    held(out, count);
   } else if (kind == "storms") {
     storms(out, count);
   } else {

@@ -1,6 +1,7 @@
 // The NSS key log reader: labels, comments, junk lines, and that secrets never leak into messages.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -117,4 +118,58 @@ TEST_CASE("key log: a blank anywhere in a field splits it, wherever it falls in 
                          kSecret48, "keys") == 0);
   REQUIRE(log.warnings().size() == 1);
   CHECK(log.warnings()[0].reason == "client random is not 64 hex digits");
+}
+
+TEST_CASE("key log: junk is counted, only the first warnings of a source are kept", "[keylog]") {
+  KeyLog log;
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "junk\n";
+  CHECK(log.add_text(text, "junk.keys") == 0);
+  CHECK(log.warnings().size() == KeyLogLimits{}.warnings_kept);
+  CHECK(log.skipped_lines("junk.keys") == 1000);
+  CHECK(log.skipped_lines("other.keys") == 0);
+}
+
+TEST_CASE("key log: a client random given a different secret is warned about, naming both lines", "[keylog]") {
+  KeyLog log;
+  const std::string first = "CLIENT_HANDSHAKE_TRAFFIC_SECRET " + kRandom + " " + kSecret32 + "\n";
+  const std::string other = "CLIENT_HANDSHAKE_TRAFFIC_SECRET " + kRandom + " " + std::string(64, 'f') + "\n";
+  CHECK(log.add_text(first + first, "a.keys") == 2);
+  CHECK(log.warnings().empty());  // the same secret again says nothing
+  CHECK(log.add_text("# comment\n" + other, "b.keys") == 1);
+  REQUIRE(log.warnings().size() == 1);
+  CHECK(log.warnings()[0].to_string() ==
+        "b.keys:2: a different CLIENT_HANDSHAKE_TRAFFIC_SECRET for a client random already given one at a.keys:2 "
+        "(this later line is used)");
+  CHECK(log.repeated_lines("b.keys") == 1);
+  std::array<uint8_t, 32> random;
+  random.fill(0xaa);
+  REQUIRE(log.find(random));
+  CHECK(log.find(random)->client_handshake.bytes()[0] == 0xff);
+}
+
+TEST_CASE("key log: a directory, an over-long first line and endless junk are refused with the reason", "[keylog]") {
+  KeyLog log;
+  std::string error;
+  CHECK_FALSE(log.add_file(".", &error));
+  CHECK(error == "cannot read key log .: it is a directory");
+  CHECK_FALSE(log.add_file("/nonexistent/dir/keys.log", &error));
+  CHECK(error == "cannot open key log /nonexistent/dir/keys.log: No such file or directory");
+
+  const std::string path = "tls_tests_long_line.keys";
+  KeyLogLimits limits;
+  limits.max_line_bytes = 200;
+  limits.max_junk_lines_first = 5;
+  log.set_limits(limits);
+  { std::ofstream(path) << std::string(500, 'x') << "\n"; }
+  CHECK_FALSE(log.add_file(path, &error));
+  CHECK(error.find("line 1 is longer than 200 bytes") != std::string::npos);
+  { std::ofstream(path) << "a\nb\nc\nd\ne\nf\n"; }
+  CHECK_FALSE(log.add_file(path, &error));
+  CHECK(error.find("none of its first 5 lines") != std::string::npos);
+  // After a good line, a long line is one junk line among others.
+  { std::ofstream(path) << "CLIENT_HANDSHAKE_TRAFFIC_SECRET " + kRandom + " " + kSecret32 + "\n" + std::string(500, 'x') + "\n"; }
+  CHECK(log.add_file(path, &error));
+  CHECK(log.warnings().back().reason == "line longer than 200 bytes");
+  std::remove(path.c_str());
 }

@@ -20,7 +20,13 @@ namespace {
 class FrameProcessor : public PacketSink {
  public:
   FrameProcessor(StreamConsumer& consumer, const CaptureOptions& options, ReadResult& result)
-      : consumer_(consumer), table_(consumer, options.limits, result.diagnostics), result_(result) {}
+      : consumer_(consumer), table_(consumer, options.limits, result.diagnostics), result_(result), stop_(options.stop) {}
+
+  bool stop_requested() const override {
+    if (!stop_ || !stop_->load(std::memory_order_relaxed)) return false;
+    result_.interrupted = true;
+    return true;
+  }
 
   void packet(int link_type, int64_t timestamp_ns, std::span<const uint8_t> data) override {
     const StreamPosition at{++result_.frames, seconds_since_first(timestamp_ns)};
@@ -69,6 +75,7 @@ class FrameProcessor : public PacketSink {
   bool have_first_ = false;
   int link_type_seen_ = -1;
   bool link_type_supported_ = false;
+  const std::atomic<bool>* stop_;
 };
 
 struct PcapCloser {
@@ -105,7 +112,7 @@ bool read_with_libpcap(pcap_t* pcap, const InputStream& input, FrameProcessor& f
   struct pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
   int status = 0;
-  while ((status = pcap_next_ex(pcap, &header, &data)) == 1) {
+  while (!frames.stop_requested() && (status = pcap_next_ex(pcap, &header, &data)) == 1) {
     // PCAP_TSTAMP_PRECISION_NANO: tv_usec holds nanoseconds.
     // libpcap converts a pcapng time stamp to seconds without limit (an interface counting whole
     // seconds gives tv_sec up to 2^64 - 1): clamp rather than overflow.
@@ -116,6 +123,7 @@ bool read_with_libpcap(pcap_t* pcap, const InputStream& input, FrameProcessor& f
     result.error = with_gzip_problem(pcap_geterr(pcap), input);
     return false;
   }
+  if (status == 1) return true;  // stopped (CaptureOptions::stop): not the end of the data
   // zlib reports a gzip stream cut short as the end of the data, which libpcap takes for a clean end.
   const std::string problem = gzip_problem(input);
   if (!problem.empty()) {
@@ -213,7 +221,11 @@ ReadResult read_capture(const std::string& path, StreamConsumer& consumer, const
   if (!needs_spooling(path)) return read_file(path, path, consumer, options);
   SpooledInput spooled;
   std::string error;
-  if (!spooled.spool(path, options.limits.max_spooled_bytes, error)) return failed(ReadResult{}, path, error);
+  if (!spooled.spool(path, options.limits.max_spooled_bytes, options.stop, error)) {
+    ReadResult result;
+    result.interrupted = options.stop && options.stop->load();
+    return failed(std::move(result), path, error);
+  }
   return read_file(path, spooled.path(), consumer, options);
 }
 

@@ -64,9 +64,10 @@ class DirectPcapReader {
     // As libpcap's pcap_adjust_snapshot: the header cannot raise the limit, whatever it says.
     snaplen_ = format_.snaplen == 0 ? kMaximumSnaplen : std::min(format_.snaplen, kMaximumSnaplen);
     fraction_to_ns_ = format_.nanoseconds ? 1 : 1000;
-    while (fill(kRecordHeaderBytes)) {
+    while (!sink_.stop_requested() && fill(kRecordHeaderBytes)) {
       if (!next_record(error)) return DirectRead::failed;
     }
+    if (sink_.stop_requested()) return DirectRead::done;
     if (!read_error_.empty()) {
       error = read_error_;
       return DirectRead::failed;

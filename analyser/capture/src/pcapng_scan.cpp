@@ -231,7 +231,7 @@ class DirectReader {
   DirectReader(ByteSource& source, PacketSink& sink) : walker_(source), sink_(sink) {}
 
   bool run(std::string& error) {
-    while (walker_.next()) {
+    while (!sink_.stop_requested() && walker_.next()) {
       if (!handle_block()) {
         error = problem_.empty() ? walker_.problem() : problem_;
         return false;

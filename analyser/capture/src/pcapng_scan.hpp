@@ -91,6 +91,8 @@ class PacketSink {
  public:
   virtual ~PacketSink() = default;
   virtual void packet(int link_type, int64_t timestamp_ns, std::span<const uint8_t> data) = 0;
+  // Asked before each record: true ends the reading there, as a clean end (CaptureOptions::stop).
+  virtual bool stop_requested() const { return false; }
 };
 
 // Reads the packets of a pcapng file itself (Enhanced, Simple and obsolete Packet Blocks), each with its

@@ -5,6 +5,7 @@
 // through /proc/self/fd/N and vanishes when closed.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -21,8 +22,10 @@ class SpooledInput {
   SpooledInput& operator=(const SpooledInput&) = delete;
 
   // Copies everything `path` delivers ("-": standard input) into the temporary file, at most
-  // `max_bytes`. False with `error` set when it cannot, or when the input carries more.
-  bool spool(const std::string& path, uint64_t max_bytes, std::string& error);
+  // `max_bytes`. False with `error` set when it cannot, when the input carries more, when its first
+  // bytes cannot start a capture, or when `stop` becomes true while it waits for data (a FIFO whose
+  // writer never comes is waited for as `cat` would, but SIGINT still ends the wait).
+  bool spool(const std::string& path, uint64_t max_bytes, const std::atomic<bool>* stop, std::string& error);
   // The path that reopens the copy from its start.
   const std::string& path() const { return path_; }
 

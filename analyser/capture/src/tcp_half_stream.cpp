@@ -117,10 +117,10 @@ bool TcpHalfStream::make_room(DeliveryContext& ctx, uint64_t offset, size_t inco
   }
   while (!fits()) {
     if (pending_.empty() || pending_.begin()->first >= offset) {
-      gap_to(ctx, offset);
+      gap_to(ctx, offset, true);
       return false;
     }
-    give_up_first_hole(ctx);
+    give_up_first_hole(ctx, true);
     if (next_ >= offset) return false;
   }
   return true;
@@ -202,19 +202,23 @@ void TcpHalfStream::skip_to(uint64_t target) {
   skip_ -= step;
 }
 
-void TcpHalfStream::gap_to(DeliveryContext& ctx, uint64_t target) {
+void TcpHalfStream::gap_to(DeliveryContext& ctx, uint64_t target, bool for_cap) {
   skip_to(target);
   if (target <= next_) return;
   const uint64_t missing = target - next_;
   next_ = target;
   ctx.diagnostics.gaps.note(ctx.at.frame);
   ctx.diagnostics.gap_bytes += missing;
-  ctx.consumer.on_gap(ctx.id, ctx.from, missing, ctx.at);
+  if (for_cap) {
+    ctx.consumer.on_hole_given_up(ctx.id, ctx.from, missing, ctx.at);
+  } else {
+    ctx.consumer.on_gap(ctx.id, ctx.from, missing, ctx.at);
+  }
 }
 
-bool TcpHalfStream::give_up_first_hole(DeliveryContext& ctx) {
+bool TcpHalfStream::give_up_first_hole(DeliveryContext& ctx, bool for_cap) {
   if (pending_.empty()) return false;
-  gap_to(ctx, pending_.begin()->first);
+  gap_to(ctx, pending_.begin()->first, for_cap);
   drain(ctx);
   return true;
 }

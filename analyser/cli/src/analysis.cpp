@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <set>
+#include <string_view>
 #include <utility>
 
 #include "tlsflags/capture/capture_reader.hpp"
@@ -76,17 +78,22 @@ void note(FileAnalysis& analysis, std::vector<report::Anomaly> anomalies) {
 }
 
 void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& warnings) {
-  for (const tls::KeyLogWarning& warning : keys.warnings()) warnings.push_back("key log in the capture: " + warning.to_string());
+  std::vector<std::string> lines;
+  key_log_warning_lines(keys, {}, lines);
+  for (std::string& line : lines) warnings.push_back(line.replace(0, std::string_view("key log ").size(), "key log in the capture: "));
 }
 
 // Reads the capture; returns the error that makes it unreadable, if any. A file cut short after its
 // first frame is not unreadable: what was read is analysed (as Wireshark does), and cut_short says so.
 std::optional<std::string> read_into(const std::string& path, tls::ConnectionTracker& tracker,
-                                     const capture::CaptureLimits& limits, FileAnalysis& analysis) {
-  capture::ReadResult read = capture::read_capture(path, tracker, capture::CaptureOptions{limits});
+                                     const AnalysisSettings& settings, FileAnalysis& analysis) {
+  capture::ReadResult read = capture::read_capture(path, tracker, capture::CaptureOptions{settings.limits, settings.stop});
   std::vector<report::Anomaly> caps;
   add_capture_anomalies(read.diagnostics, caps);
   note(analysis, std::move(caps));
+  if (read.interrupted && read.ok)
+    analysis.warnings.push_back("reading stopped after frame " + std::to_string(read.frames) +
+                                ": the run was interrupted (the connections open then are reported as such)");
   if (read.ok) return std::nullopt;
   if (read.frames == 0) return read.error;
   analysis.cut_short = "read " + report::plural(read.frames, "frame") + ", then: " + read.error +
@@ -95,6 +102,25 @@ std::optional<std::string> read_into(const std::string& path, tls::ConnectionTra
 }
 
 }  // namespace
+
+void key_log_warning_lines(const tls::KeyLog& keys, const std::set<std::string>& junk, std::vector<std::string>& out) {
+  std::set<std::string> sources;
+  for (const tls::KeyLogWarning& warning : keys.warnings()) {
+    if (junk.count(warning.source)) continue;
+    sources.insert(warning.source);
+    out.push_back("key log " + warning.to_string());
+  }
+  for (const std::string& source : sources) {
+    size_t shown_skipped = 0, shown_repeated = 0;
+    for (const tls::KeyLogWarning& warning : keys.warnings())
+      if (warning.source == source) ++(warning.kind == tls::KeyLogWarning::Kind::skipped ? shown_skipped : shown_repeated);
+    if (const size_t more = keys.skipped_lines(source) - shown_skipped)
+      out.push_back("key log " + source + ": " + report::plural(more, "more line") + " skipped");
+    if (const size_t more = keys.repeated_lines(source) - shown_repeated)
+      out.push_back("key log " + source + ": " + report::plural(more, "more line") +
+                    " gave a client random a different secret");
+  }
+}
 
 // Resource caps hit by the capture layer: the analysis is still right about what it shows, but some
 // connections were cut short, and the user should know why they may be undecidable.
@@ -204,6 +230,10 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
   const tls::ConnectionTracker* open = nullptr;
   auto judge_one = [&](Timeline&& timeline) {
     timeline.file = path;  // the name as the user gave it, which is what the reports show
+    // Still open when the run was stopped: its end is where reading stopped, not the capture's end.
+    if (settings.stop && settings.stop->load() && !timeline.events.empty() &&
+        timeline.events.back().type == EventType::capture_end)
+      timeline.interrupted = true;
     const uint64_t last_frame = timeline.last_frame;
     order.add({judge_connection(timeline, settings), trust_anchors_input(timeline, settings.rules)});
     // A connection opened later starts at the frame being read or after it, which is at or after the
@@ -216,7 +246,7 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
     options.flags_extension_type = settings.flags_extension;
     tls::ConnectionTracker tracker(options, judge_one, settings.keys);
     open = &tracker;
-    analysis.read_error = read_into(path, tracker, settings.limits, analysis);
+    analysis.read_error = read_into(path, tracker, settings, analysis);
     tracker.close_all(true, {});  // whatever the reader left open (it should have closed everything)
     add_key_log_warnings(tracker.capture_secrets(), analysis.warnings);
     std::vector<report::Anomaly> bounds;

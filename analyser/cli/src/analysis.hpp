@@ -1,8 +1,10 @@
 // One capture file through the whole pipeline: capture layer -> TLS layer -> rules -> results.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@ struct AnalysisSettings {
   bool keep_explain = false;  // --explain in text output: keep the inspection's explanation lines
   const DeploymentInputs* deployment = nullptr;  // --trust-anchors, --pinned; read-only, shared by all jobs
   const tls::KeyLog* keys = nullptr;  // -k files and SSLKEYLOGFILE; read-only, shared by all jobs
+  const std::atomic<bool>* stop = nullptr;  // set: stop reading (stop_request.hpp)
 };
 
 // One judged connection on its way to the report.
@@ -63,6 +66,10 @@ void add_unseen_input_anomalies(const capture::CaptureDiagnostics& diagnostics, 
 // The TLS layer's bounds that fired (timelines cut, alerts not recorded) and what it could not read
 // (cipher suites not decrypted, ClientHellos not visible), one anomaly each.
 void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::Anomaly>& out);
+
+// The key log's warnings as stderr lines ("key log keys.log:7: unknown label"), the first few of each
+// source, then how many more were counted; sources in `junk` (refused as a whole) are left out.
+void key_log_warning_lines(const tls::KeyLog& keys, const std::set<std::string>& junk, std::vector<std::string>& out);
 
 // The settings a run's options give (files and live alike); `keys` and `deployment` must outlive them.
 AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,

@@ -14,6 +14,8 @@ namespace tlsflags::cli {
 inline constexpr int kExitNoFailure = 0;
 inline constexpr int kExitFailure = 1;   // at least one connection failed
 inline constexpr int kExitTrouble = 2;   // usage error, or an input that could not be read
+inline constexpr int kExitOutputFailed = 3;  // the report could not be written whole (it is partial)
+inline constexpr int kExitInterruptedBase = 128;  // + the signal: 130 for SIGINT, 143 for SIGTERM
 
 struct CheckOptions {
   std::vector<std::string> captures;

@@ -1,17 +1,15 @@
 #include "run.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <fstream>
 #include <iostream>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -23,8 +21,10 @@
 #include "live.hpp"
 #include "merge.hpp"
 #include "progress.hpp"
+#include "report_output.hpp"
 #include "report_stream.hpp"
 #include "state_recorder.hpp"
+#include "stop_request.hpp"
 #include "tlsflags/report/escape.hpp"
 #include "tlsflags/report/plural.hpp"
 
@@ -70,17 +70,17 @@ void warn_about_ignored_flags(const CheckOptions& options, Diagnostics& say) {
   if (options.explain && options.format != report::Format::text) say.say("--explain only changes -f text output");
 }
 
-// Per-line complaints about one key log beyond this many are summed up in one line.
-constexpr size_t kKeyLogWarningsShown = 10;
-
 // Adds one key log. A file with lines but not one key log line (a capture, a binary, a PEM file given
 // to -k by mistake) is "not an NSS key log": returns false, and its line-by-line complaints are left
 // out (they would only repeat it). Returns false with `error` set when it cannot be read.
 bool add_key_log(tls::KeyLog& keys, const std::string& path, std::string& error, std::set<std::string>& junk) {
-  const size_t warnings_before = keys.warnings().size();
+  const size_t skipped_before = keys.skipped_lines(path);
   size_t accepted = 0;
-  if (!keys.add_file(path, &error, &accepted)) return false;
-  const size_t rejected = keys.warnings().size() - warnings_before;
+  if (!keys.add_file(path, &error, &accepted)) {
+    junk.insert(path);
+    return false;
+  }
+  const size_t rejected = keys.skipped_lines(path) - skipped_before;
   if (accepted > 0 || rejected == 0) return true;
   junk.insert(path);
   const std::string lines =
@@ -90,31 +90,22 @@ bool add_key_log(tls::KeyLog& keys, const std::string& path, std::string& error,
   return false;
 }
 
-void report_key_log_warnings(const tls::KeyLog& keys, const std::set<std::string>& junk, Diagnostics& say) {
-  std::map<std::string, size_t> per_source;
-  for (const tls::KeyLogWarning& warning : keys.warnings()) {
-    if (junk.count(warning.source)) continue;
-    if (++per_source[warning.source] <= kKeyLogWarningsShown) say.say("key log " + warning.to_string());
-  }
-  for (const auto& [source, count] : per_source)
-    if (count > kKeyLogWarningsShown)
-      say.say("key log " + source + ": " + report::plural(count - kKeyLogWarningsShown, "more line") + " skipped");
-}
-
 // -k files are inputs: one that cannot be read, or is no key log at all, is exit status 2 (the run goes
 // on). SSLKEYLOGFILE is ambient, often left over from another session: the same is only a warning.
 void load_keys(const CheckOptions& options, tls::KeyLog& keys, Diagnostics& say) {
   std::set<std::string> junk;
   for (const std::string& path : options.keylogs) {
     std::string error;
-    if (!add_key_log(keys, path, error, junk)) say.trouble("key log " + path + ": " + error);
+    if (!add_key_log(keys, path, error, junk)) say.trouble(error.find(path) == std::string::npos ? "key log " + path + ": " + error : error);
   }
   const char* environment = std::getenv("SSLKEYLOGFILE");
   if (environment && *environment) {
     std::string error;
     if (!add_key_log(keys, environment, error, junk)) say.say("SSLKEYLOGFILE " + std::string(environment) + ": " + error);
   }
-  report_key_log_warnings(keys, junk, say);
+  std::vector<std::string> lines;
+  key_log_warning_lines(keys, junk, lines);
+  for (const std::string& line : lines) say.say(line);
 }
 
 void report_file_diagnostics(const FileAnalysis& analysis, Diagnostics& say) {
@@ -134,8 +125,9 @@ class FileSequencer {
  public:
   // `progress` is the progress line to clear before the report is written, when both share a terminal.
   // `state` (--state), when given, gets what the report gets, in the same order.
-  FileSequencer(size_t files, ReportStream& report, Diagnostics& say, Progress* progress, StateRecorder* state)
-      : files_(files), report_(report), say_(say), progress_(progress), state_(state) {}
+  FileSequencer(size_t files, ReportStream& report, ReportOutput& output, Diagnostics& say, Progress* progress,
+                StateRecorder* state)
+      : files_(files), report_(report), output_(output), say_(say), progress_(progress), state_(state) {}
 
   void connection(size_t file, JudgedConnection&& connection) {
     std::lock_guard lock(mutex_);
@@ -145,6 +137,7 @@ class FileSequencer {
     }
     if (progress_) progress_->clear_line();
     deliver(std::move(connection));
+    stop_if_output_failed();
   }
 
   // `sha256`: the capture's content hash, for the state.
@@ -158,6 +151,10 @@ class FileSequencer {
       if (progress_) progress_->clear_line();
       if (state_) state_->capture_end(head_, done, files_[head_].sha256);
       report_.end_file({done.file, done.read_error, done.anomalies});
+      // Each capture's report goes out when it ends (the formats written as they go): a later input
+      // that makes the run wait (a FIFO whose writer has not come yet) does not hold it back.
+      output_.stream().flush();
+      stop_if_output_failed();
       files_[head_] = {};
       if (++head_ == files_.size()) break;
       std::vector<JudgedConnection> read_ahead = std::move(files_[head_].connections);
@@ -175,10 +172,15 @@ class FileSequencer {
     if (state_) state_->connection(head_, connection);  // before the cross-connection rule: the merge judges it
     report_.connection(std::move(connection));
   }
+  // A report that cannot be written stops the run: reading on would only lose more.
+  void stop_if_output_failed() {
+    if (output_.failed()) StopRequest::request();
+  }
   std::mutex mutex_;
   std::vector<File> files_;
   size_t head_ = 0;
   ReportStream& report_;
+  ReportOutput& output_;
   Diagnostics& say_;
   Progress* progress_;
   StateRecorder* state_;
@@ -197,6 +199,13 @@ void analyse_all(unsigned jobs, const CaptureSource& source, bool hash, Progress
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i = next++; i < count; i = next++) {
+      if (StopRequest::flag().load()) {  // the captures not started are named, not silently left out
+        FileAnalysis skipped;
+        skipped.file = source.names[i];
+        skipped.read_error = source.names[i] + ": not analysed: the run was stopped before it";
+        sequencer.file_done(i, std::move(skipped), std::string());
+        continue;
+      }
       progress.started(i, source.names[i]);
       ConnectionSink sink = [&sequencer, i](JudgedConnection&& c) { sequencer.connection(i, std::move(c)); };
       FileAnalysis analysis = source.analyse(i, sink);
@@ -209,37 +218,58 @@ void analyse_all(unsigned jobs, const CaptureSource& source, bool hash, Progress
   for (size_t t = 0; t < std::min<size_t>(jobs, count); ++t) workers.emplace_back(worker);
 }
 
-// The report goes to -o FILE or stdout. The file is opened before any capture is read, so that a bad
-// path fails at once rather than after an hour of analysis.
-class Output {
- public:
-  static constexpr size_t kStdoutBufferSize = size_t{1} << 16;
+// The caps are a budget for the run (docs/reliability-limits.md): the captures read at once (-j N)
+// each get an equal share, so that N of them never hold N times the documented memory.
+void share_caps_between_jobs(const CheckOptions& options, capture::CaptureLimits& limits) {
+  const size_t at_once = std::min<size_t>(options.jobs, options.captures.size());
+  if (at_once <= 1) return;
+  limits.max_connections = std::max<size_t>(1, limits.max_connections / at_once);
+  limits.max_buffered_bytes_total = std::max<size_t>(1, limits.max_buffered_bytes_total / at_once);
+  limits.max_out_of_order_bytes_per_direction =
+      std::min(limits.max_out_of_order_bytes_per_direction, limits.max_buffered_bytes_total);
+  limits.max_closed_connections_remembered = std::max<size_t>(1, limits.max_closed_connections_remembered / at_once);
+  limits.max_ending_connections = std::max<size_t>(1, limits.max_ending_connections / at_once);
+}
 
-  bool open(const CheckOptions& options, Diagnostics& say) {
-    if (!options.output) {
-      // Into a file or pipe, standard output takes the report in 64 KiB writes rather than stdio's
-      // 4 KiB (a JSON line per connection: a handshake-heavy capture writes tens of megabytes). Nothing
-      // has been written to it yet, as setvbuf requires; a terminal keeps its line buffering.
-      // glibc ignores the size unless given the buffer, which must outlive every write: a static one.
-      static char buffer[kStdoutBufferSize];
-      if (!isatty(STDOUT_FILENO)) std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
-      return true;
-    }
-    file_.open(*options.output, std::ios::out | std::ios::trunc | std::ios::binary);
-    if (!file_) say.trouble("cannot write " + *options.output + ": " + std::strerror(errno));
-    return file_.is_open();
-  }
-  std::ostream& stream() { return file_.is_open() ? static_cast<std::ostream&>(file_) : std::cout; }
-  bool close(const CheckOptions& options, Diagnostics& say) {
-    stream().flush();
-    if (stream()) return true;
-    say.trouble("cannot write " + options.output.value_or("standard output"));
+// Every file the run reads: an -o naming one of them is refused before anything is opened for writing.
+std::vector<std::string> input_files(const CheckOptions& options) {
+  std::vector<std::string> inputs = options.captures;
+  inputs.insert(inputs.end(), options.keylogs.begin(), options.keylogs.end());
+  inputs.insert(inputs.end(), options.states.begin(), options.states.end());
+  if (const char* environment = std::getenv("SSLKEYLOGFILE"); environment && *environment) inputs.emplace_back(environment);
+  if (options.trust_anchors) inputs.push_back(*options.trust_anchors);
+  if (options.pinned) inputs.push_back(*options.pinned);
+  return inputs;
+}
+
+// The report goes to -o FILE or stdout, opened before any capture is read, so that a bad path fails at
+// once rather than after an hour of analysis (report_output.hpp: never over an input, renamed into
+// place when complete).
+bool open_output(const CheckOptions& options, ReportOutput& output, Diagnostics& say) {
+  if (auto refusal = ReportOutput::refuse_input_as_output(options.output, input_files(options))) {
+    say.trouble(*refusal);
     return false;
   }
+  std::string error;
+  if (output.open(options.output, options.format == report::Format::jsonl, error)) return true;
+  say.trouble(error);
+  return false;
+}
 
- private:
-  std::ofstream file_;
-};
+// A run that stopped early says so on stderr, last, and gets the exit status that says why.
+int stopped_status(const CheckOptions& options, const ReportOutput& output, bool written,
+                   const std::string& write_error, Diagnostics& say) {
+  if (!written) {
+    say.say(write_error + "; the report is partial" +
+            (output.via_temporary() ? " and was not put in place (" + *options.output + " is as it was)" : std::string()) +
+            ": the run stopped at the first failed write");
+    return kExitOutputFailed;
+  }
+  const int signal_number = StopRequest::signal();
+  say.say(std::string("interrupted by ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
+          ": the report covers what was read before; connections still open are undecidable (analysis interrupted)");
+  return kExitInterruptedBase + signal_number;
+}
 
 int exit_status(const report::RunSummary& summary, bool trouble) {
   if (trouble) return kExitTrouble;
@@ -248,7 +278,7 @@ int exit_status(const report::RunSummary& summary, bool trouble) {
 
 // The report of a run over `source`'s captures, and its state with --state; returns the exit status.
 int report_run(const CheckOptions& options, const CaptureSource& source, const report::state::Settings& state_settings,
-               Progress& progress, Diagnostics& say, Output& output) {
+               Progress& progress, Diagnostics& say, ReportOutput& output) {
   std::optional<StateRecorder> state;
   if (options.state) {
     state.emplace(*options.state, state_settings);
@@ -262,16 +292,18 @@ int report_run(const CheckOptions& options, const CaptureSource& source, const r
   writer_options.colour = colour_wanted(options);
   ReportStream report(options.format, writer_options, output.stream(), state_settings.rules);
   const bool report_on_terminal = !options.output && is_terminal(STDOUT_FILENO);
-  FileSequencer sequencer(source.names.size(), report, say, report_on_terminal ? &progress : nullptr,
+  FileSequencer sequencer(source.names.size(), report, output, say, report_on_terminal ? &progress : nullptr,
                           state ? &*state : nullptr);
   analyse_all(options.jobs, source, state.has_value(), progress, sequencer);
   report::RunSummary summary = report.finish();
-  output.close(options, say);
+  std::string write_error;
+  const bool written = output.commit(write_error);
   if (state && !state->finish(said_before)) say.trouble("cannot write " + *options.state);
+  if (!written || StopRequest::flag().load()) return stopped_status(options, output, written, write_error, say);
   return exit_status(summary, say.had_trouble());
 }
 
-int capture_run(const CheckOptions& options, Progress& progress, Diagnostics& say, Output& output) {
+int capture_run(const CheckOptions& options, Progress& progress, Diagnostics& say, ReportOutput& output) {
   DeploymentInputs deployment;
   if (auto error = load_deployment_inputs(options.trust_anchors, options.pinned, deployment)) {
     say.trouble(*error);  // the user asked for a verification that cannot be done: stop at once
@@ -280,6 +312,8 @@ int capture_run(const CheckOptions& options, Progress& progress, Diagnostics& sa
   tls::KeyLog keys;
   load_keys(options, keys, say);
   AnalysisSettings settings = settings_for(options, keys, deployment);
+  settings.stop = &StopRequest::flag();
+  share_caps_between_jobs(options, settings.limits);
   CaptureSource source{options.captures,
                        [&](size_t i, const ConnectionSink& sink) { return analyse_file(options.captures[i], settings, sink); },
                        [&](size_t i) { return sha256_of_file(options.captures[i]); }};
@@ -287,7 +321,7 @@ int capture_run(const CheckOptions& options, Progress& progress, Diagnostics& sa
 }
 
 // `merge STATE...`: the states' run-level diagnostics once each, then their captures in merge order.
-int merge_run(const CheckOptions& options, Progress& progress, Diagnostics& say, Output& output) {
+int merge_run(const CheckOptions& options, Progress& progress, Diagnostics& say, ReportOutput& output) {
   MergeInputs inputs;
   if (auto error = inputs.load(options)) {
     say.trouble(*error);
@@ -308,8 +342,9 @@ int run(const CheckOptions& options) {
   if (options.interface) return run_live(options);
   Progress progress(is_terminal(STDERR_FILENO));
   Diagnostics say(progress);
-  Output output;
-  if (!output.open(options, say)) return kExitTrouble;
+  ReportOutput output;
+  if (!open_output(options, output, say)) return kExitTrouble;
+  StopRequest::install_signal_handlers();
   warn_about_ignored_flags(options, say);
   return options.merge ? merge_run(options, progress, say, output) : capture_run(options, progress, say, output);
 }

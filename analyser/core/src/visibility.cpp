@@ -52,9 +52,14 @@ std::string visibility_reason(const Timeline& t, const Event* marker, std::strin
                  : "no TLS 1.3 secrets for this connection (give --keylog or a pcapng with a "
                    "Decryption Secrets Block), so " + std::string(what) + " is not visible";
     case EventType::gap:
+      if (marker->gap_given_up)
+        return party + " data at " + frame_ref(*marker) + " was given up on to keep a buffer cap (see the "
+               "anomalies), so " + std::string(what) + " is not visible";
       return party + " data is missing from the capture at " + frame_ref(*marker) + ", so " +
              std::string(what) + " is not visible";
     case EventType::capture_end:
+      if (t.interrupted)
+        return "analysis interrupted at " + frame_ref(*marker) + " (the run was stopped) before " + std::string(what);
       return "the capture ends at " + frame_ref(*marker) + " before " + std::string(what);
     default: return std::string(what) + " is not visible";
   }

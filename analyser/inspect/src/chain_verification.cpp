@@ -1,9 +1,12 @@
 #include "tlsflags/inspect/chain_verification.hpp"
 
+#include <fcntl.h>
 #include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
 
 #include "openssl_ptr.hpp"
 
@@ -34,12 +37,36 @@ Outcome<std::vector<ossl::X509Ptr>> read_pem_certificates(std::string_view pem) 
   return certs;
 }
 
+// A PEM bundle of every public CA is well under 1 MiB; /dev/zero or a capture given by mistake must not
+// be read without end (docs/reliability-limits.md "Bad input").
+constexpr size_t kMaxPemFileBytes = size_t{64} << 20;
+
 Outcome<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path + ": cannot be opened"};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error{path + ": cannot be opened: " + std::strerror(errno)};
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+    ::close(fd);
+    return Error{path + ": cannot be read: it is a directory"};
+  }
+  std::string text;
+  char chunk[1 << 16];
+  for (;;) {
+    const ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got < 0) {  // EINTR included: SIGINT or SIGTERM stops the run (docs/tlsflags-check.1)
+      const int error = errno;
+      ::close(fd);
+      return Error{path + ": cannot be read: " + std::strerror(error)};
+    }
+    if (got == 0) break;
+    if (text.size() + static_cast<size_t>(got) > kMaxPemFileBytes) {
+      ::close(fd);
+      return Error{path + ": longer than " + std::to_string(kMaxPemFileBytes >> 20) + " MiB, the most read from a PEM file"};
+    }
+    text.append(chunk, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  return text;
 }
 
 Der certificate_der(X509* cert) {

@@ -76,6 +76,10 @@ void ConnectionTracker::on_gap(capture::ConnectionId id, Party from, uint64_t, c
   if (TlsConnection* connection = find(id)) connection->on_gap(from, at);
 }
 
+void ConnectionTracker::on_hole_given_up(capture::ConnectionId id, Party from, uint64_t, capture::StreamPosition at) {
+  if (TlsConnection* connection = find(id)) connection->on_gap(from, at, true);
+}
+
 void ConnectionTracker::on_fin(capture::ConnectionId id, Party from, capture::StreamPosition at) {
   if (TlsConnection* connection = find(id)) connection->on_fin_or_rst(EventType::fin, from, at);
 }

@@ -1,12 +1,15 @@
 #include "tlsflags/tls/keylog.hpp"
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <random>
 #include <string>
 
 namespace tlsflags::tls {
@@ -40,9 +43,17 @@ std::string KeyLogWarning::to_string() const {
 }
 
 size_t KeyLog::RandomHash::operator()(const ClientRandom& random) const {
-  // The client random is 32 uniformly random bytes (RFC 8446 §4.1.2): any 8 of them hash well.
-  uint64_t h = 0;
-  std::memcpy(&h, random.data(), sizeof h);
+  // A real client random is 32 uniformly random bytes (RFC 8446 §4.1.2), but a key log is input: one
+  // whose randoms differ only in their last bytes made every lookup walk one bucket (150,000 connections
+  // took minutes). All four words are mixed, with a per-process seed an input cannot know.
+  static const uint64_t seed = std::random_device{}() | uint64_t{std::random_device{}()} << 32;
+  uint64_t h = seed;
+  for (size_t i = 0; i < random.size(); i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, random.data() + i, sizeof word);
+    h = (h ^ word) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 32;
+  }
   return static_cast<size_t>(h);
 }
 
@@ -110,15 +121,21 @@ size_t split_fields(std::string_view line, std::span<std::string_view> fields) {
   return n;
 }
 
-// Where a TLS 1.3 label's secret goes; nullptr for labels that are recognised but not needed.
+// The TLS 1.3 labels the analyser uses, in ConnectionSecrets' order.
 using Slot = Secret ConnectionSecrets::*;
-Slot slot_for(std::string_view label) {
-  if (label == "CLIENT_HANDSHAKE_TRAFFIC_SECRET") return &ConnectionSecrets::client_handshake;
-  if (label == "SERVER_HANDSHAKE_TRAFFIC_SECRET") return &ConnectionSecrets::server_handshake;
-  if (label == "CLIENT_TRAFFIC_SECRET_0") return &ConnectionSecrets::client_traffic_0;
-  if (label == "SERVER_TRAFFIC_SECRET_0") return &ConnectionSecrets::server_traffic_0;
-  if (label == "CLIENT_EARLY_TRAFFIC_SECRET") return &ConnectionSecrets::client_early;
-  return nullptr;
+constexpr std::array<std::string_view, 5> kSlotLabels = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                                                         "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
+                                                         "CLIENT_EARLY_TRAFFIC_SECRET"};
+constexpr std::array<Slot, 5> kSlots = {&ConnectionSecrets::client_handshake, &ConnectionSecrets::server_handshake,
+                                        &ConnectionSecrets::client_traffic_0, &ConnectionSecrets::server_traffic_0,
+                                        &ConnectionSecrets::client_early};
+constexpr size_t kNoSlot = kSlots.size();
+
+// Where a TLS 1.3 label's secret goes; kNoSlot for labels that are recognised but not needed, or unknown.
+size_t slot_for(std::string_view label) {
+  for (size_t i = 0; i < kSlotLabels.size(); ++i)
+    if (label == kSlotLabels[i]) return i;
+  return kNoSlot;
 }
 
 bool is_ignored_label(std::string_view label) {
@@ -127,26 +144,62 @@ bool is_ignored_label(std::string_view label) {
          label == "EXPORTER_SECRET" || label == "CLIENT_RANDOM";
 }
 
-// The whole stream in large reads (a character at a time cost more than parsing the lines). The size
-// is reserved when the stream can tell it, so that no reallocation leaves copies of secrets behind;
-// a pipe or FIFO is read in chunks all the same.
-std::string read_all(std::ifstream& in) {
-  std::string text;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  in.clear();
-  if (size > 0) text.reserve(static_cast<size_t>(size));
-  char buffer[1 << 16];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) text.append(buffer, static_cast<size_t>(in.gcount()));
-  OPENSSL_cleanse(buffer, sizeof buffer);
-  return text;
+std::string errno_text() { return std::strerror(errno); }
+
+// A line that cannot be one (a capture, /dev/zero) before any line was accepted: the file is refused.
+std::string too_long_line(size_t line, size_t max) {
+  return "not an NSS key log: line " + std::to_string(line) + " is longer than " + std::to_string(max) +
+         " bytes (a capture or binary file given as --keylog?)";
 }
 
 }  // namespace
 
-void KeyLog::warn(std::string_view source, size_t line_number, std::string_view reason) {
-  warnings_.push_back(KeyLogWarning{std::string(source), line_number, std::string(reason)});
+uint32_t KeyLog::source_index(std::string_view source) {
+  for (size_t i = 0; i < sources_.size(); ++i)
+    if (sources_[i] == source) return static_cast<uint32_t>(i);
+  sources_.emplace_back(source);
+  return static_cast<uint32_t>(sources_.size() - 1);
+}
+
+// Junk is counted, and only the first few warnings of a source are kept: a key log of a million junk
+// lines costs a counter, not a million messages.
+void KeyLog::warn(std::string_view source, size_t line_number, std::string_view reason, KeyLogWarning::Kind kind) {
+  auto it = counts_.find(source);
+  if (it == counts_.end()) it = counts_.emplace(std::string(source), Counts{}).first;
+  Counts& counts = it->second;
+  ++(kind == KeyLogWarning::Kind::skipped ? counts.skipped : counts.repeated);
+  if (counts.kept == limits_.warnings_kept) return;
+  ++counts.kept;
+  warnings_.push_back(KeyLogWarning{std::string(source), line_number, std::string(reason), kind});
+}
+
+size_t KeyLog::skipped_lines(const std::string& source) const {
+  auto it = counts_.find(source);
+  return it == counts_.end() ? 0 : it->second.skipped;
+}
+
+size_t KeyLog::repeated_lines(const std::string& source) const {
+  auto it = counts_.find(source);
+  return it == counts_.end() ? 0 : it->second.repeated;
+}
+
+// The same client random given another secret for the same label (two sessions' key logs mixed, or a
+// forged line): the later line wins, as before, but both lines are named. The same secret again (a key
+// log given twice) is not worth a word.
+void KeyLog::store(Entry& entry, size_t slot, std::span<const uint8_t> secret, std::string_view source, size_t line) {
+  Secret& target = entry.secrets.*kSlots[slot];
+  Origin& origin = entry.origins[slot];
+  if (target.present()) {
+    const std::span<const uint8_t> old = target.bytes();
+    const bool same = old.size() == secret.size() && CRYPTO_memcmp(old.data(), secret.data(), old.size()) == 0;
+    if (!same)
+      warn(source, line,
+           "a different " + std::string(kSlotLabels[slot]) + " for a client random already given one at " +
+               sources_[origin.source] + ":" + std::to_string(origin.line) + " (this later line is used)",
+           KeyLogWarning::Kind::repeated);
+  }
+  target.assign(secret);
+  origin = Origin{source_index(source), static_cast<uint32_t>(line)};
 }
 
 KeyLog::LineResult KeyLog::add_line(std::string_view line, std::string_view source, size_t number) {
@@ -159,8 +212,8 @@ KeyLog::LineResult KeyLog::add_line(std::string_view line, std::string_view sour
     return LineResult::skipped;
   }
   auto [label, random_hex, secret_hex] = fields;
-  const Slot slot = slot_for(label);
-  if (!slot && !is_ignored_label(label)) {
+  const size_t slot = slot_for(label);
+  if (slot == kNoSlot && !is_ignored_label(label)) {
     warn(source, number, "unknown label");
     return LineResult::skipped;
   }
@@ -173,17 +226,17 @@ KeyLog::LineResult KeyLog::add_line(std::string_view line, std::string_view sour
   std::array<uint8_t, kMaxSecretSize> secret{};
   size_t secret_size = 0;
   bool secret_ok = decode_hex(secret_hex, secret, secret_size) && secret_size > 0;
-  if (secret_ok && slot) secret_ok = secret_size == 32 || secret_size == 48;  // SHA-256 or SHA-384
+  if (secret_ok && slot != kNoSlot) secret_ok = secret_size == 32 || secret_size == 48;  // SHA-256 or SHA-384
   if (!secret_ok) {
     OPENSSL_cleanse(secret.data(), secret.size());
     warn(source, number, "secret is not valid hex of a usable length");
     return LineResult::skipped;
   }
-  if (!slot) {
+  if (slot == kNoSlot) {
     OPENSSL_cleanse(secret.data(), secret.size());
     return LineResult::ignored_label;
   }
-  (secrets_[random].*slot).assign(std::span<const uint8_t>(secret.data(), secret_size));
+  store(secrets_[random], slot, std::span<const uint8_t>(secret.data(), secret_size), source, number);
   OPENSSL_cleanse(secret.data(), secret.size());
   return LineResult::accepted;
 }
@@ -203,22 +256,93 @@ size_t KeyLog::add_text(std::string_view text, std::string_view source) {
   return accepted;
 }
 
+// Reads `fd` in chunks and adds it line by line: memory is one chunk and one line, whatever the size.
+// The buffers that held secrets are wiped. False with `error` set when the limits refuse the file.
+bool KeyLog::read_lines(int fd, const std::string& path, size_t& accepted, std::string& error) {
+  std::array<char, 1 << 16> chunk;
+  std::string line;
+  line.reserve(limits_.max_line_bytes);  // never reallocated: no copy of a secret is left behind
+  size_t number = 0, junk_before = skipped_lines(path);
+  uint64_t total = 0;
+  bool line_too_long = false, ok = true;
+  auto finish_line = [&] {
+    ++number;
+    if (line_too_long) {
+      warn(path, number, "line longer than " + std::to_string(limits_.max_line_bytes) + " bytes");
+    } else if (add_line(line, path, number) != LineResult::skipped) {
+      ++accepted;
+    }
+    OPENSSL_cleanse(line.data(), line.size());
+    line.clear();
+    line_too_long = false;
+  };
+  while (ok) {
+    const ssize_t got = ::read(fd, chunk.data(), chunk.size());
+    if (got < 0 && errno == EINTR) {
+      error = "reading key log " + path + " was interrupted";
+      ok = false;
+      break;
+    }
+    if (got < 0) {
+      error = "cannot read key log " + path + ": " + errno_text();
+      ok = false;
+      break;
+    }
+    if (got == 0) break;
+    total += static_cast<uint64_t>(got);
+    if (total > limits_.max_bytes) {
+      error = "key log " + path + " is longer than " + std::to_string(limits_.max_bytes) + " bytes, the most read from one";
+      ok = false;
+      break;
+    }
+    std::string_view rest(chunk.data(), static_cast<size_t>(got));
+    while (!rest.empty()) {
+      const size_t end = rest.find('\n');
+      const std::string_view piece = rest.substr(0, end);
+      if (!line_too_long && line.size() + piece.size() <= limits_.max_line_bytes) {
+        line.append(piece);
+      } else if (!line_too_long) {
+        line_too_long = true;
+        OPENSSL_cleanse(line.data(), line.size());
+        line.clear();
+        if (accepted == 0) {
+          error = too_long_line(number + 1, limits_.max_line_bytes);
+          ok = false;
+          break;
+        }
+      }
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 1);
+      finish_line();
+      if (accepted == 0 && skipped_lines(path) - junk_before >= limits_.max_junk_lines_first) {
+        error = "not an NSS key log: none of its first " + std::to_string(limits_.max_junk_lines_first) +
+                " lines has the form LABEL CLIENT_RANDOM SECRET (a capture or binary file given as --keylog?)";
+        ok = false;
+        break;
+      }
+    }
+  }
+  if (ok && (!line.empty() || line_too_long)) finish_line();
+  OPENSSL_cleanse(chunk.data(), chunk.size());
+  OPENSSL_cleanse(line.data(), line.size());
+  return ok;
+}
+
 bool KeyLog::add_file(const std::string& path, std::string* error, size_t* accepted) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (error) *error = "cannot open key log " + path;
-    return false;
+  std::string message;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    message = "cannot open key log " + path + ": " + errno_text();
+  } else {
+    struct stat info {};
+    if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) message = "cannot read key log " + path + ": it is a directory";
   }
-  std::string text = read_all(in);
-  if (in.bad()) {
-    OPENSSL_cleanse(text.data(), text.size());
-    if (error) *error = "cannot read key log " + path;
-    return false;
-  }
-  const size_t added = add_text(text, path);
+  size_t added = 0;
+  const bool ok = message.empty() && read_lines(fd, path, added, message);
+  if (fd >= 0) ::close(fd);
   if (accepted) *accepted = added;
-  OPENSSL_cleanse(text.data(), text.size());
-  return true;
+  if (!ok && error) *error = message;
+  return ok;
 }
 
 const ConnectionSecrets* KeyLog::find(std::span<const uint8_t> client_random) const {
@@ -226,7 +350,7 @@ const ConnectionSecrets* KeyLog::find(std::span<const uint8_t> client_random) co
   ClientRandom key;
   std::copy(client_random.begin(), client_random.end(), key.begin());
   auto it = secrets_.find(key);
-  return it == secrets_.end() ? nullptr : &it->second;
+  return it == secrets_.end() ? nullptr : &it->second.secrets;
 }
 
 }  // namespace tlsflags::tls

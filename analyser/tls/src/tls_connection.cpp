@@ -53,7 +53,7 @@ size_t TlsConnection::on_data(Party from, std::span<const uint8_t> data, StreamP
   timeline_.last_frame = std::max(timeline_.last_frame, at.frame);
   // A TLS server speaks only after the ClientHello, and a TLS client starts with one: anything else
   // first is plaintext, which an upgrade to TLS (STARTTLS) may follow.
-  const bool plaintext_first = nothing_read_from_client() &&
+  const bool plaintext_first = nothing_read_from_client() && !client_hello_hidden_ &&
                                (from == Party::server || (data.size() >= 6 && !starts_client_hello_record(data)));
   if (plaintext_first) {
     preamble_ = std::make_unique<Preamble>();
@@ -102,15 +102,18 @@ size_t TlsConnection::on_preamble_data(Party from, std::span<const uint8_t> data
   return 0;
 }
 
-void TlsConnection::on_gap(Party from, StreamPosition at) {
+void TlsConnection::on_gap(Party from, StreamPosition at, bool given_up) {
   // Record boundaries are lost with the missing bytes: nothing after them can be framed. The direction
   // stops at its first gap, so a later one says nothing new and is not recorded (the Timeline stays
   // bounded whatever the producer sends).
   Direction& d = direction(from);
   timeline_.last_frame = std::max(timeline_.last_frame, at.frame);
   if (preamble_) return;  // plaintext bytes missing: the ClientHello record is still looked for
-  if (from == Party::client && client_hello_under_way()) client_hello_hidden_ = true;
-  if (!d.gap_recorded) emit(EventType::gap, from, at);
+  // A cap gave up the client's first bytes (given_up): whether this was TLS is unknown, and a
+  // connection that may be is reported, undecidable, not silently dropped (issue 18).
+  const bool first_bytes_given_up = given_up && nothing_read_from_client() && !client_hello_seen_;
+  if (from == Party::client && (client_hello_under_way() || first_bytes_given_up)) client_hello_hidden_ = true;
+  if (!d.gap_recorded) emit(EventType::gap, from, at).gap_given_up = given_up;
   d.gap_recorded = true;
   stop_silently(d);
 }
@@ -218,7 +221,8 @@ void TlsConnection::consume_whole_body(Direction& d, std::span<const uint8_t>& d
     process_record(d, body, at);
     return;
   }
-  if (d.record.capacity() < d.record_length) d.record.reserve(kMaxCiphertextRecord);
+  // The buffer grows with the bytes that came, not with the length the header claims: a connection
+  // holding 11 bytes of a record costs 11 bytes, not 16 KiB (docs/reliability-limits.md).
   size_t n = std::min(d.record_length - d.record.size(), data.size());
   d.record.insert(d.record.end(), data.begin(), data.begin() + n);
   data = data.subspan(n);

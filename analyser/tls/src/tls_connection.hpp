@@ -79,7 +79,8 @@ class TlsConnection {
   TlsConnection(ConnectionTracker& tracker, Timeline timeline);
 
   size_t on_data(Party from, std::span<const uint8_t> data, StreamPosition at);
-  void on_gap(Party from, StreamPosition at);
+  // `given_up`: the capture layer gave the hole up to keep a buffer cap (its bytes may be in the capture).
+  void on_gap(Party from, StreamPosition at, bool given_up = false);
   void on_fin_or_rst(EventType type, Party from, StreamPosition at);
   // The capture ended with the connection open: a ClientHello it cut is hidden (is_tls()).
   void note_capture_end() {

@@ -13,6 +13,7 @@
 // LINKTYPE_IPV6), BSD loopback (NULL, LOOP; AF value in either byte order).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -23,6 +24,9 @@ namespace tlsflags::capture {
 
 struct CaptureOptions {
   CaptureLimits limits;
+  // When set and it becomes true (SIGINT, SIGTERM, a failing report), reading stops before the next
+  // record and every open connection is closed as at the capture's end (ReadResult::interrupted).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct ReadResult {
@@ -35,6 +39,7 @@ struct ReadResult {
   uint64_t tcp_segments = 0;  // frames that carried a TCP segment the reassembler used
   uint64_t connections = 0;   // on_open calls
   uint64_t secrets_blocks = 0;  // Decryption Secrets Blocks with NSS key log text
+  bool interrupted = false;     // CaptureOptions::stop stopped the reading before the end
   CaptureDiagnostics diagnostics;
 };
 

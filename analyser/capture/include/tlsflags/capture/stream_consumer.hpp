@@ -46,6 +46,11 @@ class StreamConsumer {
   // Bytes of `from`'s stream are missing from the capture (lost segment, or reassembly gave up on a hole).
   // Delivery continues after the hole with on_data.
   virtual void on_gap(ConnectionId id, Party from, uint64_t missing_bytes, StreamPosition at) = 0;
+  // A hole the reassembler gave up on to keep a buffer cap (CaptureLimits): the bytes may well be in the
+  // capture, later. A gap all the same, unless the consumer wants to tell them apart.
+  virtual void on_hole_given_up(ConnectionId id, Party from, uint64_t missing_bytes, StreamPosition at) {
+    on_gap(id, from, missing_bytes, at);
+  }
 
   virtual void on_fin(ConnectionId id, Party from, StreamPosition at) = 0;
   virtual void on_rst(ConnectionId id, Party from, StreamPosition at) = 0;

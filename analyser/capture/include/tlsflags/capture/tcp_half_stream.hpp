@@ -71,8 +71,9 @@ class TcpHalfStream {
   void store_uncovered(DeliveryContext& ctx, uint64_t offset, std::span<const uint8_t> bytes);
   void emit(DeliveryContext& ctx, std::span<const uint8_t> bytes);
   void skip_to(uint64_t target);
-  void gap_to(DeliveryContext& ctx, uint64_t target);
-  bool give_up_first_hole(DeliveryContext& ctx);
+  // `for_cap`: the hole is given up to keep a buffer cap, not because the capture lacks the bytes.
+  void gap_to(DeliveryContext& ctx, uint64_t target, bool for_cap = false);
+  bool give_up_first_hole(DeliveryContext& ctx, bool for_cap = false);
   void drain(DeliveryContext& ctx);
   void erase_pending(DeliveryContext& ctx, std::map<uint64_t, std::vector<uint8_t>>::iterator it);
 

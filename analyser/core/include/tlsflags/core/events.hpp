@@ -94,6 +94,7 @@ struct Event {
   // alert
   uint8_t alert_level = 0;
   uint8_t alert_description = 0;
+  bool gap_given_up = false;  // gap: a buffer cap gave the bytes up (they may be in the capture)
 
   // The message carried a TLS Flags extension with `flag` set (request_client_auth: RuleConfig's number).
   bool carries_flag(uint16_t flag) const { return flags && flags->decoded.flags.contains(flag); }
@@ -130,6 +131,9 @@ struct Timeline {
   // Seconds since the Unix epoch of the capture's first packet (Event::time is relative to it);
   // 0 = unknown. Certificate validity is judged at this time.
   double capture_start_epoch = 0;
+  // The run was stopped (SIGINT, SIGTERM, a failing report) while this connection was open: its
+  // capture_end is where the analysis stopped reading, not the end of the capture.
+  bool interrupted = false;
   std::vector<Event> events;
 
   // The first event of `type` sent by `from` (after `after`, when given); nullptr when there is none.

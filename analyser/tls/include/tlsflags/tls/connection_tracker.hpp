@@ -83,6 +83,7 @@ class ConnectionTracker final : public capture::StreamConsumer {
   size_t on_data(capture::ConnectionId id, Party from, std::span<const uint8_t> data,
                  capture::StreamPosition at) override;
   void on_gap(capture::ConnectionId id, Party from, uint64_t missing_bytes, capture::StreamPosition at) override;
+  void on_hole_given_up(capture::ConnectionId id, Party from, uint64_t missing_bytes, capture::StreamPosition at) override;
   void on_fin(capture::ConnectionId id, Party from, capture::StreamPosition at) override;
   void on_rst(capture::ConnectionId id, Party from, capture::StreamPosition at) override;
   void on_last_segment(capture::ConnectionId id, capture::StreamPosition last) override;

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -52,10 +53,27 @@ struct ConnectionSecrets {
 };
 
 struct KeyLogWarning {
+  enum class Kind { skipped, repeated };  // a line not used; a client random's secret given again, differently
   std::string source;  // file name, or "DSB"
   size_t line = 0;     // 1-based
   std::string reason;  // never contains any part of the line
+  Kind kind = Kind::skipped;
   std::string to_string() const;  // "keys.log:7: bad hex in the client random"
+};
+
+// How much of a key log is read and kept (docs/reliability-limits.md "Key logs"). A key log is read in
+// chunks, line by line: memory grows with the connections it names, never with its size or its junk.
+struct KeyLogLimits {
+  // The most read from one key log (as from a pipe, CaptureLimits::max_spooled_bytes): beyond it the
+  // key log is refused (its lines read so far are kept).
+  uint64_t max_bytes = uint64_t{16} << 30;
+  // A valid line is at most ~230 bytes. A longer line is junk; one this long before any line was
+  // accepted means the file is no key log at all (/dev/zero, a capture): it is refused at once.
+  size_t max_line_bytes = 64 * 1024;
+  // This many junk lines and not one accepted: no key log either (refused without reading further).
+  size_t max_junk_lines_first = 10'000;
+  // Warnings kept per source; the others are only counted (skipped_lines, repeated_lines).
+  size_t warnings_kept = 10;
 };
 
 class KeyLog {
@@ -66,22 +84,47 @@ class KeyLog {
   size_t add_text(std::string_view text, std::string_view source = "DSB");
   // Reads a key log file. False (with `error` set) when the file cannot be read; an empty file is valid.
   // `accepted` (optional) gets the number of secret lines accepted, as add_text returns it.
+  // A directory, an unreadable file or one the limits refuse (see KeyLogLimits) is an error that says
+  // why ("cannot open key log X: Permission denied", "not an NSS key log: ...").
   bool add_file(const std::string& path, std::string* error = nullptr, size_t* accepted = nullptr);
 
   const ConnectionSecrets* find(std::span<const uint8_t> client_random) const;
   size_t connections() const { return secrets_.size(); }
+  // The first `warnings_kept` warnings of each source; skipped_lines and repeated_lines count them all.
   const std::vector<KeyLogWarning>& warnings() const { return warnings_; }
+  size_t skipped_lines(const std::string& source) const;
+  size_t repeated_lines(const std::string& source) const;
+  void set_limits(const KeyLogLimits& limits) { limits_ = limits; }
 
  private:
   struct RandomHash {
     size_t operator()(const ClientRandom& random) const;
   };
+  // Where a secret came from, to name both lines when a client random's secret is given twice.
+  struct Origin {
+    uint32_t source = 0;  // index in sources_
+    uint32_t line = 0;
+  };
+  struct Entry {
+    ConnectionSecrets secrets;
+    std::array<Origin, 4> origins{};  // per slot, in ConnectionSecrets' order
+  };
+  struct Counts {
+    size_t kept = 0, skipped = 0, repeated = 0;
+  };
   enum class LineResult { skipped, accepted, ignored_label };
   LineResult add_line(std::string_view line, std::string_view source, size_t line_number);
-  void warn(std::string_view source, size_t line_number, std::string_view reason);
+  void store(Entry& entry, size_t slot, std::span<const uint8_t> secret, std::string_view source, size_t line);
+  void warn(std::string_view source, size_t line_number, std::string_view reason,
+            KeyLogWarning::Kind kind = KeyLogWarning::Kind::skipped);
+  uint32_t source_index(std::string_view source);
+  bool read_lines(int fd, const std::string& path, size_t& accepted, std::string& error);
 
-  std::unordered_map<ClientRandom, ConnectionSecrets, RandomHash> secrets_;
+  std::unordered_map<ClientRandom, Entry, RandomHash> secrets_;
   std::vector<KeyLogWarning> warnings_;
+  std::map<std::string, Counts, std::less<>> counts_;
+  std::vector<std::string> sources_;
+  KeyLogLimits limits_;
 };
 
 }  // namespace tlsflags::tls
