@@ -11,6 +11,7 @@
 #include "tlsflags/report/plural.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 #include "tlsflags/tls/record_protection.hpp"
+#include "transports.hpp"
 
 namespace tlsflags::cli {
 namespace {
@@ -81,7 +82,7 @@ void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& war
 
 // Reads the capture; returns the error that makes it unreadable, if any. A file cut short after its
 // first frame is not unreadable: what was read is analysed (as Wireshark does), and cut_short says so.
-std::optional<std::string> read_into(const std::string& path, tls::ConnectionTracker& tracker,
+std::optional<std::string> read_into(const std::string& path, Transports& tracker,
                                      const capture::CaptureLimits& limits, FileAnalysis& analysis) {
   capture::ReadResult read = capture::read_capture(path, tracker, capture::CaptureOptions{limits});
   std::vector<report::Anomaly> caps;
@@ -184,6 +185,40 @@ void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::
                        " not recorded: after their sender's fatal alert, or past its first 8"});
 }
 
+void add_udp_anomalies(const quic::UdpStats& stats, std::vector<report::Anomaly>& out) {
+  struct Seen {
+    capture::DiagnosticCounter quic::UdpStats::*counter;
+    const char* kind;  // the anomaly's kind in the reports (docs/output.md)
+    const char* noun;
+    const char* what;
+  };
+  static constexpr Seen kSeen[] = {
+      {&quic::UdpStats::quic_unknown_version, "quic-unknown-version", "QUIC packet",
+       "not read: a QUIC version other than 1 and 2"},
+      {&quic::UdpStats::quic_without_connection, "quic-without-connection", "QUIC packet",
+       "not read: of no connection whose start (the client's Initial) is in the capture"},
+      {&quic::UdpStats::quic_initial_undecryptable, "quic-initial-undecryptable", "QUIC Initial packet",
+       "not read: its keys did not open it"},
+      {&quic::UdpStats::quic_malformed, "quic-malformed", "QUIC packet", "malformed (header or frames)"},
+      {&quic::UdpStats::quic_truncated, "quic-truncated", "QUIC datagram", "cut by the snap length"},
+      {&quic::UdpStats::quic_zero_rtt_skipped, "quic-0rtt-skipped", "QUIC 0-RTT packet",
+       "not read (early data keys are not used)"},
+      {&quic::UdpStats::quic_crypto_over_limit, "quic-crypto-cap", "QUIC CRYPTO stream",
+       "given up on: past its buffer or offset cap"},
+      {&quic::UdpStats::connections_evicted, "udp-connections-closed-early", "QUIC or DTLS connection",
+       "closed early: too many open at once"},
+      {&quic::UdpStats::dtls13_not_decoded, "dtls13-not-decoded", "DTLS 1.3 handshake",
+       "seen and not decoded after its ServerHello (RFC 9147 record protection is not read)"},
+      {&quic::UdpStats::dtls_not_decoded, "dtls-not-decoded", "DTLS handshake message",
+       "not decoded (a fragmented or malformed hello)"},
+  };
+  for (const Seen& seen : kSeen) {
+    const capture::DiagnosticCounter& hits = stats.*seen.counter;
+    if (hits.count)
+      out.push_back({seen.kind, hits.count, hits.first_frame, counted(hits.count, seen.noun, seen.what, hits.first_frame)});
+  }
+}
+
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings) {
   static const DeploymentInputs kNoInputs;
   const DeploymentInputs& inputs = settings.deployment ? *settings.deployment : kNoInputs;
@@ -201,7 +236,7 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
   FileAnalysis analysis;
   analysis.file = path;
   ReportOrder order(sink);
-  const tls::ConnectionTracker* open = nullptr;
+  const Transports* open = nullptr;
   auto judge_one = [&](Timeline&& timeline) {
     timeline.file = path;  // the name as the user gave it, which is what the reports show
     const uint64_t last_frame = timeline.last_frame;
@@ -214,13 +249,14 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
     tls::TrackerOptions options;
     options.file = path;
     options.flags_extension_type = settings.flags_extension;
-    tls::ConnectionTracker tracker(options, judge_one, settings.keys);
+    Transports tracker(options, judge_one, settings.keys);
     open = &tracker;
     analysis.read_error = read_into(path, tracker, settings.limits, analysis);
-    tracker.close_all(true, {});  // whatever the reader left open (it should have closed everything)
-    add_key_log_warnings(tracker.capture_secrets(), analysis.warnings);
+    tracker.close_all({});  // whatever the reader left open (it should have closed everything)
+    add_key_log_warnings(tracker.tcp().capture_secrets(), analysis.warnings);
     std::vector<report::Anomaly> bounds;
-    add_timeline_anomalies(tracker.stats(), bounds);
+    add_timeline_anomalies(tracker.tcp().stats(), bounds);
+    add_udp_anomalies(tracker.udp().stats(), bounds);
     note(analysis, std::move(bounds));
   } catch (const std::exception& e) {
     // A bug or an exhausted resource in one capture must not take the other captures' reports with it.

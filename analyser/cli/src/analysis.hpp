@@ -13,6 +13,7 @@
 #include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/report/result.hpp"
 #include "tlsflags/report/writer.hpp"
+#include "tlsflags/quic/udp_tracker.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 #include "tlsflags/tls/keylog.hpp"
 
@@ -63,6 +64,10 @@ void add_unseen_input_anomalies(const capture::CaptureDiagnostics& diagnostics, 
 // The TLS layer's bounds that fired (timelines cut, alerts not recorded) and what it could not read
 // (cipher suites not decrypted, ClientHellos not visible), one anomaly each.
 void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::Anomaly>& out);
+
+// What the UDP side saw and could not read (QUIC of another version, packets of no connection followed,
+// DTLS 1.3, ...), one anomaly each: never silent.
+void add_udp_anomalies(const quic::UdpStats& stats, std::vector<report::Anomaly>& out);
 
 // The settings a run's options give (files and live alike); `keys` and `deployment` must outlive them.
 AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,
