@@ -13,6 +13,7 @@
 
 #include "check.hpp"
 #include "crypto_stream.hpp"
+#include "datagram.hpp"
 #include "quic_packet.hpp"
 #include "tlsflags/quic/udp_tracker.hpp"
 
@@ -48,22 +49,14 @@ void fuzz_datagrams(std::span<const uint8_t> input) {
     FUZZ_CHECK(t.events.size() <= 1100);
     FUZZ_CHECK(t.first_frame <= t.last_frame);
   }, nullptr, nullptr);
-  capture::UdpDatagram datagram;
-  const auto client = capture::IpAddress::parse("192.0.2.10"), server = capture::IpAddress::parse("198.51.100.20");
   uint64_t frame = 0;
   while (input.size() >= 3) {
     const bool from_server = input[0] & 1;
     const size_t length = std::min<size_t>(input.size() - 3, size_t{input[1]} << 8 | input[2]);
     std::vector<uint8_t> payload(input.begin() + 3, input.begin() + 3 + static_cast<std::ptrdiff_t>(length));
     input = input.subspan(3 + length);
-    datagram.source = from_server ? server : client;
-    datagram.destination = from_server ? client : server;
-    datagram.source_port = from_server ? 443 : 50000;
-    datagram.destination_port = from_server ? 50000 : 443;
-    datagram.payload = payload;
-    datagram.payload_length = static_cast<uint32_t>(payload.size());
     ++frame;
-    (void)tracker.on_datagram(datagram, {frame, static_cast<double>(frame)});
+    (void)tracker.on_datagram(quic::test::datagram_between(!from_server, payload), {frame, static_cast<double>(frame)});
   }
   const size_t opened = tracker.stats().quic_connections + tracker.stats().dtls_connections;
   tracker.on_capture_end({frame, static_cast<double>(frame)});

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "datagram.hpp"
 #include "tlsflags/capture/capture_reader.hpp"
 #include "tlsflags/quic/udp_tracker.hpp"
 #include "tlsflags/tls/keylog.hpp"
@@ -151,16 +152,8 @@ std::vector<uint8_t> hello_body(bool client) {
 TEST_CASE("DTLS 1.3: the hellos are reported, the rest is unreadable and counted, never silent", "[dtls]") {
   std::vector<Timeline> timelines;
   quic::UdpTracker udp({}, [&](Timeline&& t) { timelines.push_back(std::move(t)); }, nullptr, nullptr);
-  capture::UdpDatagram datagram;
-  const auto client = capture::IpAddress::parse("192.0.2.10"), server = capture::IpAddress::parse("198.51.100.20");
   const auto send = [&](bool from_client, const std::vector<uint8_t>& payload, uint64_t frame) {
-    datagram.source = from_client ? client : server;
-    datagram.destination = from_client ? server : client;
-    datagram.source_port = from_client ? 50000 : 4433;
-    datagram.destination_port = from_client ? 4433 : 50000;
-    datagram.payload = payload;
-    datagram.payload_length = static_cast<uint32_t>(payload.size());
-    return udp.on_datagram(datagram, {frame, 0});
+    return udp.on_datagram(quic::test::datagram_between(from_client, payload, 4433), {frame, 0});
   };
   const std::vector<uint8_t> noise = {0x17, 0x01, 0x02};
   CHECK_FALSE(send(true, noise, 1));  // not a ClientHello: not DTLS, left to not-tcp

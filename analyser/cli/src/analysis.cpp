@@ -95,18 +95,31 @@ std::optional<std::string> read_into(const std::string& path, Transports& tracke
   return std::nullopt;
 }
 
+// One counter of a diagnostics struct and how a report names it: an anomaly when it fired.
+template <typename Stats>
+struct CountedAnomaly {
+  capture::DiagnosticCounter Stats::*counter;
+  const char* kind;  // the anomaly's kind in the reports (docs/output.md)
+  const char* noun;  // singular; the count gives its number
+  const char* what;
+};
+
+template <typename Stats, size_t N>
+void add_counted(const Stats& stats, const CountedAnomaly<Stats> (&table)[N], std::vector<report::Anomaly>& out) {
+  for (const CountedAnomaly<Stats>& entry : table) {
+    const capture::DiagnosticCounter& hits = stats.*entry.counter;
+    if (hits.count)
+      out.push_back({entry.kind, hits.count, hits.first_frame,
+                     counted(hits.count, entry.noun, entry.what, hits.first_frame)});
+  }
+}
+
 }  // namespace
 
 // Resource caps hit by the capture layer: the analysis is still right about what it shows, but some
 // connections were cut short, and the user should know why they may be undecidable.
 void add_capture_anomalies(const capture::CaptureDiagnostics& d, std::vector<report::Anomaly>& out) {
-  struct CapHit {
-    capture::DiagnosticCounter capture::CaptureDiagnostics::*counter;
-    const char* kind;  // the anomaly's kind in the reports (docs/output.md)
-    const char* noun;  // singular; the count gives its number
-    const char* what;
-  };
-  static constexpr CapHit kCapHits[] = {
+  static constexpr CountedAnomaly<capture::CaptureDiagnostics> kCapHits[] = {
       {&capture::CaptureDiagnostics::connections_evicted, "connections-closed-early", "connection",
        "closed early: too many open at once"},
       {&capture::CaptureDiagnostics::out_of_order_cap_hits, "out-of-order-cap", "hole",
@@ -115,11 +128,7 @@ void add_capture_anomalies(const capture::CaptureDiagnostics& d, std::vector<rep
       {&capture::CaptureDiagnostics::segments_out_of_window, "segments-out-of-window", "segment",
        "ignored: sequence number too far beyond the stream (max 1 GiB)"},
   };
-  for (const CapHit& cap : kCapHits) {
-    const capture::DiagnosticCounter& hits = d.*cap.counter;
-    if (hits.count)
-      out.push_back({cap.kind, hits.count, hits.first_frame, counted(hits.count, cap.noun, cap.what, hits.first_frame)});
-  }
+  add_counted(d, kCapHits, out);
   add_unseen_input_anomalies(d, out);
 }
 
@@ -186,13 +195,7 @@ void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::
 }
 
 void add_udp_anomalies(const quic::UdpStats& stats, std::vector<report::Anomaly>& out) {
-  struct Seen {
-    capture::DiagnosticCounter quic::UdpStats::*counter;
-    const char* kind;  // the anomaly's kind in the reports (docs/output.md)
-    const char* noun;
-    const char* what;
-  };
-  static constexpr Seen kSeen[] = {
+  static constexpr CountedAnomaly<quic::UdpStats> kSeen[] = {
       {&quic::UdpStats::quic_unknown_version, "quic-unknown-version", "QUIC packet",
        "not read: a QUIC version other than 1 and 2"},
       {&quic::UdpStats::quic_without_connection, "quic-without-connection", "QUIC packet",
@@ -212,11 +215,7 @@ void add_udp_anomalies(const quic::UdpStats& stats, std::vector<report::Anomaly>
       {&quic::UdpStats::dtls_not_decoded, "dtls-not-decoded", "DTLS handshake message",
        "not decoded (a fragmented or malformed hello)"},
   };
-  for (const Seen& seen : kSeen) {
-    const capture::DiagnosticCounter& hits = stats.*seen.counter;
-    if (hits.count)
-      out.push_back({seen.kind, hits.count, hits.first_frame, counted(hits.count, seen.noun, seen.what, hits.first_frame)});
-  }
+  add_counted(stats, kSeen, out);
 }
 
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings) {

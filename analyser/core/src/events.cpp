@@ -142,6 +142,15 @@ std::optional<Party> fixed_sender(EventType type) {
   }
 }
 
+Event& Timeline::append(EventType type, Party from, uint64_t frame, double time) {
+  Event& event = events.emplace_back();
+  event.type = type;
+  event.from = from;
+  event.frame = frame;
+  event.time = time;
+  return event;
+}
+
 const Event* Timeline::first(EventType type, Party from, const Event* after) const {
   auto start = after ? events.begin() + (after - events.data()) + 1 : events.begin();
   auto it = std::find_if(start, events.end(), [&](const Event& e) { return e.type == type && e.from == from; });

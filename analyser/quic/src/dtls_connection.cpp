@@ -61,12 +61,7 @@ bool starts_dtls_client_hello(std::span<const uint8_t> datagram) {
 }
 
 Event& DtlsConnection::emit(EventType type, Party from, capture::StreamPosition at) {
-  Event& event = timeline_.events.emplace_back();
-  event.type = type;
-  event.from = from;
-  event.frame = at.frame;
-  event.time = at.time;
-  return event;
+  return timeline_.append(type, from, at.frame, at.time);
 }
 
 void DtlsConnection::on_datagram(Party from, std::span<const uint8_t> datagram, capture::StreamPosition at) {

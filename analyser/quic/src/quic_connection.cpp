@@ -59,12 +59,7 @@ void QuicConnection::on_retry(std::span<const uint8_t> retry_scid) {
 }
 
 Event& QuicConnection::emit(EventType type, Party from, StreamPosition at) {
-  Event& event = timeline_.events.emplace_back();
-  event.type = type;
-  event.from = from;
-  event.frame = at.frame;
-  event.time = at.time;
-  return event;
+  return timeline_.append(type, from, at.frame, at.time);
 }
 
 void QuicConnection::stop_unreadable(Direction& d, StreamPosition at) {

@@ -134,6 +134,8 @@ struct Timeline {
   double capture_start_epoch = 0;
   std::vector<Event> events;
 
+  // Appends an event of `type` from `from`, completed by `frame` at `time`; the caller fills the rest.
+  Event& append(EventType type, Party from, uint64_t frame, double time);
   // The first event of `type` sent by `from` (after `after`, when given); nullptr when there is none.
   const Event* first(EventType type, Party from, const Event* after = nullptr) const;
   Event* first(EventType type, Party from, const Event* after = nullptr);
