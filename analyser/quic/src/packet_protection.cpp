@@ -55,6 +55,9 @@ const EVP_CIPHER* aead_cipher(tls::Aead aead) {
     case tls::Aead::aes_128_gcm: return EVP_aes_128_gcm();
     case tls::Aead::aes_256_gcm: return EVP_aes_256_gcm();
     case tls::Aead::chacha20_poly1305: return EVP_chacha20_poly1305();
+    // AES-128-CCM is allowed in QUIC (RFC 9001 §5.3) but not read here: its packets stay unreadable,
+    // and the connection says so. CCM_8 MUST NOT be used with QUIC (ibid.).
+    case tls::Aead::aes_128_ccm: case tls::Aead::aes_128_ccm_8: return nullptr;
   }
   return nullptr;
 }
@@ -65,6 +68,8 @@ const EVP_CIPHER* mask_cipher(tls::Aead aead) {
     case tls::Aead::aes_128_gcm: return EVP_aes_128_ecb();
     case tls::Aead::aes_256_gcm: return EVP_aes_256_ecb();
     case tls::Aead::chacha20_poly1305: return EVP_chacha20();
+    case tls::Aead::aes_128_ccm: return EVP_aes_128_ecb();
+    case tls::Aead::aes_128_ccm_8: return nullptr;
   }
   return nullptr;
 }
@@ -136,6 +141,7 @@ bool PacketOpener::header_mask(const PacketKeys& keys, std::span<const uint8_t, 
                                std::array<uint8_t, 5>& mask) {
   if (!keys.installed() || !mask_) return false;
   const EVP_CIPHER* cipher = mask_cipher(keys.suite->aead);
+  if (!cipher) return false;
   const bool chacha = keys.suite->aead == tls::Aead::chacha20_poly1305;
   // ChaCha20's 16-octet IV is the sample itself: a 32-bit little-endian counter, then the 96-bit nonce.
   std::array<uint8_t, kHeaderProtectionSample> block{};
@@ -153,7 +159,8 @@ bool PacketOpener::header_mask(const PacketKeys& keys, std::span<const uint8_t, 
 std::optional<size_t> PacketOpener::open(const PacketKeys& keys, uint64_t packet_number,
                                          std::span<const uint8_t> header, std::span<const uint8_t> payload,
                                          std::span<uint8_t> out) {
-  if (!keys.installed() || !aead_ || payload.size() < tls::kAeadTagSize) return std::nullopt;
+  if (!keys.installed() || !aead_ || payload.size() < tls::kAeadTagSize || !aead_cipher(keys.suite->aead))
+    return std::nullopt;
   const size_t size = payload.size() - tls::kAeadTagSize;
   if (out.size() < size) return std::nullopt;
   // §5.3: the 62-bit packet number, left-padded to the IV's size, XORed with the IV.
