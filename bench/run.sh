@@ -8,6 +8,8 @@
 #   W1 handshake-heavy: many interleaved TLS 1.3 handshakes, each with its own secrets, key log given
 #   W2 bulk: a few connections carrying >= 1 GiB of HTTP/1.1 responses in 16 KiB records, key log given
 #   W3 many files: small pcapng captures (secrets in DSBs), tlsflags-check -j 2 against -j 1
+#   W4 QUIC handshakes: the catalogue's real OpenSSL 3.5 QUIC connection (quic-echo-pass) repeated,
+#      key log given (bench/quic_workload.py)
 # with tshark + plugin (-Y tlsflags), tlsflags-check --format jsonl, and (W2) a bare libpcap read loop.
 # It fails loudly when the analyser's verdict counts differ from what the generated mix implies
 # (captures/catalogue.tsv gives each scenario's verdict) or when -j 2 and -j 1 outputs differ.
@@ -33,9 +35,9 @@ while (($#)); do
 done
 
 if ((quick)); then
-  w1_connections=300 w3_files=20 w2_bytes=$((16 << 20)) runs=1
+  w1_connections=300 w3_files=20 w2_bytes=$((16 << 20)) w4_connections=100 runs=1
 else
-  w1_connections=20000 w3_files=240 w2_bytes=$((1 << 30))
+  w1_connections=20000 w3_files=240 w2_bytes=$((1 << 30)) w4_connections=20000
 fi
 w1_spacing_us=10      # a handshake lasts ~4 ms of capture time: several hundred open at once
 w2_connections=4
@@ -97,6 +99,13 @@ generate() {
 generate handshakes handshakes --out "$work_dir" --connections "$w1_connections" --spacing-us "$w1_spacing_us" \
   --files "$w3_files" --threads "$(nproc)"
 generate bulk bulk --out "$work_dir" --bytes "$w2_bytes" --connections "$w2_connections"
+w4=$work_dir/w4.pcap w4_keys=$repo/captures/quic-echo-pass.keys
+w4_stamp="$w4_connections $(sha256sum "$repo/captures/quic-echo-pass.pcap" | cut -d' ' -f1)"
+if [[ ! -f $w4 || $(cat "$work_dir/w4.stamp" 2>/dev/null) != "$w4_stamp" ]]; then
+  note "w4: writing $w4_connections QUIC connections"
+  python3 "$repo/bench/quic_workload.py" "$repo/captures/quic-echo-pass.pcap" "$w4_connections" "$w4"
+  echo "$w4_stamp" >"$work_dir/w4.stamp"
+fi
 chmod -R a+rX "$work_dir"  # tshark runs as nobody: it reads them in place where it can reach them
 w3_captures=("$work_dir"/w3/capture-*.pcapng)
 
@@ -199,6 +208,12 @@ if ((use_tshark)); then
     _ $((${#tshark_command[@]} + 1)) "${tshark_command[@]}" -- "${tshark_w3_captures[@]}"
 fi
 
+# ---- W4 -------------------------------------------------------------------------------------------------
+
+measure w4.check "$runs" "$out/w4.check.jsonl" "$check" --format jsonl -k "$w4_keys" "$w4"
+printf 'udp:quic-echo-pass\t%s\n' "$w4_connections" >"$out/w4.mix.tsv"
+check_verdicts W4 "$out/w4.mix.tsv" "$out/w4.check.jsonl"
+
 # ---- report -----------------------------------------------------------------------------------------------
 
 w1_connections_made=$(info "$work_dir/w1.info" connections)
@@ -223,6 +238,7 @@ results=$work_dir/results.md
   echo "| W2 bulk | $w2_connections conn, $((w2_bytes_file >> 20)) MiB | $(secs w2.tshark) | $(secs w2.check) | $(ratio w2.tshark w2.check) | $(mbps "$w2_bytes_file" w2.check); tshark $(mbps "$w2_bytes_file" w2.tshark) | - | $(mib w2.check) / $(mib w2.tshark) | $(secs w2.libpcap): $(mbps "$w2_bytes_file" w2.libpcap) |"
   echo "| W3 files, -j 1 | ${#w3_captures[@]} files, $((w3_bytes >> 20)) MiB | $(secs w3.tshark) | $(secs w3.check-j1) | $(ratio w3.tshark w3.check-j1) | $(mbps "$w3_bytes" w3.check-j1) | $(per_s "$w1_connections_made" w3.check-j1) | $(mib w3.check-j1) / $(mib w3.tshark) | - |"
   echo "| W3 files, -j 2 | same | - | $(secs w3.check-j2) | -j 1 / -j 2: $(ratio w3.check-j1 w3.check-j2) | $(mbps "$w3_bytes" w3.check-j2) | $(per_s "$w1_connections_made" w3.check-j2) | $(mib w3.check-j2) | - |"
+  echo "| W4 QUIC handshakes | $w4_connections conn, $(($(stat -c %s "$w4") >> 20)) MiB | - | $(secs w4.check) | - | $(mbps "$(stat -c %s "$w4")" w4.check) | $(per_s "$w4_connections" w4.check) | $(mib w4.check) | - |"
 } >"$results"
 
 target() {  # target TEXT VALUE MINIMUM
@@ -249,4 +265,4 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 echo "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (above $(nproc), wall times are inflated by other work)"
 echo "runs: best of $runs (tshark: $tshark_runs); W1 peak open connections: $(info "$work_dir/w1.info" peak_open)"
 cat "$results"
-echo "verdict checks: passed (W1, W2, W3); W3 -j 2 output identical to -j 1"
+echo "verdict checks: passed (W1, W2, W3, W4); W3 -j 2 output identical to -j 1"

@@ -318,7 +318,7 @@ TEST_CASE("IPv6 extension headers are walked, fragments and ESP are counted and 
       ethernet(0x86dd, ipv6(a, b, 44, ipv6_fragment_header(6, 0, true) + tcp(50000, 443, 106, 0, ACK, "lost"))),
       ethernet(0x86dd, ipv6(a, b, 50, Bytes(40, '\x55'))),                                 // ESP
       ethernet(0x0800, ipv4("10.0.0.1", "10.0.0.2", 6, Bytes(30, '\x33'), {.flags_fragment = 0x2000 | 10, .total_length = -1, .options = {}})),  // an IPv4 fragment
-      ethernet(0x0800, ipv4("10.0.0.1", "10.0.0.2", 17, Bytes(12, '\0'))),                 // UDP
+      ethernet(0x0800, ipv4("10.0.0.1", "10.0.0.2", 17, Bytes("\x12\x34\x00\x35\x00\x0c\x00\x00" "abcd", 12))),  // UDP: not read by this consumer
       with_chain(110, ACK | PSH, "world"),
   };
   RecordingConsumer consumer;

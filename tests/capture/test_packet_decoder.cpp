@@ -85,9 +85,19 @@ TEST_CASE("IPv4 header problems", "[decoder]") {
     packet[20 + 12] = static_cast<char>(0xf0);
     CHECK(decode(kRaw, packet, out) == DecodeResult::malformed);
   }
-  SECTION("UDP") {
-    CHECK(decode(kRaw, ipv4("192.0.2.1", "192.0.2.2", 17, Bytes(8, '\0')), out) == DecodeResult::not_tcp);
-    CHECK(out.transport == 17);
+  SECTION("UDP (RFC 768): the datagram for QUIC and DTLS") {
+    REQUIRE(decode(kRaw, ipv4("192.0.2.1", "192.0.2.2", 17, Bytes("\x12\x34\x01\xbb\x00\x0b\x00\x00" "abc", 11)), out) ==
+            DecodeResult::udp);
+    CHECK(out.datagram.source_port == 0x1234);
+    CHECK(out.datagram.destination_port == 443);
+    CHECK(out.datagram.payload_length == 3);
+    CHECK(std::string(out.datagram.payload.begin(), out.datagram.payload.end()) == "abc");
+    CHECK(out.datagram.source.to_string() == "192.0.2.1");
+  }
+  SECTION("UDP length shorter than its header, or longer than the IP payload") {
+    CHECK(decode(kRaw, ipv4("192.0.2.1", "192.0.2.2", 17, Bytes(8, '\0')), out) == DecodeResult::malformed);
+    CHECK(decode(kRaw, ipv4("192.0.2.1", "192.0.2.2", 17, Bytes("\x12\x34\x01\xbb\x00\x20\x00\x00" "abc", 11)), out) ==
+          DecodeResult::malformed);
   }
   SECTION("SCTP and GRE: transports that can carry TLS, counted as not decoded (issue 17)") {
     CaptureDiagnostics diagnostics;

@@ -61,7 +61,7 @@ keylog-does-not-swallow-captures)
 jsonl)
   captures
   run -f jsonl --events flagged.pcap plain.pcap; [[ $status -ne 2 ]] || fail "status 2"
-  expect_in out '"client":"10.0.0.1:50000","server":"10.0.0.2:443","first_frame":1'
+  expect_in out '"client":"10.0.0.1:50000","server":"10.0.0.2:443","transport":"tcp","first_frame":1'
   expect_in out '"type":"client_hello","flags":[80]}'
   expect_in out '"file":"plain.pcap"'
   expect_in out '"verdict":"not-applicable"'

@@ -45,10 +45,12 @@ analyser_rules=$(grep '"type":"connection"' <<<"$analyser_output" |
          | unique | join(",")' |
   awk '{ print NR - 1, $0 }')
 # "STREAM RULE" pairs from the expert messages (each starts with its rule id), then one line per stream.
-plugin_pairs=$(run_tshark -2 -r "$capture_copy" "${tshark_args[@]}" -T fields -e tcp.stream -e _ws.expert.message |
+# A QUIC or DTLS connection is its UDP conversation (the catalogue's captures hold one transport each).
+plugin_pairs=$(run_tshark -2 -r "$capture_copy" "${tshark_args[@]}" -T fields -e tcp.stream -e udp.stream -e _ws.expert.message |
   awk -F'\t' -v pattern="^$rule_pattern:" '
-    $1 != "" { print $1, "-"; n = split($2, msgs, ",")
-               for (i = 1; i <= n; i++) if (match(msgs[i], pattern)) print $1, substr(msgs[i], 1, RLENGTH - 1) }' |
+    { stream = ($1 != "") ? $1 : $2 }
+    stream != "" { print stream, "-"; n = split($3, msgs, ",")
+                   for (i = 1; i <= n; i++) if (match(msgs[i], pattern)) print stream, substr(msgs[i], 1, RLENGTH - 1) }' |
   sort -u)
 plugin_rules=$(awk '{ if (!($1 in line)) { line[$1] = ""; order[++n] = $1 }
                      if ($2 != "-") line[$1] = line[$1] (line[$1] == "" ? "" : ",") $2 }

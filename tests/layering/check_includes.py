@@ -22,9 +22,10 @@ ALLOWED = {
     "core": set(),
     "capture": {"core"},
     "tls": {"core", "capture"},
+    "quic": {"core", "capture", "tls"},
     "inspect": {"core"},
     "report": {"core"},
-    "cli": {"core", "capture", "tls", "inspect", "report"},
+    "cli": {"core", "capture", "tls", "quic", "inspect", "report"},
     "plugin": {"core", "inspect"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')

@@ -19,13 +19,13 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 const std::string kPassing =
     R"({"type":"connection","file":"a.pcap","client":"10.0.0.1:50000","server":"10.0.0.2:443",)"
-    R"("first_frame":1,"last_frame":19,"tls_version":"1.3","decrypted":true,)"
+    R"("transport":"tcp","first_frame":1,"last_frame":19,"tls_version":"1.3","decrypted":true,)"
     R"("rca":{"client_offered":true,"server_acknowledged":true,"client_certificate":"non-empty"},)"
     R"("verdict":"pass","findings":[]})";
 
 const std::string kFailing =
     R"({"type":"connection","file":"a.pcap","client":"10.0.0.3:50001","server":"10.0.0.2:443",)"
-    R"("first_frame":20,"last_frame":30,"tls_version":"1.3","decrypted":true,)"
+    R"("transport":"tcp","first_frame":20,"last_frame":30,"tls_version":"1.3","decrypted":true,)"
     R"("rca":{"client_offered":false,"server_acknowledged":true,"client_certificate":"none"},)"
     R"("verdict":"fail","findings":[{"rule":"rca.server.ack-without-request","severity":"error",)"
     R"("message":"the CertificateRequest carries request_client_auth (80) but the ClientHello did not",)"
@@ -33,7 +33,7 @@ const std::string kFailing =
 
 const std::string kUndecidable =
     R"({"type":"connection","file":"b.pcap","client":"[2001:db8::1]:40000","server":"[2001:db8::2]:8443",)"
-    R"("first_frame":3,"last_frame":7,"tls_version":"1.3","decrypted":false,)"
+    R"("transport":"tcp","first_frame":3,"last_frame":7,"tls_version":"1.3","decrypted":false,)"
     R"("rca":{"client_offered":true,"server_acknowledged":null,"client_certificate":"unknown"},)"
     R"("verdict":"undecidable","findings":[],)"
     R"("undecidable":[{"rule":"rca.client.no-certificate","reason":"no keys for this connection"}]})";
@@ -239,7 +239,7 @@ Json reference_connection(const ConnectionResult& c) {
                                       {"key", part(d.certificate_request_fit->key)}};
   }
   Json out = {{"type", "connection"}, {"file", c.file}, {"client", c.client.to_string()},
-              {"server", c.server.to_string()}, {"first_frame", c.first_frame}, {"last_frame", c.last_frame},
+              {"server", c.server.to_string()}, {"transport", to_string(c.transport)}, {"first_frame", c.first_frame}, {"last_frame", c.last_frame},
               {"tls_version", c.tls_version.empty() ? Json(nullptr) : Json(c.tls_version)},
               {"decrypted", c.decrypted}, {"rca", rca}, {"verdict", to_string(j.verdict)}, {"findings", findings}};
   if (!j.undecided.empty()) {

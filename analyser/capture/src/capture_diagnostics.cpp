@@ -10,7 +10,7 @@ std::vector<DiagnosticLine> fired_diagnostics(const CaptureDiagnostics& d) {
   } all[] = {
       {"not-ip", "frames that carry no IP packet", d.not_ip},
       {"unsupported-link-type", "frames of a pcapng interface whose link type is not decoded", d.unsupported_link_type},
-      {"not-tcp", "IP packets that carry no TCP segment", d.not_tcp},
+      {"not-tcp", "IP packets that carry no TCP segment nor a QUIC or DTLS datagram", d.not_tcp},
       {"transports-not-decoded", "IP packets of a transport that can carry TLS but is not decoded",
        d.transports_not_decoded},
       {"truncated-headers", "frames cut by the snap length inside their headers", d.truncated_headers},

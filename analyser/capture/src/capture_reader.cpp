@@ -41,6 +41,7 @@ class FrameProcessor : public PacketSink {
     }
     const DecodeResult decoded = decode_frame(link_type, data, frame_);
     note_decode_result(decoded, frame_, at.frame, result_.diagnostics);
+    if (decoded == DecodeResult::udp) return deliver_datagram(consumer_, frame_, at, result_.diagnostics);
     if (decoded != DecodeResult::tcp) return;
     ++result_.tcp_segments;
     if (frame_.segment.payload.size() < frame_.segment.payload_length) {
@@ -52,6 +53,7 @@ class FrameProcessor : public PacketSink {
   // Everything still open is closed at the file's last frame.
   void finish() {
     table_.finish(last_);
+    consumer_.on_capture_end(last_);
     result_.connections = table_.connections_opened();
   }
 

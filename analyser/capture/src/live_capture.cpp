@@ -63,6 +63,7 @@ class LiveProcessor {
     process_ready(true);
     if (options_.on_tick) options_.on_tick();
     table_.finish(last_);
+    consumer_.on_capture_end(last_);
     result_.connections = table_.connections_opened();
   }
 
@@ -82,6 +83,7 @@ class LiveProcessor {
     last_ = at;
     const DecodeResult decoded = decode_frame(link_type_, packet.data, frame_);
     note_decode_result(decoded, frame_, at.frame, result_.diagnostics);
+    if (decoded == DecodeResult::udp) return deliver_datagram(consumer_, frame_, at, result_.diagnostics);
     if (decoded != DecodeResult::tcp) return;
     ++result_.tcp_segments;
     table_.on_segment(frame_.segment, at);

@@ -28,6 +28,7 @@ constexpr uint16_t kEtherTypeQinQOld = 0x9100;  // pre-standard QinQ
 
 constexpr uint8_t kProtocolHopByHop = 0;
 constexpr uint8_t kProtocolTcp = 6;
+constexpr uint8_t kProtocolUdp = 17;
 constexpr uint8_t kProtocolRouting = 43;
 constexpr uint8_t kProtocolFragment = 44;
 constexpr uint8_t kProtocolEsp = 50;
@@ -61,6 +62,25 @@ DecodeResult decode_tcp(std::span<const uint8_t> captured, size_t claimed, TcpSe
   out.payload = captured.subspan(header_length);
   out.payload_length = static_cast<uint32_t>(claimed - header_length);
   return DecodeResult::tcp;
+}
+
+// RFC 768. The UDP length field must agree with the IP payload length; the checksum is not verified
+// (offloads leave it wrong in captures taken on the sending host).
+DecodeResult decode_udp(std::span<const uint8_t> captured, size_t claimed, DecodedFrame& out) {
+  ByteReader reader(captured);
+  uint16_t source_port = 0, destination_port = 0, length = 0, checksum = 0;
+  if (!reader.u16(source_port) || !reader.u16(destination_port) || !reader.u16(length) || !reader.u16(checksum)) {
+    return claimed < 8 ? DecodeResult::malformed : DecodeResult::truncated;
+  }
+  if (length < 8 || length > claimed) return DecodeResult::malformed;
+  UdpDatagram& datagram = out.datagram;
+  datagram.source = out.segment.source;
+  datagram.destination = out.segment.destination;
+  datagram.source_port = source_port;
+  datagram.destination_port = destination_port;
+  datagram.payload_length = length - 8u;
+  datagram.payload = reader.rest().first(std::min<size_t>(reader.remaining(), datagram.payload_length));
+  return DecodeResult::udp;
 }
 
 // RFC 4302 §2.2: the AH Payload Len is in 32-bit words, minus 2.
@@ -110,6 +130,7 @@ DecodeResult decode_ipv4(std::span<const uint8_t> packet, DecodedFrame& out) {
     payload_claimed -= ah_length;
   }
   if (protocol == kProtocolEsp) return DecodeResult::esp;
+  if (protocol == kProtocolUdp) return decode_udp(payload.rest(), payload_claimed, out);
   if (protocol != kProtocolTcp) {
     out.transport = protocol;
     return DecodeResult::not_tcp;
@@ -143,6 +164,8 @@ DecodeResult decode_ipv6(std::span<const uint8_t> packet, DecodedFrame& out) {
     switch (next) {
       case kProtocolTcp:
         return decode_tcp(payload.rest(), claimed, out.segment);
+      case kProtocolUdp:
+        return decode_udp(payload.rest(), claimed, out);
       case kProtocolEsp:
         return DecodeResult::esp;
       case kProtocolHopByHop:
@@ -292,6 +315,7 @@ void note_decode_result(DecodeResult result, const DecodedFrame& decoded, uint64
   if (decoded.zero_ip_length) diagnostics.zero_ip_length.note(frame);
   switch (result) {
     case DecodeResult::tcp: break;
+    case DecodeResult::udp: break;  // the reader counts it: used by the consumer, or not_tcp
     case DecodeResult::not_ip: diagnostics.not_ip.note(frame); break;
     case DecodeResult::not_tcp:
       diagnostics.not_tcp.note(frame);
@@ -305,6 +329,11 @@ void note_decode_result(DecodeResult result, const DecodedFrame& decoded, uint64
     case DecodeResult::fragment: diagnostics.ip_fragments.note(frame); break;
     case DecodeResult::esp: diagnostics.esp_packets.note(frame); break;
   }
+}
+
+void deliver_datagram(StreamConsumer& consumer, const DecodedFrame& decoded, StreamPosition at,
+                      CaptureDiagnostics& diagnostics) {
+  if (!consumer.on_datagram(decoded.datagram, at)) diagnostics.not_tcp.note(at.frame);
 }
 
 }  // namespace tlsflags::capture

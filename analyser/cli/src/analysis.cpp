@@ -13,6 +13,7 @@
 #include "tlsflags/report/plural.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 #include "tlsflags/tls/record_protection.hpp"
+#include "transports.hpp"
 
 namespace tlsflags::cli {
 namespace {
@@ -85,8 +86,8 @@ void add_key_log_warnings(const tls::KeyLog& keys, std::vector<std::string>& war
 
 // Reads the capture; returns the error that makes it unreadable, if any. A file cut short after its
 // first frame is not unreadable: what was read is analysed (as Wireshark does), and cut_short says so.
-std::optional<std::string> read_into(const std::string& path, tls::ConnectionTracker& tracker,
-                                     const AnalysisSettings& settings, FileAnalysis& analysis) {
+std::optional<std::string> read_into(const std::string& path, Transports& tracker, const AnalysisSettings& settings,
+                                     FileAnalysis& analysis) {
   capture::ReadResult read = capture::read_capture(path, tracker, capture::CaptureOptions{settings.limits, settings.stop});
   std::vector<report::Anomaly> caps;
   add_capture_anomalies(read.diagnostics, caps);
@@ -99,6 +100,25 @@ std::optional<std::string> read_into(const std::string& path, tls::ConnectionTra
   analysis.cut_short = "read " + report::plural(read.frames, "frame") + ", then: " + read.error +
                        "; the connections read so far are reported";
   return std::nullopt;
+}
+
+// One counter of a diagnostics struct and how a report names it: an anomaly when it fired.
+template <typename Stats>
+struct CountedAnomaly {
+  capture::DiagnosticCounter Stats::*counter;
+  const char* kind;  // the anomaly's kind in the reports (docs/output.md)
+  const char* noun;  // singular; the count gives its number
+  const char* what;
+};
+
+template <typename Stats, size_t N>
+void add_counted(const Stats& stats, const CountedAnomaly<Stats> (&table)[N], std::vector<report::Anomaly>& out) {
+  for (const CountedAnomaly<Stats>& entry : table) {
+    const capture::DiagnosticCounter& hits = stats.*entry.counter;
+    if (hits.count)
+      out.push_back({entry.kind, hits.count, hits.first_frame,
+                     counted(hits.count, entry.noun, entry.what, hits.first_frame)});
+  }
 }
 
 }  // namespace
@@ -125,13 +145,7 @@ void key_log_warning_lines(const tls::KeyLog& keys, const std::set<std::string>&
 // Resource caps hit by the capture layer: the analysis is still right about what it shows, but some
 // connections were cut short, and the user should know why they may be undecidable.
 void add_capture_anomalies(const capture::CaptureDiagnostics& d, std::vector<report::Anomaly>& out) {
-  struct CapHit {
-    capture::DiagnosticCounter capture::CaptureDiagnostics::*counter;
-    const char* kind;  // the anomaly's kind in the reports (docs/output.md)
-    const char* noun;  // singular; the count gives its number
-    const char* what;
-  };
-  static constexpr CapHit kCapHits[] = {
+  static constexpr CountedAnomaly<capture::CaptureDiagnostics> kCapHits[] = {
       {&capture::CaptureDiagnostics::connections_evicted, "connections-closed-early", "connection",
        "closed early: too many open at once"},
       {&capture::CaptureDiagnostics::out_of_order_cap_hits, "out-of-order-cap", "hole",
@@ -140,11 +154,7 @@ void add_capture_anomalies(const capture::CaptureDiagnostics& d, std::vector<rep
       {&capture::CaptureDiagnostics::segments_out_of_window, "segments-out-of-window", "segment",
        "ignored: sequence number too far beyond the stream (max 1 GiB)"},
   };
-  for (const CapHit& cap : kCapHits) {
-    const capture::DiagnosticCounter& hits = d.*cap.counter;
-    if (hits.count)
-      out.push_back({cap.kind, hits.count, hits.first_frame, counted(hits.count, cap.noun, cap.what, hits.first_frame)});
-  }
+  add_counted(d, kCapHits, out);
   add_unseen_input_anomalies(d, out);
 }
 
@@ -210,6 +220,30 @@ void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::
                        " not recorded: after their sender's fatal alert, or past its first 8"});
 }
 
+void add_udp_anomalies(const quic::UdpStats& stats, std::vector<report::Anomaly>& out) {
+  static constexpr CountedAnomaly<quic::UdpStats> kSeen[] = {
+      {&quic::UdpStats::quic_unknown_version, "quic-unknown-version", "QUIC packet",
+       "not read: a QUIC version other than 1 and 2"},
+      {&quic::UdpStats::quic_without_connection, "quic-without-connection", "QUIC packet",
+       "not read: of no connection whose start (the client's Initial) is in the capture"},
+      {&quic::UdpStats::quic_initial_undecryptable, "quic-initial-undecryptable", "QUIC Initial packet",
+       "not read: its keys did not open it"},
+      {&quic::UdpStats::quic_malformed, "quic-malformed", "QUIC packet", "malformed (header or frames)"},
+      {&quic::UdpStats::quic_truncated, "quic-truncated", "QUIC datagram", "cut by the snap length"},
+      {&quic::UdpStats::quic_zero_rtt_skipped, "quic-0rtt-skipped", "QUIC 0-RTT packet",
+       "not read (early data keys are not used)"},
+      {&quic::UdpStats::quic_crypto_over_limit, "quic-crypto-cap", "QUIC CRYPTO stream",
+       "given up on: past its buffer or offset cap"},
+      {&quic::UdpStats::connections_evicted, "udp-connections-closed-early", "QUIC or DTLS connection",
+       "closed early: too many open at once"},
+      {&quic::UdpStats::dtls13_not_decoded, "dtls13-not-decoded", "DTLS 1.3 handshake",
+       "seen and not decoded after its ServerHello (RFC 9147 record protection is not read)"},
+      {&quic::UdpStats::dtls_not_decoded, "dtls-not-decoded", "DTLS handshake message",
+       "not decoded (a fragmented or malformed hello)"},
+  };
+  add_counted(stats, kSeen, out);
+}
+
 report::ConnectionResult judge_connection(const Timeline& timeline, const AnalysisSettings& settings) {
   static const DeploymentInputs kNoInputs;
   const DeploymentInputs& inputs = settings.deployment ? *settings.deployment : kNoInputs;
@@ -227,7 +261,7 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
   FileAnalysis analysis;
   analysis.file = path;
   ReportOrder order(sink);
-  const tls::ConnectionTracker* open = nullptr;
+  const Transports* open = nullptr;
   auto judge_one = [&](Timeline&& timeline) {
     timeline.file = path;  // the name as the user gave it, which is what the reports show
     // Still open when the run was stopped: its end is where reading stopped, not the capture's end.
@@ -244,13 +278,14 @@ FileAnalysis analyse_file(const std::string& path, const AnalysisSettings& setti
     tls::TrackerOptions options;
     options.file = path;
     options.flags_extension_type = settings.flags_extension;
-    tls::ConnectionTracker tracker(options, judge_one, settings.keys);
+    Transports tracker(options, judge_one, settings.keys);
     open = &tracker;
     analysis.read_error = read_into(path, tracker, settings, analysis);
-    tracker.close_all(true, {});  // whatever the reader left open (it should have closed everything)
-    add_key_log_warnings(tracker.capture_secrets(), analysis.warnings);
+    tracker.close_all({});  // whatever the reader left open (it should have closed everything)
+    add_key_log_warnings(tracker.tcp().capture_secrets(), analysis.warnings);
     std::vector<report::Anomaly> bounds;
-    add_timeline_anomalies(tracker.stats(), bounds);
+    add_timeline_anomalies(tracker.tcp().stats(), bounds);
+    add_udp_anomalies(tracker.udp().stats(), bounds);
     note(analysis, std::move(bounds));
   } catch (const std::exception& e) {
     // A bug or an exhausted resource in one capture must not take the other captures' reports with it.

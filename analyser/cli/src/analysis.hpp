@@ -15,6 +15,7 @@
 #include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/report/result.hpp"
 #include "tlsflags/report/writer.hpp"
+#include "tlsflags/quic/udp_tracker.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 #include "tlsflags/tls/keylog.hpp"
 
@@ -70,6 +71,10 @@ void add_timeline_anomalies(const tls::TrackerStats& stats, std::vector<report::
 // The key log's warnings as stderr lines ("key log keys.log:7: unknown label"), the first few of each
 // source, then how many more were counted; sources in `junk` (refused as a whole) are left out.
 void key_log_warning_lines(const tls::KeyLog& keys, const std::set<std::string>& junk, std::vector<std::string>& out);
+
+// What the UDP side saw and could not read (QUIC of another version, packets of no connection followed,
+// DTLS 1.3, ...), one anomaly each: never silent.
+void add_udp_anomalies(const quic::UdpStats& stats, std::vector<report::Anomaly>& out);
 
 // The settings a run's options give (files and live alike); `keys` and `deployment` must outlive them.
 AnalysisSettings settings_for(const CheckOptions& options, const tls::KeyLog& keys,

@@ -21,6 +21,7 @@
 #include "tlsflags/capture/live_capture.hpp"
 #include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/report/escape.hpp"
+#include "transports.hpp"
 #include "tlsflags/report/plural.hpp"
 #include "tlsflags/tls/connection_tracker.hpp"
 
@@ -126,7 +127,7 @@ class LiveRun {
     tls::TrackerOptions tracker_options;
     tracker_options.file = file_.file;
     tracker_options.flags_extension_type = options_.flags_extension;
-    tls::ConnectionTracker tracker(tracker_options, [this](Timeline&& t) { report(std::move(t)); }, &keys_);
+    Transports tracker(tracker_options, [this](Timeline&& t) { report(std::move(t)); }, &keys_);
     capture::LiveOptions live;
     live.limits = settings_.limits;  // --max-connections, --max-buffer-bytes
     live.delay_seconds = kKeyLogGraceSeconds;
@@ -134,7 +135,8 @@ class LiveRun {
     const capture::LiveResult result = capture::read_live(pcap, tracker, live, g_stop);
     if (!result.ok) file_.read_error = result.error;
     add_capture_anomalies(result.diagnostics, anomalies_);
-    add_timeline_anomalies(tracker.stats(), anomalies_);
+    add_timeline_anomalies(tracker.tcp().stats(), anomalies_);
+    add_udp_anomalies(tracker.udp().stats(), anomalies_);
     say_capture_totals(result);
     return finish();
   }

@@ -95,9 +95,18 @@ std::string Endpoint::to_string() const {
   return out + ":" + std::to_string(port);
 }
 
+std::string_view to_string(Transport transport) {
+  switch (transport) {
+    case Transport::tcp: return "tcp";
+    case Transport::quic: return "quic";
+    case Transport::dtls: return "dtls";
+  }
+  return "tcp";
+}
+
 std::string version_name(uint16_t version) {
   std::string_view number = version_number(version);
-  if (!number.empty()) return "TLS " + std::string(number);
+  if (!number.empty()) return (is_dtls_version(version) ? "DTLS " : "TLS ") + std::string(number);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "0x";
   for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(version >> shift) & 0xF];
@@ -131,6 +140,15 @@ std::optional<Party> fixed_sender(EventType type) {
     case EventType::new_session_ticket: return Party::server;
     default: return std::nullopt;
   }
+}
+
+Event& Timeline::append(EventType type, Party from, uint64_t frame, double time) {
+  Event& event = events.emplace_back();
+  event.type = type;
+  event.from = from;
+  event.frame = frame;
+  event.time = time;
+  return event;
 }
 
 const Event* Timeline::first(EventType type, Party from, const Event* after) const {

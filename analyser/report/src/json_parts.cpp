@@ -233,6 +233,8 @@ void append_connection(std::string& out, const ConnectionResult& connection, boo
   append_endpoint(out, connection.client);
   out += ",\"server\":"sv;
   append_endpoint(out, connection.server);
+  out += ",\"transport\":"sv;
+  append_string(out, to_string(connection.transport));
   out += ",\"first_frame\":"sv;
   append_unsigned(out, connection.first_frame);
   out += ",\"last_frame\":"sv;

@@ -61,6 +61,7 @@ ConnectionResult make_connection_result(const Timeline& timeline, Judgement judg
   result.file = timeline.file;
   result.client = timeline.client;
   result.server = timeline.server;
+  result.transport = timeline.transport;
   result.first_frame = timeline.first_frame;
   result.last_frame = timeline.last_frame;
   result.tls_version = timeline.tls_version();

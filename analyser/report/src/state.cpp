@@ -232,6 +232,13 @@ auto parsing(Fn&& fn) -> decltype(fn()) {
   }
 }
 
+// "tcp", "quic", "dtls" (to_string's names) back to the Transport.
+Transport transport_from(const std::string& name) {
+  for (Transport t : {Transport::tcp, Transport::quic, Transport::dtls})
+    if (to_string(t) == name) return t;
+  throw std::runtime_error("unknown transport " + name);
+}
+
 }  // namespace
 
 bool same_judgement_settings(const Settings& a, const Settings& b) {
@@ -256,6 +263,7 @@ std::string connection_line(size_t capture, const ConnectionResult& r,
   out["file"] = r.file;
   out["client"] = endpoint_json(r.client);
   out["server"] = endpoint_json(r.server);
+  out["transport"] = to_string(r.transport);
   out["first_frame"] = r.first_frame;
   out["last_frame"] = r.last_frame;
   out["tls_version"] = r.tls_version;
@@ -336,6 +344,7 @@ Connection parse_connection(std::string_view line) {
     r.file = in.at("file").get<std::string>();
     r.client = endpoint_from(in.at("client"));
     r.server = endpoint_from(in.at("server"));
+    r.transport = transport_from(in.value("transport", std::string("tcp")));  // absent in older states: tcp
     r.first_frame = in.at("first_frame").get<uint64_t>();
     r.last_frame = in.at("last_frame").get<uint64_t>();
     r.tls_version = in.at("tls_version").get<std::string>();

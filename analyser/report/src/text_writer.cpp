@@ -133,13 +133,20 @@ std::string yes_no(std::optional<bool> value) {
   return *value ? "yes" : "no";
 }
 
+// The TLS version; over QUIC or DTLS with the transport after it ("1.3/quic").
+std::string version_cell(const ConnectionResult& c) {
+  std::string version = c.tls_version.empty() ? "?" : terminal_safe(c.tls_version);
+  if (c.transport != Transport::tcp) version += "/" + std::string(to_string(c.transport));
+  return version;
+}
+
 std::vector<Cell> connection_row(const ConnectionResult& c) {
   const Judgement& j = c.judgement;
   return {{terminal_safe(c.client.to_string()), {}},
           {terminal_safe(c.server.to_string()), {}},
           {c.server_name.empty() ? "-" : terminal_safe(c.server_name), {}},
           {frame_range(c), {}},
-          {c.tls_version.empty() ? "?" : terminal_safe(c.tls_version), {}},
+          {version_cell(c), {}},
           {c.decrypted ? "yes" : "no", {}},
           {j.rca.client_offered ? "yes" : "no", {}},
           {yes_no(j.rca.server_acknowledged), {}},

@@ -31,12 +31,7 @@ TlsConnection::TlsConnection(ConnectionTracker& tracker, Timeline timeline)
 }
 
 Event& TlsConnection::emit(EventType type, Party from, StreamPosition at) {
-  Event& event = timeline_.events.emplace_back();
-  event.type = type;
-  event.from = from;
-  event.frame = at.frame;
-  event.time = at.time;
-  return event;
+  return timeline_.append(type, from, at.frame, at.time);
 }
 
 void TlsConnection::stop_unreadable(Direction& d, StreamPosition at) {

@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "tlsflags/capture/tcp_segment.hpp"
 #include "tlsflags/core/events.hpp"
 
 namespace tlsflags::capture {
@@ -66,6 +67,14 @@ class StreamConsumer {
   // lingering (on_last_segment tells its last segment); trailing segments may bring on_fin / on_rst
   // before it (once per party and kind). After this the id is never used again.
   virtual void on_close(ConnectionId id, bool capture_ended, StreamPosition at) = 0;
+
+  // A UDP datagram (QUIC, DTLS: transports without a byte stream). True when the consumer read it as one
+  // of its protocols; false counts it with the IP packets the analyser does not use (not-tcp).
+  virtual bool on_datagram(const UdpDatagram& /*datagram*/, StreamPosition /*at*/) { return false; }
+
+  // The capture ended at `last` (its last frame), after every TCP connection's on_close: what the
+  // consumer keeps of datagram transports ends here too.
+  virtual void on_capture_end(StreamPosition /*last*/) {}
 };
 
 }  // namespace tlsflags::capture

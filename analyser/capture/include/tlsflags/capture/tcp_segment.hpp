@@ -31,4 +31,14 @@ struct TcpSegment {
   bool has(uint8_t flag) const { return (flags & flag) != 0; }
 };
 
+// One UDP datagram (RFC 768): QUIC and DTLS are read from these.
+struct UdpDatagram {
+  IpAddress source;
+  IpAddress destination;
+  uint16_t source_port = 0;
+  uint16_t destination_port = 0;
+  std::span<const uint8_t> payload;  // the captured payload bytes
+  uint32_t payload_length = 0;       // payload bytes on the wire (>= payload.size(); more = snap length cut)
+};
+
 }  // namespace tlsflags::capture

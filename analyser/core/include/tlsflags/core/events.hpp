@@ -105,6 +105,10 @@ struct Event {
 // The same, false for no event: `carries_flag(timeline.first(...), flag)`.
 inline bool carries_flag(const Event* event, uint16_t flag) { return event && event->carries_flag(flag); }
 
+// What carried the TLS handshake: a TCP stream, QUIC packets (RFC 9001) or DTLS records (RFC 6347, 9147).
+enum class Transport : uint8_t { tcp, quic, dtls };
+std::string_view to_string(Transport transport);  // "tcp", "quic", "dtls"
+
 struct Endpoint {
   std::string address;  // textual IP, IPv6 without brackets
   uint16_t port = 0;
@@ -117,6 +121,7 @@ struct Timeline {
   std::string file;
   Endpoint client;
   Endpoint server;
+  Transport transport = Transport::tcp;
   uint64_t first_frame = 0;
   uint64_t last_frame = 0;
   bool saw_connection_start = true;  // false when the capture began mid-connection
@@ -136,6 +141,8 @@ struct Timeline {
   bool interrupted = false;
   std::vector<Event> events;
 
+  // Appends an event of `type` from `from`, completed by `frame` at `time`; the caller fills the rest.
+  Event& append(EventType type, Party from, uint64_t frame, double time);
   // The first event of `type` sent by `from` (after `after`, when given); nullptr when there is none.
   const Event* first(EventType type, Party from, const Event* after = nullptr) const;
   Event* first(EventType type, Party from, const Event* after = nullptr);

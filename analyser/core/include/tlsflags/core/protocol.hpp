@@ -63,25 +63,34 @@ inline constexpr uint16_t kTls10 = 0x0301;
 inline constexpr uint16_t kTls11 = 0x0302;
 inline constexpr uint16_t kTls12 = 0x0303;
 inline constexpr uint16_t kTls13 = 0x0304;
+// DTLS (RFC 6347 §4.1, RFC 9147 §5.3): the one's complement of the version numbers.
+inline constexpr uint16_t kDtls10 = 0xfeff;
+inline constexpr uint16_t kDtls12 = 0xfefd;
+inline constexpr uint16_t kDtls13 = 0xfefc;
 
-// "1.3", "1.2", "1.1", "1.0"; empty for any other value.
+constexpr bool is_dtls_version(uint16_t version) {
+  return version == kDtls10 || version == kDtls12 || version == kDtls13;
+}
+
+// "1.3", "1.2", "1.1", "1.0" (of TLS or DTLS); empty for any other value.
 constexpr std::string_view version_number(uint16_t version) {
   switch (version) {
-    case kTls13: return "1.3";
-    case kTls12: return "1.2";
+    case kTls13: case kDtls13: return "1.3";
+    case kTls12: case kDtls12: return "1.2";
     case kTls11: return "1.1";
-    case kTls10: return "1.0";
+    case kTls10: case kDtls10: return "1.0";
   }
   return {};
 }
 
-// "TLS 1.3", ... "TLS 1.0"; "0x0300" (four hex digits) for any other value.
+// "TLS 1.3", ... "TLS 1.0", "DTLS 1.2", ...; "0x0300" (four hex digits) for any other value.
 std::string version_name(uint16_t version);
 
-// A ServerHello's selected version older than TLS 1.3 (1.2, 1.1, 1.0): TLS Flags has no effect there
-// (docs/rules.md `rca.tls12-negotiated`). 0 = not known, not older.
+// A ServerHello's selected version older than TLS 1.3 (1.2, 1.1, 1.0; DTLS 1.2, 1.0): TLS Flags has no
+// effect there (docs/rules.md `rca.tls12-negotiated`). 0 = not known, not older.
 constexpr bool is_before_tls13(uint16_t selected_version) {
-  return selected_version != 0 && selected_version < kTls13;
+  return (selected_version != 0 && selected_version < kTls13) || selected_version == kDtls12 ||
+         selected_version == kDtls10;
 }
 
 // RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random is SHA-256("HelloRetryRequest").

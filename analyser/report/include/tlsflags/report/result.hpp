@@ -63,6 +63,7 @@ struct ConnectionResult {
   std::string file;
   Endpoint client;
   Endpoint server;
+  Transport transport = Transport::tcp;
   uint64_t first_frame = 0;
   uint64_t last_frame = 0;
   std::string tls_version;   // "1.3", "1.2", ... or empty when no ServerHello was seen

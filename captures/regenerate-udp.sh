@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Regenerates the QUIC and DTLS captures of the catalogue (scenario column "udp:NAME") with
+# tlsflags-quic-gen, which needs OpenSSL 3.5's QUIC server API: it is built and run in a Debian 13 root
+# (scripts/wireshark-root.sh trixie; an existing root may be given). Run as root (chroot, mounts).
+#
+# Usage: captures/regenerate-udp.sh [ROOT]     (default ROOT: build-roots/trixie)
+# The relay in tlsflags-quic-gen records every datagram between the real OpenSSL client and server; reruns
+# give the same datagrams, timestamps and behaviour, only the keys, randoms and connection IDs differ.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source_dir=$(dirname "$here")
+root=${1:-$source_dir/build-roots/trixie}
+[ -d "$root/usr" ] || "$source_dir/scripts/wireshark-root.sh" trixie "$root"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# In a mount namespace of its own: the source tree read-only at /mnt, the work directory at /tmp.
+in_root() {
+  unshare --mount --propagation private -- bash -c '
+    mount --bind -o ro "$1" "$0/mnt" && mount --bind "$2" "$0/tmp" && mount -t proc proc "$0/proc" &&
+    chroot "$0" env -i PATH=/usr/bin:/bin HOME=/tmp TMPDIR=/tmp bash -c "$3"' "$root" "$source_dir" "$work" "$1"
+}
+
+in_root "cd /mnt/captures/gen/src && g++ -std=c++20 -O1 -Wall -Wextra -Werror -o /tmp/tlsflags-quic-gen \
+  quic_gen.cpp pki.cpp flags.cpp capture_file.cpp -lssl -lcrypto"
+count=0
+while IFS=$'\t' read -r file scenario _rest; do
+  case "$scenario" in udp:*) ;; *) continue ;; esac
+  name=${file%.*}
+  in_root "cd /tmp && ./tlsflags-quic-gen --scenario ${scenario#udp:} --out /tmp/$name" >/dev/null
+  rm -f "$here/$name.pcap" "$here/$name.pcapng" "$here/$name.keys"
+  cp "$work/$name".* "$here/"
+  count=$((count + 1))
+done < "$here/catalogue.tsv"
+echo "regenerated $count QUIC and DTLS captures in $here"
