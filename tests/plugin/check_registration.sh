@@ -51,5 +51,12 @@ for pref in "tlsflags.rca_flag: 80" "tlsflags.extension_type: 62" "tlsflags.prof
   grep -qxF "#$pref" <<<"$prefs" || fail "default preference '$pref' missing"
 done
 
+# A trust-anchor or pin file that cannot be used is said when the preferences are applied, by name.
+echo "not a certificate" >"$work/junk.pem"
+chmod a+r "$work/junk.pem"
+said=$(run_tshark -o "tlsflags.trust_anchors:$work/missing.pem" -o "tlsflags.pinned:$work/junk.pem" -r "$work/junk.pem" 2>&1 >/dev/null || true)
+grep -q "tlsflags.trust_anchors: .*missing.pem" <<<"$said" || fail "an unreadable tlsflags.trust_anchors file is not reported: $said"
+grep -q "tlsflags.pinned: " <<<"$said" || fail "a tlsflags.pinned file without a certificate is not reported: $said"
+
 [[ $failures -eq 0 ]] || exit 1
 echo "PASS"
