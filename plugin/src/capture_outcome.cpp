@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tlsflags/core/server_reaction.hpp"
+#include "tlsflags/core/trust_anchors.hpp"
 #include "tlsflags/inspect/chain_verification.hpp"
 #include "tlsflags/inspect/connection_inspection.hpp"
 #include "wireshark_compat.hpp"
@@ -113,8 +114,16 @@ void place_uncited(FindingRecord& f, const Timeline& t) {
   if (!cited && !f.decided_in) f.decided_in = static_cast<uint32_t>(t.last_frame);
 }
 
-ConnectionOutcome* outcome_of(const ConnectionState& c, const Timeline& t, const Judgement& j,
-                              const inspect::ConnectionInspection& inspection, uint32_t index) {
+// What a connection's outcome is made of, kept while the other connections are judged (the ended timeline
+// and its certificates are not: memory stays that of the first pass).
+struct Judged {
+  Judgement judgement;
+  std::optional<ServerReaction> reaction;
+};
+
+ConnectionOutcome* outcome_of(const ConnectionState& c, const Judged& judged, uint32_t index) {
+  const Timeline& t = c.timeline;
+  const Judgement& j = judged.judgement;
   auto* o = wmem_new0(wmem_file_scope(), ConnectionOutcome);
   o->index = index;
   o->verdict = j.verdict;
@@ -126,14 +135,14 @@ ConnectionOutcome* outcome_of(const ConnectionState& c, const Timeline& t, const
   o->rca_offered = j.rca.client_offered;
   o->rca_echoed = echoed(j.rca.server_acknowledged);
   o->client_certificate = copy_text(j.rca.client_certificate);
-  if (inspection.server_reaction) {
-    o->server_reaction = copy_text(inspection.server_reaction->to_string());
-    o->server_reaction_inferred = inspection.server_reaction->inferred;
+  if (judged.reaction) {
+    o->server_reaction = copy_text(judged.reaction->to_string());
+    o->server_reaction_inferred = judged.reaction->inferred;
   }
   auto* findings = wmem_alloc0_array(wmem_file_scope(), FindingRecord, j.findings.size() + 1);
   for (size_t i = 0; i < j.findings.size(); ++i) {
     findings[i] = record_of(c, j.findings[i]);
-    place_uncited(findings[i], c.timeline);
+    place_uncited(findings[i], t);
   }
   o->findings = findings;
   o->finding_count = static_cast<int>(j.findings.size());
@@ -148,25 +157,22 @@ void sort_connections(std::vector<ConnectionState*>& connections) {
   });
 }
 
+// Each connection as tlsflags-check judges it (analyser/cli's judge_connection), then
+// rca.server.trust-anchors-shared fed in report order, as its run does.
 void judge_all(CaptureState& capture, const RuleConfig& config) {
   sort_connections(capture.connections);
-  std::vector<Timeline> ended;
-  ended.reserve(capture.connections.size());
-  for (const ConnectionState* c : capture.connections) ended.push_back(as_ended(c->timeline, capture));
-  std::vector<inspect::ConnectionInspection> inspections;
-  std::vector<Judgement> judgements;
-  for (const Timeline& t : ended) {
-    inspections.push_back(inspect::inspect_connection(t, inspect_options(t)));
-    judgements.push_back(inspect::judge_inspected(t, config, inspections.back()));
+  std::vector<Judged> judged;
+  judged.reserve(capture.connections.size());
+  TrustAnchorsJudge across(config);
+  for (const ConnectionState* c : capture.connections) {
+    const Timeline ended = as_ended(c->timeline, capture);
+    const inspect::ConnectionInspection inspection = inspect::inspect_connection(ended, inspect_options(ended));
+    judged.push_back({inspect::judge_inspected(ended, config, inspection), inspection.server_reaction});
+    TrustAnchorsJudge::Outcome shared = across.observe(ended, judged.size() - 1);
+    if (shared.finding_for) judged[*shared.finding_for].judgement.add(std::move(shared.finding));
   }
-  std::vector<const Timeline*> pointers;
-  for (const Timeline& t : ended) pointers.push_back(&t);
-  for (CrossConnectionFinding& f : judge_across_connections(pointers, config))
-    judgements[f.connection_index].add(std::move(f.finding));
-  for (size_t i = 0; i < ended.size(); ++i) {
-    ConnectionState& c = *capture.connections[i];
-    c.outcome = outcome_of(c, ended[i], judgements[i], inspections[i], static_cast<uint32_t>(i));
-  }
+  for (size_t i = 0; i < judged.size(); ++i)
+    capture.connections[i]->outcome = outcome_of(*capture.connections[i], judged[i], static_cast<uint32_t>(i));
 }
 
 }  // namespace

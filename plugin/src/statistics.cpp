@@ -73,6 +73,12 @@ void create_table(stat_tap_table_ui* ui, const char* title, guint fields) {
   stat_tap_add_table(ui, stat_tap_init_table(title, static_cast<int>(fields), 0, nullptr));
 }
 
+// A column of text (left-aligned) or of counts (right-aligned); the format is tshark's for the value.
+constexpr stat_tap_table_item text_column(const char* name, const char* format = "%s") {
+  return {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, name, format};
+}
+constexpr stat_tap_table_item count_column(const char* name) { return {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, name, "%u"}; }
+
 const char* yes_no(bool value) { return value ? "yes" : "no"; }
 
 const char* echoed_text(int8_t echoed) { return echoed < 0 ? "?" : echoed ? "yes" : "no"; }
@@ -84,16 +90,10 @@ enum ConnectionColumn : guint {
 };
 
 stat_tap_table_item kConnectionFields[] = {
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Connection", "%u"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client", "%-22s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server", "%-22s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "SNI", "%-20s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "RCA offered", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "RCA echoed", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client certificate", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server reaction", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Verdict", "%s"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Findings", "%u"},
+    count_column("Connection"),         text_column("Client", "%-22s"),  text_column("Server", "%-22s"),
+    text_column("SNI", "%-20s"),        text_column("RCA offered"),      text_column("RCA echoed"),
+    text_column("Client certificate"),  text_column("Server reaction"),  text_column("Verdict"),
+    count_column("Findings"),
 };
 
 constexpr const char* kConnectionsTitle = "TLS Flags connections";
@@ -138,17 +138,12 @@ enum ServerColumn : guint {
   kNotApplicable, kServerColumns
 };
 
+// --by-server's columns, the verdict counts in docs/rules.md's order.
 stat_tap_table_item kServerFields[] = {
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server", "%-22s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server names", "%-20s"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Connections", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "RCA offered", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "RCA echoed", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "pass", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "fail", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "warn", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "undecidable", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "not-applicable", "%u"},
+    text_column("Server", "%-22s"), text_column("Server names", "%-20s"), count_column("Connections"),
+    count_column("RCA offered"),    count_column("RCA echoed"),           count_column("pass"),
+    count_column("fail"),           count_column("warn"),                 count_column("undecidable"),
+    count_column("not-applicable"),
 };
 
 constexpr const char* kServersTitle = "TLS Flags servers";
