@@ -143,8 +143,8 @@ struct FindingList {
   bool judged;
 };
 
-FindingList findings_of(const ConnectionState& c) {
-  if (c.outcome) return {c.outcome->findings, c.outcome->finding_count, true};
+FindingList findings_of(const ConnectionState& c, const ConnectionOutcome* outcome) {
+  if (outcome) return {outcome->findings, outcome->finding_count, true};
   return {c.findings, c.finding_count, false};
 }
 
@@ -245,13 +245,15 @@ proto_item* add_connection(proto_tree* tree, tvbuff_t* tvb, const ConnectionOutc
 // what it shows is in the nodes below, each named for what it is (docs/plugin.md "Tree and filters").
 void show_frame(const FrameRecord* record, const ConnectionState& c, const FrameScan* scan, proto_tree* tree,
                 tvbuff_t* tvb, packet_info* pinfo) {
-  FindingList list = findings_of(c);
+  // A first-pass frame never shows an outcome, even one judged earlier from part of a live capture.
+  const ConnectionOutcome* outcome = PINFO_FD_VISITED(pinfo) ? c.outcome : nullptr;
+  FindingList list = findings_of(c, outcome);
   bool findings = has_findings_to_show(list, pinfo->num);
   int extension_count = record ? record->extension_count : 0;
   FrameLinks links = record ? links_of(*record) : FrameLinks{};
   bool client_auth =
-      record && (links.any() || has_deployment_fields(*record) || (findings && extension_count == 0 && !c.outcome));
-  if (extension_count == 0 && !client_auth && !c.outcome) return;
+      record && (links.any() || has_deployment_fields(*record) || (findings && extension_count == 0 && !outcome));
+  if (extension_count == 0 && !client_auth && !outcome) return;
   proto_item_set_hidden(proto_tree_add_item(tree, g_ids.proto, tvb, 0, 0, ENC_NA));
   proto_item* anchor = nullptr;
   for (int i = 0; i < extension_count; ++i) {
@@ -262,8 +264,8 @@ void show_frame(const FrameRecord* record, const ConnectionState& c, const Frame
     proto_item* node = add_client_auth(tree, tvb, *record, links, findings && !anchor);
     if (!anchor) anchor = node;
   }
-  if (c.outcome) {
-    proto_item* node = add_connection(tree, tvb, *c.outcome);
+  if (outcome) {
+    proto_item* node = add_connection(tree, tvb, *outcome);
     if (!anchor) anchor = node;
   }
   if (findings) add_findings(anchor, pinfo, list);

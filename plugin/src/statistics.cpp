@@ -100,10 +100,9 @@ constexpr const char* kConnectionsTitle = "TLS Flags connections";
 
 void init_connections(stat_tap_table_ui* ui) { create_table(ui, kConnectionsTitle, kConnectionColumns); }
 
-const char* reaction_text(const ConnectionOutcome& o) {
+std::string reaction_text(const ConnectionOutcome& o) {
   if (!o.server_reaction) return "-";
-  return o.server_reaction_inferred ? wmem_strdup_printf(wmem_packet_scope(), "%s (inferred)", o.server_reaction)
-                                    : o.server_reaction;
+  return std::string(o.server_reaction) + (o.server_reaction_inferred ? " (inferred)" : "");
 }
 
 tap_packet_status connection_packet(void* tapdata, packet_info*, epan_dissect_t*, const void* data, tap_flags_t) {
@@ -118,7 +117,7 @@ tap_packet_status connection_packet(void* tapdata, packet_info*, epan_dissect_t*
       text_item(yes_no(o.rca_offered)),
       text_item(echoed_text(o.rca_echoed)),
       text_item(o.client_certificate),
-      text_item(reaction_text(o)),
+      text_item(reaction_text(o).c_str()),
       text_item(o.verdict_name),
       uint_item(static_cast<unsigned>(o.finding_count)),
   };
