@@ -111,6 +111,8 @@ to_connection_lines() {
 if [[ $via == gui ]]; then rows=$(plugin_lines_from_gui); else rows=$(plugin_lines_from_tshark); fi
 plugin_lines=$(to_connection_lines <<<"$rows" | awk "$number_pairs" | sort)
 
+# Two empty reports would agree about nothing: every capture here has a TLS connection.
+[[ -n $analyser_lines ]] || { echo "FAIL: $file: tlsflags-check reported no connection"; exit 1; }
 if [[ "$analyser_lines" != "$plugin_lines" ]]; then
   echo "FAIL: $file: the plugin ($via) and the analyser disagree (connection, verdict, rule:severity)"
   diff -u <(echo "$analyser_lines") <(echo "$plugin_lines") | sed "1s/.*/--- tlsflags-check/;2s/.*/+++ plugin ($via)/"
