@@ -12,6 +12,9 @@ packages=(
   openssl util-linux man-db python3 iproute2
   # tlsflags-fleet and its tests (docs/fleet.md): Dask distributed, its scheduler and workers.
   python3-distributed python3-dask
+  # The plugin's GUI tests (e2e.plugin-vs-analyser-gui.*: wireshark-qt under Xvfb) and
+  # scripts/gui-screenshots.sh (xdotool, ImageMagick's import).
+  wireshark-qt xvfb xdotool imagemagick
   # The fuzz build (docs/reliability.md): clang with libFuzzer and the sanitizer runtimes; llvm-14 for
   # llvm-symbolizer, so that a sanitizer report in CI names functions and lines.
   clang-14 libclang-rt-14-dev llvm-14

@@ -5,6 +5,7 @@
 
 #include "tlsflags/inspect/certificate.hpp"
 #include "tlsflags/core/server_reaction.hpp"
+#include "capture_outcome.hpp"
 #include "tlsflags_protocol.hpp"
 #include "wireshark_compat.hpp"
 
@@ -174,7 +175,10 @@ class FrameRecorder {
     Event& e = append(*type, sender_of_message(index));
     e.flags = flags_of_message(index);
     describe_message(m, e);
-    if (*type == EventType::certificate) describe_client_certificate(m, e, record);
+    if (*type == EventType::certificate) {
+      keep_chain(m, e);
+      describe_client_certificate(e, record);
+    }
     // Reading the protected flight at all means the connection's secrets were found.
     if (*type == EventType::encrypted_extensions) c_.timeline.keys_found = true;
     update_links(e, record);
@@ -185,6 +189,7 @@ class FrameRecorder {
       case EventType::client_hello:
         e.offers_tls13 = m.offers_tls13;
         e.ech_outer = m.ech_outer;
+        if (m.server_name) e.server_name = m.server_name;
         break;
       case EventType::server_hello:
       case EventType::hello_retry_request:
@@ -194,6 +199,9 @@ class FrameRecorder {
         for (uint8_t i = 0; i < m.distinguished_names; ++i)
           e.certificate_authorities.emplace_back(m.distinguished_name_hex[i]);
         if (m.request_context_hex) e.certificate_request_context = m.request_context_hex;
+        e.signature_algorithms.assign(m.signature_algorithms, m.signature_algorithms + m.signature_algorithm_count);
+        e.signature_algorithms_cert.assign(m.signature_algorithms_cert,
+                                           m.signature_algorithms_cert + m.signature_algorithm_cert_count);
         break;
       case EventType::certificate:
         e.certificate_entries = m.certificate_entries;
@@ -238,11 +246,17 @@ class FrameRecorder {
     }
   }
 
-  // The client's leaf answering a CertificateRequest: kept in the timeline (inspect reads it from there)
-  // and described with OpenSSL (no Wireshark call in between), then copied into wmem strings.
-  void describe_client_certificate(const ScannedMessage& m, Event& e, FrameRecord& record) {
-    if (e.from != Party::client || !c_.saw_cr || !m.leaf_der || record.certificate_details) return;
-    e.certificate_chain_der.emplace_back(m.leaf_der, m.leaf_der + m.leaf_der_length);
+  // Both sides' chains are kept in the timeline, as tlsflags-check keeps them: analyser/inspect reads the
+  // client's (details, fit, trust anchors, pins) and the server's leaf (identity) from there.
+  static void keep_chain(const ScannedMessage& m, Event& e) {
+    for (uint8_t i = 0; i < m.chain_copied; ++i)
+      e.certificate_chain_der.emplace_back(m.chain_der[i], m.chain_der[i] + m.chain_der_length[i]);
+  }
+
+  // The client's leaf answering a CertificateRequest, described with OpenSSL (no Wireshark call in
+  // between), then copied into wmem strings.
+  void describe_client_certificate(const Event& e, FrameRecord& record) {
+    if (e.from != Party::client || !c_.saw_cr || e.certificate_chain_der.empty() || record.certificate_details) return;
     const auto details = inspect::describe_certificate(e.certificate_chain_der.front());
     if (details) record.certificate_details = copy_details(details.value());
   }
@@ -319,6 +333,7 @@ ConnectionState* connection_for(packet_info* pinfo, int proto) {
   if (!state) return nullptr;
   clear_address(&state->client_address);
   wmem_register_callback(wmem_file_scope(), free_connection, state);
+  register_connection(state);
   conversation_add_proto_data(find_or_create_conversation(pinfo), proto, state);
   return state;
 }

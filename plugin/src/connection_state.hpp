@@ -35,7 +35,7 @@ struct FindingRecord {
   const char* message;
   const uint64_t* frames;  // evidence, ascending
   uint32_t frame_count;
-  uint32_t decided_in;     // the frame whose data let the engine decide it
+  uint32_t decided_in;     // the frame whose data let the engine decide it (0: none)
 };
 
 // Frames linking the request_client_auth exchange of one connection (0 = not seen).
@@ -58,6 +58,7 @@ struct CertificateDetailsRecord {
 };
 
 struct ConnectionState;
+struct ConnectionOutcome;
 
 // What a frame shows on every pass.
 struct FrameRecord {
@@ -79,8 +80,9 @@ struct ConnectionState {
   bool reaction_shown = false;  // the server's reaction was recorded on the frame that decided it
   bool sent_protected[2] = {false, false};   // per Party: an unreadable marker was appended
   bool sent_app_data[2] = {false, false};    // per Party: an application_data marker was appended
-  FindingRecord* findings = nullptr;          // wmem_file_scope
+  FindingRecord* findings = nullptr;          // wmem_file_scope: what the first pass decided so far
   int finding_count = 0;
+  const ConnectionOutcome* outcome = nullptr;  // after the first pass (capture_outcome.hpp)
 };
 
 // The connection state of `pinfo`'s conversation, created on first use; freed with the file scope.

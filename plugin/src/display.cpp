@@ -127,24 +127,37 @@ proto_item* add_extension(proto_tree* tree, tvbuff_t* tvb, const FrameScan* scan
   return ti;
 }
 
-bool shows_finding(const FindingRecord& f, uint32_t frame, bool visited) {
+bool shows_finding(const FindingRecord& f, uint32_t frame, bool judged) {
   if (f.decided_in == frame) return true;
-  if (!visited) return false;  // the first pass cannot know what later frames decide
+  if (!judged) return false;  // the first pass cannot know what later frames decide
   for (uint32_t i = 0; i < f.frame_count; ++i)
     if (f.frames[i] == frame) return true;
   return false;
 }
 
-bool has_findings_to_show(const ConnectionState& c, uint32_t frame, bool visited) {
-  for (int i = 0; i < c.finding_count; ++i)
-    if (shows_finding(c.findings[i], frame, visited)) return true;
+// The findings a frame shows: after the first pass, the connection's judgement over the whole capture
+// (capture_outcome.hpp); on the first pass, what the frames read so far decided.
+struct FindingList {
+  const FindingRecord* findings;
+  int count;
+  bool judged;
+};
+
+FindingList findings_of(const ConnectionState& c, const ConnectionOutcome* outcome) {
+  if (outcome) return {outcome->findings, outcome->finding_count, true};
+  return {c.findings, c.finding_count, false};
+}
+
+bool has_findings_to_show(const FindingList& list, uint32_t frame) {
+  for (int i = 0; i < list.count; ++i)
+    if (shows_finding(list.findings[i], frame, list.judged)) return true;
   return false;
 }
 
-void add_findings(proto_item* anchor, packet_info* pinfo, const ConnectionState& c, bool visited) {
-  for (int i = 0; i < c.finding_count; ++i) {
-    const FindingRecord& f = c.findings[i];
-    if (!shows_finding(f, pinfo->num, visited)) continue;
+void add_findings(proto_item* anchor, packet_info* pinfo, const FindingList& list) {
+  for (int i = 0; i < list.count; ++i) {
+    const FindingRecord& f = list.findings[i];
+    if (!shows_finding(f, pinfo->num, list.judged)) continue;
     const RuleInfo& info = rule_info(f.rule);
     // The rule id first: labels are cut at ITEM_LABEL_LENGTH and the engine's messages are long.
     expert_add_info_format(pinfo, anchor, expert_field_for(f.rule), "%.*s: %s", static_cast<int>(info.name.size()),
@@ -198,30 +211,64 @@ proto_item* add_client_auth(proto_tree* tree, tvbuff_t* tvb, const FrameRecord& 
   return node;
 }
 
+
+// The connection node (tlsflags.connection) on every frame of a judged connection: the verdict and what
+// the statistics show (docs/plugin.md "Connection verdict").
+proto_item* add_connection(proto_tree* tree, tvbuff_t* tvb, const ConnectionOutcome& o) {
+  proto_item* node = proto_tree_add_item(tree, g_ids.connection, tvb, 0, 0, ENC_NA);
+  proto_item_set_generated(node);
+  proto_item_append_text(node, " %u: verdict %s", o.index, o.verdict_name);
+  if (o.server_reaction) proto_item_append_text(node, ", server reaction %s", o.server_reaction);
+  if (o.finding_count) proto_item_append_text(node, ", %d finding%s", o.finding_count, o.finding_count == 1 ? "" : "s");
+  proto_tree* sub = proto_item_add_subtree(node, g_ids.ett_connection);
+  add_generated_uint(sub, tvb, g_ids.connection_index, o.index);
+  add_generated_string(sub, tvb, g_ids.verdict, o.verdict_name);
+  add_generated_string(sub, tvb, g_ids.connection_client, o.client);
+  add_generated_string(sub, tvb, g_ids.connection_server, o.server);
+  if (*o.server_name) add_generated_string(sub, tvb, g_ids.connection_sni, o.server_name);
+  proto_item_set_generated(proto_tree_add_boolean(sub, g_ids.connection_rca_offered, tvb, 0, 0, o.rca_offered));
+  if (o.rca_echoed >= 0)
+    proto_item_set_generated(proto_tree_add_boolean(sub, g_ids.connection_rca_echoed, tvb, 0, 0, o.rca_echoed == 1));
+  add_generated_string(sub, tvb, g_ids.connection_client_certificate, o.client_certificate);
+  if (o.server_reaction) {
+    add_generated_string(sub, tvb, g_ids.connection_server_reaction, o.server_reaction);
+    proto_item_set_generated(
+        proto_tree_add_boolean(sub, g_ids.connection_reaction_inferred, tvb, 0, 0, o.server_reaction_inferred));
+  }
+  add_generated_uint(sub, tvb, g_ids.connection_findings, static_cast<uint32_t>(o.finding_count));
+  return node;
+}
+
 }  // namespace
 
 // Every frame the plugin says something about carries the protocol item (filter `tlsflags`), hidden:
-// what it shows is in the two nodes below, each named for what it is (docs/plugin.md "Tree and
-// filters").
-void show_frame(const FrameRecord& record, const FrameScan* scan, proto_tree* tree, tvbuff_t* tvb,
-                packet_info* pinfo) {
-  const ConnectionState& c = *record.connection;
-  bool visited = PINFO_FD_VISITED(pinfo);
-  FrameLinks links = links_of(record);
-  bool findings = has_findings_to_show(c, pinfo->num, visited);
-  bool client_auth = links.any() || has_deployment_fields(record) || (findings && record.extension_count == 0);
-  if (record.extension_count == 0 && !client_auth) return;
+// what it shows is in the nodes below, each named for what it is (docs/plugin.md "Tree and filters").
+void show_frame(const FrameRecord* record, const ConnectionState& c, const FrameScan* scan, proto_tree* tree,
+                tvbuff_t* tvb, packet_info* pinfo) {
+  // A first-pass frame never shows an outcome, even one judged earlier from part of a live capture.
+  const ConnectionOutcome* outcome = PINFO_FD_VISITED(pinfo) ? c.outcome : nullptr;
+  FindingList list = findings_of(c, outcome);
+  bool findings = has_findings_to_show(list, pinfo->num);
+  int extension_count = record ? record->extension_count : 0;
+  FrameLinks links = record ? links_of(*record) : FrameLinks{};
+  bool client_auth =
+      record && (links.any() || has_deployment_fields(*record) || (findings && extension_count == 0 && !outcome));
+  if (extension_count == 0 && !client_auth && !outcome) return;
   proto_item_set_hidden(proto_tree_add_item(tree, g_ids.proto, tvb, 0, 0, ENC_NA));
   proto_item* anchor = nullptr;
-  for (int i = 0; i < record.extension_count; ++i) {
-    proto_item* item = add_extension(tree, tvb, scan, record.extensions[i]);
+  for (int i = 0; i < extension_count; ++i) {
+    proto_item* item = add_extension(tree, tvb, scan, record->extensions[i]);
     if (!anchor) anchor = item;
   }
   if (client_auth) {
-    proto_item* node = add_client_auth(tree, tvb, record, links, findings && !anchor);
+    proto_item* node = add_client_auth(tree, tvb, *record, links, findings && !anchor);
     if (!anchor) anchor = node;
   }
-  if (findings) add_findings(anchor, pinfo, c, visited);
+  if (outcome) {
+    proto_item* node = add_connection(tree, tvb, *outcome);
+    if (!anchor) anchor = node;
+  }
+  if (findings) add_findings(anchor, pinfo, list);
 }
 
 }  // namespace tlsflags::plugin

@@ -53,6 +53,8 @@ class Scanner {
       case TlsField::supported_version: version(fi, true); return;
       case TlsField::certificate: certificate(fi); return;
       case TlsField::distinguished_name: distinguished_name(fi); return;
+      case TlsField::server_name: server_name(fi); return;
+      case TlsField::signature_algorithm: signature_algorithm(fi); return;
       case TlsField::alert_level: alert_level(fi); return;
       case TlsField::alert_description: alert_description(fi); return;
       case TlsField::quic_tls_alert: quic_alert(fi); return;
@@ -123,6 +125,7 @@ class Scanner {
   void extension(proto_node* node, field_info* fi) {
     uint64_t type = field_uint(fi);
     ScannedMessage* m = owner(fi);
+    if (m) m->current_extension = static_cast<uint16_t>(type);
     if (type == extension::encrypted_client_hello && m) m->ech_outer = true;
     if (type != extension_type_ || out_->extension_count >= kMaxExtensions) return;
     // Extension { uint16 extension_type; opaque extension_data<0..2^16-1>; } (RFC 8446 §4.2)
@@ -160,24 +163,52 @@ class Scanner {
     }
   }
 
-  // tls.handshake.certificate covers one entry's cert_data (the DER). The leaf, entry 0, is copied
-  // when it is wholly present, for the certificate details (analyser/inspect).
+  // tls.handshake.certificate covers one entry's cert_data (the DER). The entries are copied while
+  // each is wholly present, for the certificate details and the deploy.* checks (analyser/inspect).
   void certificate(field_info* fi) {
     ScannedMessage* m = owner(fi);
     if (!m) return;
-    if (m->certificate_entries++ > 0 || fi->length <= 0 || fi->length > kMaxCertificateCopy) return;
+    bool in_order = m->chain_copied == m->certificate_entries++;
+    if (!in_order || m->chain_copied >= kMaxChainCopy || fi->length <= 0 || fi->length > kMaxCertificateCopy) return;
     if (!tvb_bytes_exist(fi->ds_tvb, fi->start, fi->length)) return;
-    m->leaf_der = static_cast<const uint8_t*>(tvb_memdup(pinfo_->pool, fi->ds_tvb, fi->start, fi->length));
-    m->leaf_der_length = static_cast<uint32_t>(fi->length);
+    m->chain_der[m->chain_copied] =
+        static_cast<const uint8_t*>(tvb_memdup(pinfo_->pool, fi->ds_tvb, fi->start, fi->length));
+    m->chain_der_length[m->chain_copied++] = static_cast<uint32_t>(fi->length);
   }
 
+  void server_name(field_info* fi) {
+    ScannedMessage* m = owner(fi);
+    if (!m || m->type != to_wire(HandshakeType::client_hello) || m->server_name || fi->length <= 0) return;
+    int length = fi->length < static_cast<int>(kMaxServerNameCopy) ? fi->length : static_cast<int>(kMaxServerNameCopy);
+    if (!tvb_bytes_exist(fi->ds_tvb, fi->start, length)) return;
+    m->server_name = reinterpret_cast<const char*>(tvb_get_string_enc(pinfo_->pool, fi->ds_tvb, fi->start, length, ENC_ASCII));
+  }
+
+  // A CertificateRequest's signature_algorithms or signature_algorithms_cert entry (RFC 8446 §4.2.3).
+  void signature_algorithm(field_info* fi) {
+    ScannedMessage* m = owner(fi);
+    if (!m || m->type != to_wire(HandshakeType::certificate_request)) return;
+    auto scheme = static_cast<uint16_t>(field_uint(fi));
+    if (m->current_extension == extension::signature_algorithms_cert) {
+      if (m->signature_algorithm_cert_count < kMaxSignatureSchemes)
+        m->signature_algorithms_cert[m->signature_algorithm_cert_count++] = scheme;
+    } else if (m->current_extension == extension::signature_algorithms) {
+      if (m->signature_algorithm_count < kMaxSignatureSchemes)
+        m->signature_algorithms[m->signature_algorithm_count++] = scheme;
+    }
+  }
+
+  // DistinguishedName opaque<1..2^16-1> (RFC 8446 §4.2.4): the DER Name follows its length field (the
+  // dissector's own tls.handshake.dname item covers only the RDNSequence inside the DER SEQUENCE).
   void distinguished_name(field_info* fi) {
     ScannedMessage* m = owner(fi);
-    if (!m || m->distinguished_names >= kMaxDistinguishedNames || fi->length <= 0) return;
-    int length = fi->length < static_cast<int>(kMaxDistinguishedNameCopy) ? fi->length
-                                                                        : static_cast<int>(kMaxDistinguishedNameCopy);
-    if (!tvb_bytes_exist(fi->ds_tvb, fi->start, length)) return;
-    const guint8* bytes = tvb_get_ptr(fi->ds_tvb, fi->start, length);
+    auto declared = static_cast<int>(field_uint(fi));
+    if (!m || m->distinguished_names >= kMaxDistinguishedNames || declared <= 0) return;
+    int length = declared < static_cast<int>(kMaxDistinguishedNameCopy) ? declared
+                                                                       : static_cast<int>(kMaxDistinguishedNameCopy);
+    int start = fi->start + fi->length;
+    if (!tvb_bytes_exist(fi->ds_tvb, start, length)) return;
+    const guint8* bytes = tvb_get_ptr(fi->ds_tvb, start, length);
     m->distinguished_name_hex[m->distinguished_names++] = to_hex(bytes, length);
   }
 

@@ -15,8 +15,14 @@ namespace tlsflags::plugin {
 inline constexpr size_t kMaxBodyCopy = 1 + kMaxFlagsOctets + 1;
 inline constexpr size_t kMaxDistinguishedNameCopy = 512;
 inline constexpr uint8_t kMaxDistinguishedNames = 8;
-// A leaf certificate larger than this is not copied (its details are then not shown).
+// A certificate larger than this is not copied (its details are then not shown), nor entries past the
+// first kMaxChainCopy of a Certificate message.
 inline constexpr int kMaxCertificateCopy = 64 * 1024;
+inline constexpr uint8_t kMaxChainCopy = 8;
+// Entries kept of a CertificateRequest's signature_algorithms and signature_algorithms_cert.
+inline constexpr uint8_t kMaxSignatureSchemes = 64;
+// SNI host names longer than this are cut (RFC 6066 §3: a HostName is at most 2^16-1 octets; DNS names 253).
+inline constexpr size_t kMaxServerNameCopy = 256;
 
 // One TLS Flags extension, located in its data source (the frame, a reassembled or a decrypted
 // record: notes "decrypted data sources").
@@ -46,8 +52,19 @@ struct ScannedMessage {
   uint32_t certificate_entries;
   uint8_t distinguished_names;
   const char* distinguished_name_hex[kMaxDistinguishedNames];
-  const uint8_t* leaf_der;  // Certificate: the first entry's cert_data (RFC 8446 §4.4.2), pinfo->pool
-  uint32_t leaf_der_length;
+  // Certificate: the entries' cert_data (RFC 8446 §4.4.2), leaf first, pinfo->pool; only entries
+  // wholly present and at most kMaxCertificateCopy octets, so a chain may stop early.
+  const uint8_t* chain_der[kMaxChainCopy];
+  uint32_t chain_der_length[kMaxChainCopy];
+  uint8_t chain_copied;
+  // ClientHello: the SNI host_name (RFC 6066 §3), pinfo->pool; NULL when absent.
+  const char* server_name;
+  // CertificateRequest (RFC 8446 §4.2.3): the extension being read and the schemes of both lists.
+  uint16_t current_extension;
+  uint8_t signature_algorithm_count;
+  uint8_t signature_algorithm_cert_count;
+  uint16_t signature_algorithms[kMaxSignatureSchemes];
+  uint16_t signature_algorithms_cert[kMaxSignatureSchemes];
   // CertificateRequest and Certificate: the certificate_request_context, hex (RFC 8446 §4.3.2, §4.4.2),
   // which links a post-handshake request to its answer (§4.6.2); nullptr when not present.
   const char* request_context_hex;

@@ -18,7 +18,9 @@ enum class TlsField : uint8_t {
   legacy_version,       // tls.handshake.version
   supported_version,    // supported_versions entries (CH list, SH/HRR selection)
   certificate,          // one certificate_list entry
-  distinguished_name,   // certificate_authorities entry (CR)
+  distinguished_name,   // certificate_authorities entry's length (CR): the DER DN follows it
+  server_name,          // SNI host_name (CH)
+  signature_algorithm,  // signature_algorithms(_cert) entry (CR)
   alert_level,
   alert_description,
   quic_tls_alert,       // QUIC CONNECTION_CLOSE carrying a TLS alert (RFC 9001 §4.8)

@@ -4,9 +4,11 @@
 
 #include <string>
 
+#include "capture_outcome.hpp"
 #include "connection_state.hpp"
 #include "display.hpp"
 #include "frame_scan.hpp"
+#include "statistics.hpp"
 #include "tls_fields.hpp"
 
 namespace tlsflags::plugin {
@@ -23,6 +25,8 @@ expert_field g_expert[kRuleCount];
 guint g_pref_rca_flag = kDefaultRequestClientAuthFlag;
 guint g_pref_extension_type = kTlsFlagsExtensionType;
 gint g_pref_profile = static_cast<gint>(Profile::rfc);
+const char* g_pref_trust_anchors = "";
+const char* g_pref_pinned = "";
 
 const enum_val_t kProfiles[] = {
     // Wireshark writes the description into preference files: keep it the same as the name.
@@ -47,20 +51,35 @@ const value_string kMessageNames[] = {
 
 dissector_handle_t g_handle;
 
+FrameRecord* record_first_pass(const FrameScan* scan, packet_info* pinfo) {
+  note_first_pass_frame(pinfo);
+  ConnectionState* connection = scan->message_count > 0 ? connection_for(pinfo, g_ids.proto)
+                                                        : existing_connection(pinfo, g_ids.proto);
+  if (!connection || (scan->item_count == 0 && scan->extension_count == 0)) return nullptr;
+  FrameRecord* record = record_frame(connection, scan, pinfo, current_rule_config());
+  if (record) p_add_proto_data(wmem_file_scope(), pinfo, g_ids.proto, 0, record);
+  return record;
+}
+
+// The first pass records and shows what the frames so far decided; every later pass shows the record and
+// the connection's judgement over the whole capture, on every frame of the connection (docs/plugin.md
+// "Passes").
 int dissect_tlsflags(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void*) {
   auto* record = static_cast<FrameRecord*>(p_get_proto_data(wmem_file_scope(), pinfo, g_ids.proto, 0));
+  bool later_pass = PINFO_FD_VISITED(pinfo);
   // Every pass scans: later passes only to find the extension nodes to nest under.
   const FrameScan* scan = scan_frame(tree, tvb, pinfo, current_extension_type());
-  if (!record && !PINFO_FD_VISITED(pinfo)) {
-    ConnectionState* connection = scan->message_count > 0 ? connection_for(pinfo, g_ids.proto)
-                                                          : existing_connection(pinfo, g_ids.proto);
-    if (connection && (scan->item_count > 0 || scan->extension_count > 0)) {
-      record = record_frame(connection, scan, pinfo, current_rule_config());
-      if (record) p_add_proto_data(wmem_file_scope(), pinfo, g_ids.proto, 0, record);
-    }
+  if (!later_pass) {
+    if (!record) record = record_first_pass(scan, pinfo);
+    if (record) show_frame(record, *record->connection, scan, tree, tvb, pinfo);
+    return 0;  // a postdissector consumes nothing
   }
-  if (record) show_frame(*record, scan, tree, tvb, pinfo);
-  return 0;  // a postdissector consumes nothing
+  judge_capture(current_rule_config());
+  ConnectionState* connection = record ? record->connection : existing_connection(pinfo, g_ids.proto);
+  if (!connection) return 0;
+  show_frame(record, *connection, scan, tree, tvb, pinfo);
+  if (connection->outcome) tap_queue_packet(g_ids.tap, pinfo, connection);
+  return 0;
 }
 
 void register_fields() {
@@ -119,9 +138,43 @@ void register_fields() {
                                 "What the server did after the client's answer to its CertificateRequest: accepted, "
                                 "certificate_required, bad_certificate, unknown_ca, alert:<name>, closed, unknown",
                                 HFILL}},
+      {&g_ids.connection, {"TLS Flags connection", "tlsflags.connection", FT_NONE, BASE_NONE, nullptr, 0,
+                           "The connection's judgement over the whole capture (as tlsflags-check reports it): on "
+                           "every frame of the connection, after the first pass (tshark -2, the GUI)", HFILL}},
+      {&g_ids.connection_index, {"Connection", "tlsflags.connection.index", FT_UINT32, BASE_DEC, nullptr, 0,
+                                 "0-based index of the connection in tlsflags-check's report order", HFILL}},
+      {&g_ids.verdict, {"Verdict", "tlsflags.verdict", FT_STRING, BASE_NONE, nullptr, 0,
+                        "The connection's verdict: pass, fail, warn, undecidable, not-applicable (docs/rules.md)",
+                        HFILL}},
+      {&g_ids.connection_client, {"Client", "tlsflags.connection.client", FT_STRING, BASE_NONE, nullptr, 0,
+                                  "The client's IP:port", HFILL}},
+      {&g_ids.connection_server, {"Server", "tlsflags.connection.server", FT_STRING, BASE_NONE, nullptr, 0,
+                                  "The server's IP:port", HFILL}},
+      {&g_ids.connection_sni, {"Server name", "tlsflags.connection.sni", FT_STRING, BASE_NONE, nullptr, 0,
+                               "The ClientHello's server_name (SNI)", HFILL}},
+      {&g_ids.connection_rca_offered, {"request_client_auth offered", "tlsflags.connection.rca_offered",
+                                       FT_BOOLEAN, BASE_NONE, nullptr, 0,
+                                       "The client's (final) ClientHello carried request_client_auth", HFILL}},
+      {&g_ids.connection_rca_echoed, {"request_client_auth echoed", "tlsflags.connection.rca_echoed", FT_BOOLEAN,
+                                      BASE_NONE, nullptr, 0,
+                                      "The server's CertificateRequest echoed request_client_auth (absent when the "
+                                      "server's flight was not visible)", HFILL}},
+      {&g_ids.connection_client_certificate, {"Client certificate", "tlsflags.connection.client_certificate",
+                                              FT_STRING, BASE_NONE, nullptr, 0,
+                                              "What the client sent: non-empty, empty, none, unknown", HFILL}},
+      {&g_ids.connection_server_reaction, {"Server reaction", "tlsflags.connection.server_reaction", FT_STRING,
+                                           BASE_NONE, nullptr, 0,
+                                           "The server's reaction to the client's answer (as tlsflags.server_reaction, "
+                                           "including an acceptance inferred from the capture's end)", HFILL}},
+      {&g_ids.connection_reaction_inferred, {"Server reaction inferred", "tlsflags.connection.server_reaction_inferred",
+                                             FT_BOOLEAN, BASE_NONE, nullptr, 0,
+                                             "Accepted only because nothing went wrong before the capture ended",
+                                             HFILL}},
+      {&g_ids.connection_findings, {"Findings", "tlsflags.connection.findings", FT_UINT32, BASE_DEC, nullptr, 0,
+                                    "Number of rule findings on the connection", HFILL}},
   };
   proto_register_field_array(g_ids.proto, fields, G_N_ELEMENTS(fields));
-  static gint* subtrees[] = {&g_ids.ett_extension, &g_ids.ett_client_auth};
+  static gint* subtrees[] = {&g_ids.ett_extension, &g_ids.ett_client_auth, &g_ids.ett_connection};
   proto_register_subtree_array(subtrees, G_N_ELEMENTS(subtrees));
 }
 
@@ -179,6 +232,7 @@ void apply_preferences() {
   // Flags beyond 2039 cannot be encoded (opaque flags<1..255>); keep the default then.
   if (g_pref_rca_flag > kMaxFlag) g_pref_rca_flag = kDefaultRequestClientAuthFlag;
   if (g_pref_extension_type > 0xFFFF) g_pref_extension_type = kTlsFlagsExtensionType;
+  if (const char* error = load_deployment_files(g_pref_trust_anchors, g_pref_pinned)) report_failure("%s", error);
 }
 
 void register_preferences() {
@@ -193,6 +247,14 @@ void register_preferences() {
                                  "rfc: a server accepting request_client_auth echoes it in CertificateRequest (RFC text); "
                                  "draft-02: the older draft, where the server does not echo the flag",
                                  &g_pref_profile, kProfiles, FALSE);
+  prefs_register_filename_preference(module, "trust_anchors", "Trust anchors (PEM)",
+                                     "PEM file of the CAs client certificates should chain to, as tlsflags-check "
+                                     "--trust-anchors: deploy.client-certificate-not-trusted",
+                                     &g_pref_trust_anchors, FALSE);
+  prefs_register_filename_preference(module, "pinned", "Pinned client certificates (PEM)",
+                                     "PEM file of the client certificates the server should accept, as tlsflags-check "
+                                     "--pinned: deploy.client-certificate-not-trusted",
+                                     &g_pref_pinned, FALSE);
 }
 
 }  // namespace
@@ -214,6 +276,8 @@ void register_protocol() {
   register_fields();
   register_expert_fields();
   register_preferences();
+  g_ids.tap = register_tap("tlsflags");
+  register_statistics();
 }
 
 void register_handoff() {

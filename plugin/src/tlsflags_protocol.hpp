@@ -30,8 +30,24 @@ struct FieldIds {
   int certificate_key_type = -1;    // tlsflags.client_certificate.key_type
   int certificate_sha256 = -1;      // tlsflags.client_certificate.sha256
   int server_reaction = -1;         // tlsflags.server_reaction
+  // The connection's judgement over the whole capture, on every frame after the first pass
+  // (capture_outcome.hpp, docs/plugin.md "Connection verdict").
+  int connection = -1;                     // tlsflags.connection
+  int connection_index = -1;               // tlsflags.connection.index
+  int verdict = -1;                        // tlsflags.verdict
+  int connection_client = -1;              // tlsflags.connection.client
+  int connection_server = -1;              // tlsflags.connection.server
+  int connection_sni = -1;                 // tlsflags.connection.sni
+  int connection_rca_offered = -1;         // tlsflags.connection.rca_offered
+  int connection_rca_echoed = -1;          // tlsflags.connection.rca_echoed
+  int connection_client_certificate = -1;  // tlsflags.connection.client_certificate
+  int connection_server_reaction = -1;     // tlsflags.connection.server_reaction
+  int connection_reaction_inferred = -1;   // tlsflags.connection.server_reaction_inferred
+  int connection_findings = -1;            // tlsflags.connection.findings
   int ett_extension = -1;
   int ett_client_auth = -1;
+  int ett_connection = -1;
+  int tap = -1;                            // tap "tlsflags": a judged connection per frame (statistics.hpp)
 };
 extern FieldIds g_ids;
 

@@ -22,4 +22,6 @@
 #include <epan/expert.h>
 #include <epan/prefs.h>
 #include <epan/proto_data.h>
+#include <epan/tap.h>
+#include <wsutil/report_message.h>
 #include <ws_version.h>

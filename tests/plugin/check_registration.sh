@@ -21,6 +21,9 @@ for name in extension client_auth message length flags flag request_client_auth 
             client_certificate.subject client_certificate.issuer client_certificate.san \
             client_certificate.not_before client_certificate.not_after client_certificate.key_type \
             client_certificate.sha256 server_reaction \
+            connection connection.index verdict connection.client connection.server connection.sni \
+            connection.rca_offered connection.rca_echoed connection.client_certificate \
+            connection.server_reaction connection.server_reaction_inferred connection.findings \
             flags.malformed flags.empty flags.non-minimal-encoding flags.invalid-not-rejected \
             flags.duplicate-extension flags.unsolicited-ack flags.unsolicited-not-rejected \
             tls13.ch2-flags-changed tls13.client-certificate-missing rca.server.ack-without-request \
@@ -34,7 +37,7 @@ for name in extension client_auth message length flags flag request_client_auth 
   [[ -n $(cut -f8 <<<"$row") ]] || fail "field tlsflags.$name has no description"
 done
 count=$(wc -l <<<"$fields")
-[[ $count -eq 41 ]] || fail "expected 41 tlsflags fields (18 + 23 rules), tshark lists $count"
+[[ $count -eq 53 ]] || fail "expected 53 tlsflags fields (30 + 23 rules), tshark lists $count"
 echo "$count tlsflags fields registered, each with a description"
 
 # The protocol says what it shows: the extension and the connection's client authentication.
@@ -43,9 +46,17 @@ protocol=$(run_tshark -G protocols | awk -F'\t' '$3 == "tlsflags"')
   || fail "protocol tlsflags is registered as '$protocol'"
 
 prefs=$(run_tshark -G defaultprefs)
-for pref in "tlsflags.rca_flag: 80" "tlsflags.extension_type: 62" "tlsflags.profile: rfc"; do
+for pref in "tlsflags.rca_flag: 80" "tlsflags.extension_type: 62" "tlsflags.profile: rfc" "tlsflags.trust_anchors: " \
+            "tlsflags.pinned: "; do
   grep -qxF "#$pref" <<<"$prefs" || fail "default preference '$pref' missing"
 done
+
+# A trust-anchor or pin file that cannot be used is said when the preferences are applied, by name.
+echo "not a certificate" >"$work/junk.pem"
+chmod a+r "$work/junk.pem"
+said=$(run_tshark -o "tlsflags.trust_anchors:$work/missing.pem" -o "tlsflags.pinned:$work/junk.pem" -r "$work/junk.pem" 2>&1 >/dev/null || true)
+grep -q "tlsflags.trust_anchors: .*missing.pem" <<<"$said" || fail "an unreadable tlsflags.trust_anchors file is not reported: $said"
+grep -q "tlsflags.pinned: " <<<"$said" || fail "a tlsflags.pinned file without a certificate is not reported: $said"
 
 [[ $failures -eq 0 ]] || exit 1
 echo "PASS"

@@ -37,23 +37,24 @@ fi
 
 field_options=(-e frame.number -e tlsflags.message -e tlsflags.length -e tlsflags.flags -e tlsflags.flag
                -e tlsflags.request_client_auth -e tlsflags.request_in -e tlsflags.ack_in
-               -e tlsflags.certificate_in -e _ws.expert.message)
+               -e tlsflags.certificate_in -e _ws.expert.message -e tlsflags.connection.index -e tlsflags.verdict
+               -e tlsflags.connection.server_reaction)
 
-# -V output reduced to frame headers, each TLS Flags Extension node and Client authentication node with
+# -V output reduced to frame headers, each TLS Flags Extension, Client authentication and TLS Flags
+# connection node with
 # everything below it, and for a nested node the line just above it (the extension's Data: the
 # indentation shows the nesting).
 reduce_verbose() {
   awk '
     /^Frame [0-9]+:/ { print $1, $2; depth = -1; next }
     depth >= 0 { match($0, /^ */); if (RLENGTH > depth) { print; next } depth = -1 }
-    /TLS Flags Extension|^ *\[Client authentication/ { match($0, /^ */); depth = RLENGTH; if (depth > 0) print prev; print; next }
+    /TLS Flags Extension|^ *\[Client authentication|^ *\[TLS Flags connection/ { match($0, /^ */); depth = RLENGTH; if (depth > 0) print prev; print; next }
     { prev = $0 }'
 }
 
-# Expert infos that Wireshark's own TLS dissector adds in some versions (not the plugin's).
-wireshark_own_experts=(
-  "This legacy_version field MUST be ignored. The supported_versions extension is present and MUST be used instead."
-)
+# Expert infos not the plugin's (Wireshark's own TLS and TCP ones differ between versions) are left out:
+# the plugin's messages start with their rule id (docs/plugin.md "Expert info").
+rule_message='^(flags|tls13|rca|deploy)\.[a-z0-9.-]+: '
 
 # normalise MODE < tshark output > comparable text (applied to the golden and to the new output alike).
 normalise() {
@@ -62,22 +63,24 @@ normalise() {
       # Frame number, time, source → destination: the frames the filter matched.
       awk '{ print $1, $2, $3, $4, $5 }' ;;
     fields | two-pass-fields)
-      # Column 6 is tlsflags.request_client_auth, column 10 _ws.expert.message (field_options).
-      awk -F'\t' -v OFS='\t' -v own="$(printf '%s\n' "${wireshark_own_experts[@]}")" '
-        BEGIN { n = split(own, skip, "\n") }
+      # Column 6 is tlsflags.request_client_auth, column 10 _ws.expert.message (field_options): tshark
+      # joins the messages with "," and a message's own commas are followed by a space.
+      awk -F'\t' -v OFS='\t' -v rule="$rule_message" '
         NR > 1 {
           gsub(/True/, "1", $6); gsub(/False/, "0", $6)
-          for (i = 1; i <= n; i++) if (skip[i] != "") {
-            while ((p = index($10, skip[i] ",")) > 0) $10 = substr($10, 1, p - 1) substr($10, p + length(skip[i]) + 1)
-            while ((p = index($10, "," skip[i])) > 0) $10 = substr($10, 1, p - 1) substr($10, p + length(skip[i]) + 1)
-            if ($10 == skip[i]) $10 = ""
+          n = split($10, parts, ","); kept = ""; keep = 0
+          for (i = 1; i <= n; i++) {
+            if (i > 1 && substr(parts[i], 1, 1) == " ") { if (keep) kept = kept "," parts[i]; continue }
+            keep = parts[i] ~ rule
+            if (keep) kept = kept (kept == "" ? "" : ",") parts[i]
           }
+          $10 = kept
         }
         { print }' ;;
     json)
       python3 -c '
-import json, sys
-own = set(sys.argv[1:])
+import json, re, sys
+rule = re.compile(sys.argv[1])
 packets = json.load(sys.stdin)
 for packet in packets:
     packet.pop("_type", None)  # the Elasticsearch "doc" type: 4.6 no longer writes it
@@ -85,10 +88,10 @@ for packet in packets:
     if "tlsflags.request_client_auth" in layers:
         layers["tlsflags.request_client_auth"] = [{"True": "1", "False": "0"}.get(v, v) for v in layers["tlsflags.request_client_auth"]]
     if "_ws.expert.message" in layers:
-        kept = [m for m in layers["_ws.expert.message"] if m not in own]
+        kept = [m for m in layers["_ws.expert.message"] if rule.match(m)]
         if kept: layers["_ws.expert.message"] = kept
         else: del layers["_ws.expert.message"]
-print(json.dumps(packets, indent=2, sort_keys=True, ensure_ascii=False))' "${wireshark_own_experts[@]}" ;;
+print(json.dumps(packets, indent=2, sort_keys=True, ensure_ascii=False))' "$rule_message" ;;
     verbose | two-pass-verbose)
       # A tree line longer than Wireshark's limit is cut and marked "[ [truncated]" (4.0) or "[[…] " (4.4
       # on), at slightly different places: compare such lines without the mark, on their first 150 bytes.

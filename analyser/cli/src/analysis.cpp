@@ -248,8 +248,7 @@ report::ConnectionResult judge_connection(const Timeline& timeline, const Analys
   static const DeploymentInputs kNoInputs;
   const DeploymentInputs& inputs = settings.deployment ? *settings.deployment : kNoInputs;
   const inspect::ConnectionInspection inspection = inspect_timeline(timeline, inputs);
-  Judgement judgement = judge(timeline, settings.rules);
-  add_deployment_findings(judgement, timeline, certificate_facts(inspection));
+  Judgement judgement = inspect::judge_inspected(timeline, settings.rules, inspection);
   report::Deployment deployment = to_report(timeline, inspection, judgement, settings.keep_explain);
   report::ConnectionResult result =
       report::make_connection_result(timeline, std::move(judgement), settings.keep_events);

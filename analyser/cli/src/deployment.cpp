@@ -41,27 +41,6 @@ std::string sni_of(const Timeline& timeline) {
   return hello ? hello->server_name : std::string();
 }
 
-void add_trust_failures(const inspect::ConnectionInspection& inspection, CertificateFacts& out) {
-  if (!inspection.client_certificate || !inspection.client_certificate->ok()) return;  // no leaf to name
-  const inspect::CertificateDetails& leaf = inspection.client_certificate->value();
-  out.leaf_subject = leaf.subject;
-  out.leaf_sha256 = leaf.sha256;
-  auto add = [&](std::optional<std::string> failure) {
-    if (failure) out.trust_failures.push_back(std::move(*failure));
-  };
-  if (inspection.chain) add(inspect::trust_failure(*inspection.chain));
-  if (inspection.pin) add(inspect::pin_failure(*inspection.pin));
-}
-
-void add_unfit(const inspect::ConnectionInspection& inspection, CertificateFacts& out) {
-  if (!inspection.fit) return;
-  auto add = [&](inspect::Fit fit, const std::string& explanation) {
-    if (fit == inspect::Fit::does_not_fit) out.unfit.push_back(explanation);
-  };
-  add(inspection.fit->authorities.fit, inspection.fit->authorities.explanation);
-  add(inspection.fit->certificate_signature.fit, inspection.fit->certificate_signature.explanation);
-}
-
 // What --explain shows as "warning:" lines: the findings about a server that accepted what the anchors or
 // pins refuse.
 std::vector<std::string> not_trusted_messages(const Judgement& judgement) {
@@ -109,15 +88,6 @@ report::Deployment to_report(const Timeline& timeline, const inspect::Connection
   if (inspection.fit) out.certificate_request_fit = to_report(*inspection.fit);
   if (inspection.server_identity) out.server_identity = to_report(*inspection.server_identity, sni_of(timeline));
   if (keep_explain) out.explain_lines = inspection.explain_lines(not_trusted_messages(judgement));
-  return out;
-}
-
-CertificateFacts certificate_facts(const inspect::ConnectionInspection& inspection) {
-  CertificateFacts out;
-  add_trust_failures(inspection, out);
-  const auto& identity = inspection.server_identity;
-  if (identity && identity->ok() && !identity->value().matched) out.identity_mismatch = identity->value().explanation;
-  add_unfit(inspection, out);
   return out;
 }
 

@@ -37,7 +37,4 @@ inspect::ConnectionInspection inspect_timeline(const Timeline& timeline, const D
 report::Deployment to_report(const Timeline& timeline, const inspect::ConnectionInspection& inspection,
                              const Judgement& judgement, bool keep_explain);
 
-// The inspection's facts that core's deploy.* findings are decided from (tlsflags/core/deployment.hpp).
-CertificateFacts certificate_facts(const inspect::ConnectionInspection& inspection);
-
 }  // namespace tlsflags::cli

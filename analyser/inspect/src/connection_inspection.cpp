@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace tlsflags::inspect {
 namespace {
@@ -111,7 +112,43 @@ void judge_server_identity(ConnectionInspection& out, const Timeline& timeline, 
                                     options.identity_rules);
 }
 
+void add_trust_failures(const ConnectionInspection& inspection, CertificateFacts& out) {
+  if (!inspection.client_certificate || !inspection.client_certificate->ok()) return;  // no leaf to name
+  const CertificateDetails& leaf = inspection.client_certificate->value();
+  out.leaf_subject = leaf.subject;
+  out.leaf_sha256 = leaf.sha256;
+  auto add = [&](std::optional<std::string> failure) {
+    if (failure) out.trust_failures.push_back(std::move(*failure));
+  };
+  if (inspection.chain) add(trust_failure(*inspection.chain));
+  if (inspection.pin) add(pin_failure(*inspection.pin));
+}
+
+void add_unfit(const ConnectionInspection& inspection, CertificateFacts& out) {
+  if (!inspection.fit) return;
+  auto add = [&](Fit fit, const std::string& explanation) {
+    if (fit == Fit::does_not_fit) out.unfit.push_back(explanation);
+  };
+  add(inspection.fit->authorities.fit, inspection.fit->authorities.explanation);
+  add(inspection.fit->certificate_signature.fit, inspection.fit->certificate_signature.explanation);
+}
+
 }  // namespace
+
+CertificateFacts certificate_facts(const ConnectionInspection& inspection) {
+  CertificateFacts out;
+  add_trust_failures(inspection, out);
+  const auto& identity = inspection.server_identity;
+  if (identity && identity->ok() && !identity->value().matched) out.identity_mismatch = identity->value().explanation;
+  add_unfit(inspection, out);
+  return out;
+}
+
+Judgement judge_inspected(const Timeline& timeline, const RuleConfig& rules, const ConnectionInspection& inspection) {
+  Judgement judgement = judge(timeline, rules);
+  add_deployment_findings(judgement, timeline, certificate_facts(inspection));
+  return judgement;
+}
 
 ConnectionInspection inspect_connection(const Timeline& timeline, const InspectOptions& options) {
   ConnectionInspection out;

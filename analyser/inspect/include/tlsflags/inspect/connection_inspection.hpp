@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "tlsflags/core/deployment.hpp"
 #include "tlsflags/core/events.hpp"
+#include "tlsflags/core/rules.hpp"
 #include "tlsflags/core/server_reaction.hpp"
 #include "tlsflags/inspect/certificate.hpp"
 #include "tlsflags/inspect/certificate_request_fit.hpp"
@@ -44,5 +46,13 @@ struct ConnectionInspection {
 };
 
 ConnectionInspection inspect_connection(const Timeline& timeline, const InspectOptions& options = {});
+
+// The inspection's facts that core's deploy.* findings are decided from (tlsflags/core/deployment.hpp).
+CertificateFacts certificate_facts(const ConnectionInspection& inspection);
+
+// One connection as both event sources report it (docs/architecture.md "The seams"): core's judge() and
+// the deploy.* findings core decides from the inspection. rca.server.trust-anchors-shared compares
+// connections and is added by the caller (judge_across_connections, TrustAnchorsJudge).
+Judgement judge_inspected(const Timeline& timeline, const RuleConfig& rules, const ConnectionInspection& inspection);
 
 }  // namespace tlsflags::inspect
