@@ -123,10 +123,10 @@ size_t split_fields(std::string_view line, std::span<std::string_view> fields) {
 
 // The TLS 1.3 labels the analyser uses, in ConnectionSecrets' order.
 using Slot = Secret ConnectionSecrets::*;
-constexpr std::array<std::string_view, 5> kSlotLabels = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+constexpr std::array<std::string_view, KeyLog::kSecretSlots> kSlotLabels = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
                                                          "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
                                                          "CLIENT_EARLY_TRAFFIC_SECRET"};
-constexpr std::array<Slot, 5> kSlots = {&ConnectionSecrets::client_handshake, &ConnectionSecrets::server_handshake,
+constexpr std::array<Slot, KeyLog::kSecretSlots> kSlots = {&ConnectionSecrets::client_handshake, &ConnectionSecrets::server_handshake,
                                         &ConnectionSecrets::client_traffic_0, &ConnectionSecrets::server_traffic_0,
                                         &ConnectionSecrets::client_early};
 constexpr size_t kNoSlot = kSlots.size();

@@ -130,7 +130,7 @@ void TlsConnection::on_fin_or_rst(EventType type, Party from, StreamPosition at)
 
 void TlsConnection::release(Direction& d) {
   d.protection.release();
-  d.early.release();
+  d.early.reset();
   std::vector<uint8_t>().swap(d.record);
   std::vector<uint8_t>().swap(d.handshake);
 }
@@ -309,8 +309,8 @@ bool TlsConnection::open_as_early_data(Direction& d, std::span<const uint8_t> bo
     return false;
   std::vector<uint8_t>& scratch = tracker_.scratch_;
   std::optional<size_t> length;
-  if (d.early.installed()) {
-    length = d.early.open(d.header_bytes(), body, scratch);
+  if (d.early && d.early->installed()) {
+    length = d.early->open(d.header_bytes(), body, scratch);
   } else if (install_early_protection(d, body)) {
     return open_as_early_data(d, body, at);
   }
@@ -329,19 +329,20 @@ bool TlsConnection::open_as_early_data(Direction& d, std::span<const uint8_t> bo
 // first early record, and the one that authenticates it stays.
 bool TlsConnection::install_early_protection(Direction& d, std::span<const uint8_t> body) {
   const Secret& secret = secrets_->client_early;
-  for (uint16_t id : {uint16_t{0x1301}, uint16_t{0x1302}, uint16_t{0x1303}}) {
+  if (!d.early) d.early = std::make_unique<RecordProtection>();
+  for (uint16_t id : {uint16_t{0x1301}, uint16_t{0x1302}, uint16_t{0x1303}, uint16_t{0x1304}, uint16_t{0x1305}}) {
     const CipherSuite* suite = tls13_cipher_suite(id);
     if (!suite || suite->hash_size != secret.bytes().size() || (suite_ && suite_ != suite)) continue;
-    d.early.clear();
-    if (!d.early.install(*suite, secret.bytes())) continue;
+    d.early->clear();
+    if (!d.early->install(*suite, secret.bytes())) continue;
     std::vector<uint8_t>& scratch = tracker_.scratch_;
-    if (d.early.open(d.header_bytes(), body, scratch)) {
+    if (d.early->open(d.header_bytes(), body, scratch)) {
       // Opened: start again at sequence number 0 so that the caller reads this record for real.
-      d.early.clear();
-      return d.early.install(*suite, secret.bytes());
+      d.early->clear();
+      return d.early->install(*suite, secret.bytes());
     }
   }
-  d.early.clear();
+  d.early.reset();
   d.early_data_ended = true;  // no suite opens it: treated as before (skipped by trial, §4.2.10)
   return false;
 }
@@ -495,7 +496,7 @@ TlsConnection::Outcome TlsConnection::process_message(Direction& d, uint8_t type
       ok = parse_end_of_early_data(body);
       // §4.5: the client's next records are under its handshake traffic secret.
       d.early_data_ended = true;
-      d.early.clear();
+      d.early.reset();
       break;
     default: return Outcome::go_on;  // not a TLS 1.3 message the rules look at
   }

@@ -53,7 +53,9 @@ struct Direction {
   size_t alerts_recorded = 0;     // alert events of this direction in the Timeline
   bool fatal_alert_sent = false;  // alerts after it are not recorded
   // Client: 0-RTT records (RFC 8446 §4.2.10) under client_early_traffic_secret, until EndOfEarlyData.
-  RecordProtection early;
+  // Made only for a client that sends early data and whose early secret is known: every other
+  // connection would pay for it (docs/reliability-limits.md, memory per connection).
+  std::unique_ptr<RecordProtection> early;
   bool early_data_ended = false;
   // Client: a post-handshake CertificateRequest awaits its answer (RFC 8446 §4.6.2), so every record is
   // read whole until the client's Finished: its Certificate may span segments.

@@ -78,6 +78,9 @@ struct KeyLogLimits {
 
 class KeyLog {
  public:
+  // The secrets a key log line may give (ConnectionSecrets' fields): handshake and application traffic
+  // secrets of both parties and the client's early traffic secret.
+  static constexpr size_t kSecretSlots = 5;
   // Adds every usable line of `text`; junk lines are skipped with a warning. Comment (#) and blank
   // lines are skipped silently. Returns the number of secret lines accepted (TLS 1.2 CLIENT_RANDOM and
   // exporter secrets are recognised, counted as accepted, and otherwise ignored).
@@ -107,7 +110,7 @@ class KeyLog {
   };
   struct Entry {
     ConnectionSecrets secrets;
-    std::array<Origin, 4> origins{};  // per slot, in ConnectionSecrets' order
+    std::array<Origin, kSecretSlots> origins{};  // per slot, in ConnectionSecrets' order
   };
   struct Counts {
     size_t kept = 0, skipped = 0, repeated = 0;
