@@ -58,9 +58,12 @@ inline void check_judgement(const Timeline& t, const Judgement& j) {
   if (!t.has_flags_extension()) {
     // Nothing to judge (not-applicable), unless a gap or the capture's end hides the ClientHello itself:
     // then whether there was is unknown (undecidable, docs/rules.md "How the engine judges").
+    // (A ServerHello of TLS 1.2 or older makes the flags moot whatever the ClientHello held.)
     const Event* loss = first_loss(t, Party::client, nullptr);
+    const Event* sh = t.first(EventType::server_hello, Party::server);
     const bool hello_hidden = !t.first(EventType::client_hello, Party::client) && loss &&
-                              (loss->type == EventType::gap || loss->type == EventType::capture_end);
+                              (loss->type == EventType::gap || loss->type == EventType::capture_end) &&
+                              !(sh && is_before_tls13(sh->selected_version));
     FUZZ_CHECK(j.findings.empty());
     if (hello_hidden) {
       FUZZ_CHECK(j.verdict == Verdict::undecidable && !j.undecided.empty());

@@ -294,7 +294,10 @@ void Checker::mark_server_side_undecidable(const std::string& reason) {
 // length, the end of the capture): whether it offered TLS Flags is not visible, so the rules that hang on
 // the offer can be neither applied nor waived (docs/rules.md "How the engine judges").
 void Checker::check_client_hello_visible() {
-  if (m_.ch1) return;
+  // A ServerHello that selected TLS 1.2 or older settles it whatever the ClientHello said: TLS Flags is a
+  // TLS 1.3 extension (not-applicable, as in run()).
+  const Event* sh = t_.first(EventType::server_hello, Party::server);  // as judge() reads before_tls13
+  if (t_.first(EventType::client_hello, Party::client) || (sh && is_before_tls13(sh->selected_version))) return;
   const Event* loss = first_loss(Party::client, nullptr);
   if (!loss || (loss->type != EventType::gap && loss->type != EventType::capture_end)) return;
   const std::string reason = visibility_reason(t_, loss, "the ClientHello");
