@@ -87,6 +87,21 @@ TEST_CASE("QUIC echo: every handshake message of both parties, with the key log"
   CHECK(r.stats.quic_malformed.count == 0);
 }
 
+TEST_CASE("QUIC v2 (RFC 9369): the same handshake re-protected as v2 reads as v1's", "[captures]") {
+  const Read v1 = read("quic-echo-pass", true), v2 = read("quic-v2-echo-pass", true);
+  REQUIRE(v1.timelines.size() == 1);
+  REQUIRE(v2.timelines.size() == 1);
+  CHECK(sequence(v2.timelines[0]) == sequence(v1.timelines[0]));
+  CHECK(v2.timelines[0].decrypted());
+  CHECK(v2.stats.quic_packets_opened == v1.stats.quic_packets_opened);
+  CHECK(v2.stats.quic_unknown_version.count == 0);
+  const Read rejected = read("quic-v2-ack-without-request-rejected", true);
+  REQUIRE(rejected.timelines.size() == 1);
+  const Event* alert = rejected.timelines[0].first(EventType::alert, Party::client);
+  REQUIRE(alert);
+  CHECK(alert->alert_description == 47);
+}
+
 TEST_CASE("QUIC without keys: the ClientHello and ServerHello from the Initial packets, the rest unreadable",
           "[captures]") {
   const Read r = read("quic-echo-no-keys", false);

@@ -5,7 +5,9 @@
 // The client and the server run in one process on 127.0.0.1 with real UDP sockets; between them a relay
 // (two more sockets) receives every datagram, writes it to the capture with documentation addresses
 // (192.0.2.10:50000 → 198.51.100.20:443, Ethernet, IPv4, UDP with its checksum) and passes it on
-// unchanged. OpenSSL builds, protects and answers every packet; the relay never rewrites one.
+// unchanged. OpenSSL builds, protects and answers every packet; the relay never rewrites one. Only the
+// QUIC v2 scenarios (OpenSSL speaks v1 only) write each recorded packet re-protected as v2
+// (quic_reprotect.hpp): the same frames, packet numbers and TLS handshake, v2's keys, types and version.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -18,6 +20,7 @@
 
 #include <array>
 #include <cstdio>
+#include <functional>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
@@ -28,6 +31,7 @@
 #include "capture_file.hpp"
 #include "flags.hpp"
 #include "pki.hpp"
+#include "quic_reprotect.hpp"
 
 namespace tlsgen {
 namespace {
@@ -45,6 +49,7 @@ struct QuicScenario {
   bool client_sends_rca = true;
   bool cr_always_flagged = false;  // the CR carries the flag even when the ClientHello did not
   bool keys_in_capture = true;     // false: no key log at all (the Initial packets still decrypt)
+  bool as_quic_v2 = false;         // the capture holds the packets re-protected as QUIC v2 (RFC 9369)
 };
 
 constexpr QuicScenario kScenarios[] = {
@@ -55,6 +60,10 @@ constexpr QuicScenario kScenarios[] = {
     {"quic-echo-no-keys", "as quic-echo-pass, the capture without any key log", Transport::quic, true, false,
      false},
     {"dtls12-flag", "DTLS 1.2: client sends the flag, the server requests a certificate", Transport::dtls12},
+    {"quic-v2-echo-pass", "as quic-echo-pass, every packet re-protected as QUIC v2 (RFC 9369)", Transport::quic,
+     true, false, true, true},
+    {"quic-v2-ack-without-request-rejected", "as quic-ack-without-request-rejected, re-protected as QUIC v2",
+     Transport::quic, false, true, true, true},
 };
 
 struct PeerState {
@@ -65,6 +74,7 @@ struct PeerState {
 };
 PeerState g_client, g_server;
 std::vector<std::string> g_keylog;
+std::string g_suite;  // the TLS 1.3 cipher suite the QUIC client negotiated
 
 void require(bool ok, const char* what) {
   if (!ok) {
@@ -271,21 +281,32 @@ class Relay {
     }
     return moved;
   }
-  const std::vector<CapturedFrame>& frames() const { return frames_; }
+  // The capture's frames; `rewrite` (when given) turns each payload into what the capture holds.
+  std::vector<CapturedFrame> frames(const std::function<Bytes(const Bytes&, bool)>& rewrite = {}) const {
+    std::vector<CapturedFrame> frames;
+    std::uint16_t ip_id = 0x2000;
+    for (const Datagram& d : datagrams_) {
+      // 2024-01-01T00:00:00Z plus 1 ms per datagram: reruns give the same timestamps.
+      const std::uint64_t time_us = 1704067200ull * 1000000 + 1000 * (frames.size() + 1);
+      frames.push_back({time_us, udp_frame(rewrite ? rewrite(d.payload, d.from_client) : d.payload, d.from_client, ip_id)});
+    }
+    return frames;
+  }
   size_t datagrams(bool from_client) const { return from_client ? from_client_ : from_server_; }
 
  private:
+  struct Datagram {
+    Bytes payload;
+    bool from_client;
+  };
   void record(Bytes payload, bool from_client) {
-    // 2024-01-01T00:00:00Z plus 1 ms per datagram: reruns give the same timestamps.
-    const std::uint64_t time_us = 1704067200ull * 1000000 + 1000 * (frames_.size() + 1);
-    frames_.push_back({time_us, udp_frame(payload, from_client, ip_id_)});
+    datagrams_.push_back({std::move(payload), from_client});
     ++(from_client ? from_client_ : from_server_);
   }
 
   int a_, b_;
   sockaddr_in client_{};
-  std::vector<CapturedFrame> frames_;
-  std::uint16_t ip_id_ = 0x2000;
+  std::vector<Datagram> datagrams_;
   size_t from_client_ = 0, from_server_ = 0;
 };
 
@@ -407,6 +428,7 @@ void run_quic(const TestPki& pki, const QuicScenario& scenario, Relay& relay, So
   std::cout << "client: handshake " << (client_done ? "done" : "failed") << ", " << describe_close(client)
             << ", response " << reply.size() << " octets\n";
   if (connection) std::cout << "server: " << describe_close(connection) << "\n";
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(client)) g_suite = SSL_CIPHER_get_name(cipher);
   ERR_print_errors_fp(stderr);
   SSL_free(stream);
   SSL_free(connection);
@@ -446,6 +468,25 @@ void run_dtls(const TestPki& pki, const QuicScenario& scenario, Relay& relay, So
   SSL_CTX_free(sctx);
 }
 
+// The secret of a key log line's label (NSS key log format: LABEL client_random secret, in hex).
+Bytes secret_of(std::string_view label) {
+  for (const std::string& line : g_keylog) {
+    if (line.rfind(std::string(label) + " ", 0) != 0) continue;
+    const std::string hex = line.substr(line.rfind(' ') + 1);
+    Bytes secret;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) secret.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return secret;
+  }
+  return {};
+}
+
+std::vector<CapturedFrame> captured_frames(const QuicScenario& scenario, const Relay& relay) {
+  if (!scenario.as_quic_v2) return relay.frames();
+  QuicV2Reprotector v2({g_suite, secret_of("CLIENT_HANDSHAKE_TRAFFIC_SECRET"), secret_of("SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+                        secret_of("CLIENT_TRAFFIC_SECRET_0"), secret_of("SERVER_TRAFFIC_SECRET_0")});
+  return relay.frames([&](const Bytes& payload, bool from_client) { return v2.reprotect(payload, from_client); });
+}
+
 std::string joined(const std::vector<std::string>& lines) {
   std::string text;
   for (const std::string& line : lines) text += line + "\n";
@@ -461,11 +502,12 @@ int run(const QuicScenario& scenario, const std::string& out) {
   else run_dtls(pki, scenario, relay, sockets);
   std::cout << "datagrams: " << relay.datagrams(true) << " from the client, " << relay.datagrams(false)
             << " from the server\n";
+  const std::vector<CapturedFrame> frames = captured_frames(scenario, relay);
   if (scenario.keys_in_capture) {
-    write_pcap(out + ".pcap", relay.frames());
+    write_pcap(out + ".pcap", frames);
     write_text(out + ".keys", joined(g_keylog));
   } else {
-    write_pcapng(out + ".pcapng", relay.frames(), "");
+    write_pcapng(out + ".pcapng", frames, "");
   }
   return 0;
 }
