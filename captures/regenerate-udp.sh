@@ -24,7 +24,7 @@ in_root() {
 }
 
 in_root "cd /mnt/captures/gen/src && g++ -std=c++20 -O1 -Wall -Wextra -Werror -o /tmp/tlsflags-quic-gen \
-  quic_gen.cpp quic_reprotect.cpp record_protection.cpp pki.cpp flags.cpp capture_file.cpp -lssl -lcrypto"
+  quic_gen.cpp quic_packetizer.cpp quic_reprotect.cpp record_protection.cpp pki.cpp flags.cpp capture_file.cpp -lssl -lcrypto"
 count=0
 while IFS=$'\t' read -r file scenario _rest; do
   case "$scenario" in udp:*) ;; *) continue ;; esac

@@ -102,6 +102,18 @@ TEST_CASE("QUIC v2 (RFC 9369): the same handshake re-protected as v2 reads as v1
   CHECK(alert->alert_description == 47);
 }
 
+TEST_CASE("QUIC with TLS_AES_128_CCM_SHA256 (RFC 9001 §5.3): Handshake and 1-RTT packets open", "[captures]") {
+  const Read r = read("quic-ccm-echo-pass", true);
+  REQUIRE(r.timelines.size() == 1);
+  const Timeline& t = r.timelines[0];
+  CHECK(t.decrypted());
+  CHECK(t.undecrypted_cipher_suite == 0);
+  CHECK(sequence(t) ==
+        "cclient_hello sserver_hello sencrypted_extensions scertificate_request scertificate "
+        "scertificate_verify sfinished ccertificate ccertificate_verify cfinished snew_session_ticket "
+        "snew_session_ticket capplication_data sapplication_data cfin ccapture_end");
+}
+
 TEST_CASE("QUIC without keys: the ClientHello and ServerHello from the Initial packets, the rest unreadable",
           "[captures]") {
   const Read r = read("quic-echo-no-keys", false);

@@ -31,6 +31,7 @@
 #include "capture_file.hpp"
 #include "flags.hpp"
 #include "pki.hpp"
+#include "quic_packetizer.hpp"
 #include "quic_reprotect.hpp"
 
 namespace tlsgen {
@@ -40,7 +41,9 @@ constexpr unsigned kFlagsExtension = 62;
 constexpr unsigned kRcaFlag = 80;
 constexpr unsigned kFlagsContexts = SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST;
 
-enum class Transport { quic, dtls12 };
+// quic: OpenSSL's QUIC stack; quic_tls_api: OpenSSL's TLS through its third-party QUIC TLS API, in
+// packets made by QuicPacketizer (for what OpenSSL's QUIC refuses: the CCM suite).
+enum class Transport { quic, dtls12, quic_tls_api };
 
 struct QuicScenario {
   std::string_view name;
@@ -50,6 +53,7 @@ struct QuicScenario {
   bool cr_always_flagged = false;  // the CR carries the flag even when the ClientHello did not
   bool keys_in_capture = true;     // false: no key log at all (the Initial packets still decrypt)
   bool as_quic_v2 = false;         // the capture holds the packets re-protected as QUIC v2 (RFC 9369)
+  const char* tls13_suites = nullptr;  // SSL_CTX_set_ciphersuites on both peers (nullptr: OpenSSL's default)
 };
 
 constexpr QuicScenario kScenarios[] = {
@@ -64,6 +68,13 @@ constexpr QuicScenario kScenarios[] = {
      true, false, true, true},
     {"quic-v2-ack-without-request-rejected", "as quic-ack-without-request-rejected, re-protected as QUIC v2",
      Transport::quic, false, true, true, true},
+    {"quic-ccm-echo-pass",
+     "QUIC v1 with TLS_AES_128_CCM_SHA256 (RFC 9001 §5.3): OpenSSL's TLS through its QUIC TLS API, packetized "
+     "by the generator; client sends the flag, CR echoes it, client sends its certificate",
+     Transport::quic_tls_api, true, false, true, false, "TLS_AES_128_CCM_SHA256"},
+    {"quic-ccm-ack-without-request-rejected",
+     "as quic-ccm-echo-pass without the flag in the CH; CR carries it; client aborts (CONNECTION_CLOSE 0x12f)",
+     Transport::quic_tls_api, false, true, true, false, "TLS_AES_128_CCM_SHA256"},
 };
 
 struct PeerState {
@@ -141,9 +152,25 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const un
   return SSL_TLSEXT_ERR_OK;
 }
 
+const SSL_METHOD* method_of(Transport transport, bool client) {
+  switch (transport) {
+    case Transport::quic: return client ? OSSL_QUIC_client_method() : OSSL_QUIC_server_method();
+    case Transport::dtls12: return client ? DTLS_client_method() : DTLS_server_method();
+    case Transport::quic_tls_api: return client ? TLS_client_method() : TLS_server_method();
+  }
+  return nullptr;
+}
+
+void set_suites(SSL_CTX* ctx, const QuicScenario& scenario) {
+  if (scenario.transport == Transport::quic_tls_api)
+    require(SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) == 1, "TLS 1.3 only");  // RFC 9001 §4.2
+  if (scenario.tls13_suites) require(SSL_CTX_set_ciphersuites(ctx, scenario.tls13_suites) == 1, "cipher suites");
+}
+
 SSL_CTX* client_context(const TestPki& pki, const QuicScenario& scenario) {
-  SSL_CTX* ctx = SSL_CTX_new(scenario.transport == Transport::quic ? OSSL_QUIC_client_method() : DTLS_client_method());
+  SSL_CTX* ctx = SSL_CTX_new(method_of(scenario.transport, true));
   require(ctx != nullptr, "client SSL_CTX_new");
+  set_suites(ctx, scenario);
   // RFC 8879 compression would hide the Certificate entries (and their extensions) from the analysers.
   SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION | SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
   require(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), pki.ca.cert.get()) == 1, "trust store");
@@ -158,8 +185,9 @@ SSL_CTX* client_context(const TestPki& pki, const QuicScenario& scenario) {
 }
 
 SSL_CTX* server_context(const TestPki& pki, const QuicScenario& scenario) {
-  SSL_CTX* ctx = SSL_CTX_new(scenario.transport == Transport::quic ? OSSL_QUIC_server_method() : DTLS_server_method());
+  SSL_CTX* ctx = SSL_CTX_new(method_of(scenario.transport, false));
   require(ctx != nullptr, "server SSL_CTX_new");
+  set_suites(ctx, scenario);
   SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION | SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
   require(SSL_CTX_use_certificate(ctx, pki.server.cert.get()) == 1, "server certificate");
   require(SSL_CTX_use_PrivateKey(ctx, pki.server.key.get()) == 1, "server key");
@@ -293,6 +321,8 @@ class Relay {
     return frames;
   }
   size_t datagrams(bool from_client) const { return from_client ? from_client_ : from_server_; }
+  // A datagram that did not pass through the sockets (QuicPacketizer's), recorded as if it had.
+  void add(Bytes payload, bool from_client) { record(std::move(payload), from_client); }
 
  private:
   struct Datagram {
@@ -438,6 +468,31 @@ void run_quic(const TestPki& pki, const QuicScenario& scenario, Relay& relay, So
   SSL_CTX_free(sctx);
 }
 
+// ---- QUIC around OpenSSL's QUIC TLS API ----------------------------------------------------------
+
+void run_quic_tls_api(const TestPki& pki, const QuicScenario& scenario, Relay& relay) {
+  SSL_CTX* cctx = client_context(pki, scenario);
+  SSL_CTX* sctx = server_context(pki, scenario);
+  SSL* client = SSL_new(cctx);
+  SSL* server = SSL_new(sctx);
+  require(client && server, "SSL_new");
+  require(SSL_set_tlsext_host_name(client, kServerName) == 1, "SNI");
+  require(SSL_set1_host(client, kServerName) == 1, "host check");
+  require(SSL_set_alpn_protos(client, kAlpn, sizeof kAlpn) == 0, "ALPN");
+  QuicPacketizer connection(client, server);
+  connection.run();
+  for (const QuicDatagram& datagram : connection.datagrams()) relay.add(datagram.payload, datagram.from_client);
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(client)) g_suite = SSL_CIPHER_get_name(cipher);
+  std::cout << "handshake " << (connection.handshake_done() ? "done" : "failed") << ", " << g_suite;
+  if (connection.client_alert()) std::cout << ", client alert " << int{*connection.client_alert()};
+  std::cout << "\n";
+  ERR_print_errors_fp(stderr);
+  SSL_free(client);
+  SSL_free(server);
+  SSL_CTX_free(cctx);
+  SSL_CTX_free(sctx);
+}
+
 // ---- DTLS 1.2 -----------------------------------------------------------------------------------
 
 void run_dtls(const TestPki& pki, const QuicScenario& scenario, Relay& relay, Sockets& sockets) {
@@ -499,6 +554,7 @@ int run(const QuicScenario& scenario, const std::string& out) {
   Sockets sockets;
   Relay relay(sockets.relay_a, sockets.relay_b);
   if (scenario.transport == Transport::quic) run_quic(pki, scenario, relay, sockets);
+  else if (scenario.transport == Transport::quic_tls_api) run_quic_tls_api(pki, scenario, relay);
   else run_dtls(pki, scenario, relay, sockets);
   std::cout << "datagrams: " << relay.datagrams(true) << " from the client, " << relay.datagrams(false)
             << " from the server\n";

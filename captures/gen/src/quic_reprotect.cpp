@@ -57,11 +57,19 @@ Bytes hkdf_extract_sha256(const std::array<std::uint8_t, 20>& salt, const Bytes&
 
 // §5.4.3: AES-ECB of the AEAD's key size; §5.4.4: ChaCha20.
 std::string mask_cipher_of(const std::string& aead) {
-  if (aead == "AES-128-GCM") return "AES-128-ECB";
+  if (aead == "AES-128-GCM" || aead == "AES-128-CCM") return "AES-128-ECB";
   if (aead == "AES-256-GCM") return "AES-256-ECB";
   if (aead == "ChaCha20-Poly1305") return "ChaCha20";
   throw std::runtime_error("QUIC v2 re-protection: no header protection for " + aead);
 }
+
+// The suites QUIC may use (RFC 9001 §5.3): the generator's three, and AES-128-CCM (16-octet tag).
+const CipherSuiteInfo& quic_suite(std::string_view name) {
+  static constexpr CipherSuiteInfo kCcm{"TLS_AES_128_CCM_SHA256", "AES-128-CCM", "SHA256"};
+  return name == kCcm.name ? kCcm : cipher_suite_info(name);
+}
+
+bool is_ccm(const std::string& aead) { return aead == "AES-128-CCM"; }
 
 // §5.1: key, iv and hp from a traffic secret, with the version's labels.
 QuicV2Reprotector::Keys packet_keys(const CipherSuiteInfo& suite, const Bytes& secret, bool v2) {
@@ -99,8 +107,18 @@ Bytes aead(const QuicV2Reprotector::Keys& keys, std::uint64_t number, const Byte
   const size_t size = seal ? in.size() : in.size() - kTag;
   Bytes out(size + (seal ? kTag : 0));
   int length = 0;
-  require(EVP_CipherInit_ex(ctx.get(), cipher.get(), nullptr, keys.key.data(), nonce.data(), seal ? 1 : 0) == 1 &&
-              EVP_CipherUpdate(ctx.get(), nullptr, &length, header.data(), static_cast<int>(header.size())) == 1 &&
+  if (is_ccm(keys.aead)) {  // RFC 3610: nonce and tag lengths before the key, the length before the AAD
+    require(seal, "opening CCM (not needed here)");
+    require(EVP_CipherInit_ex(ctx.get(), cipher.get(), nullptr, nullptr, nullptr, 1) == 1 &&
+                EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(nonce.size()), nullptr) == 1 &&
+                EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, kTag, nullptr) == 1 &&
+                EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, keys.key.data(), nonce.data(), 1) == 1 &&
+                EVP_CipherUpdate(ctx.get(), nullptr, &length, nullptr, static_cast<int>(size)) == 1,
+            "CCM");
+  } else {
+    require(EVP_CipherInit_ex(ctx.get(), cipher.get(), nullptr, keys.key.data(), nonce.data(), seal ? 1 : 0) == 1, "AEAD");
+  }
+  require(EVP_CipherUpdate(ctx.get(), nullptr, &length, header.data(), static_cast<int>(header.size())) == 1 &&
               EVP_CipherUpdate(ctx.get(), out.data(), &length, in.data(), static_cast<int>(size)) == 1,
           "AEAD");
   if (!seal)
@@ -134,14 +152,32 @@ std::uint64_t decode_packet_number(std::int64_t largest, std::uint64_t truncated
 
 }  // namespace
 
+QuicPacketKeys quic_packet_keys(std::string_view suite, const Bytes& secret, bool v2) {
+  return packet_keys(quic_suite(suite), secret, v2);
+}
+
+QuicPacketKeys quic_initial_keys(const Bytes& client_dcid, bool client, bool v2) {
+  const CipherSuiteInfo& initial = cipher_suite_info("TLS_AES_128_GCM_SHA256");
+  const Bytes initial_secret = hkdf_extract_sha256(v2 ? kSaltV2 : kSaltV1, client_dcid);
+  return packet_keys(initial, hkdf_expand_label(initial, initial_secret, client ? "client in" : "server in", {}, 32), v2);
+}
+
+Bytes protect_quic_packet(const QuicPacketKeys& keys, Bytes header, size_t pn_offset, std::uint64_t number,
+                          const Bytes& payload) {
+  const size_t pn_length = header.size() - pn_offset;
+  Bytes packet = header;
+  const Bytes sealed = aead(keys, number, header, payload, true);
+  packet.insert(packet.end(), sealed.begin(), sealed.end());
+  require(packet.size() >= pn_offset + 4 + kSample, "packet too short to sample");
+  const auto mask = header_mask(keys, packet.data() + pn_offset + 4);
+  packet[0] ^= mask[0] & ((packet[0] & 0x80) ? 0x0f : 0x1f);
+  for (size_t i = 0; i < pn_length; ++i) packet[pn_offset + i] ^= mask[1 + i];
+  return packet;
+}
+
 QuicV2Reprotector::Keys QuicV2Reprotector::keys(bool v2, int space, bool from_client) const {
-  if (space == kInitial) {
-    const CipherSuiteInfo& initial = cipher_suite_info("TLS_AES_128_GCM_SHA256");
-    const Bytes initial_secret = hkdf_extract_sha256(v2 ? kSaltV2 : kSaltV1, client_dcid_);
-    return packet_keys(initial, hkdf_expand_label(initial, initial_secret, from_client ? "client in" : "server in", {}, 32),
-                       v2);
-  }
-  const CipherSuiteInfo& suite = cipher_suite_info(secrets_.suite);
+  if (space == kInitial) return quic_initial_keys(client_dcid_, from_client, v2);
+  const CipherSuiteInfo& suite = quic_suite(secrets_.suite);
   if (space == kHandshake)
     return packet_keys(suite, from_client ? secrets_.client_handshake : secrets_.server_handshake, v2);
   return packet_keys(suite, from_client ? secrets_.client_application : secrets_.server_application, v2);
@@ -220,12 +256,7 @@ size_t QuicV2Reprotector::reprotect_packet(const Bytes& datagram, size_t start, 
     header[3] = (kVersion2 >> 8) & 0xff;
     header[4] = kVersion2 & 0xff;
   }
-  Bytes sealed = header;
-  const Bytes ciphertext = aead(v2, number, header, plaintext, true);
-  sealed.insert(sealed.end(), ciphertext.begin(), ciphertext.end());
-  const auto v2_mask = header_mask(v2, sealed.data() + pn_at + 4);
-  sealed[0] ^= v2_mask[0] & low_bits;
-  for (size_t i = 0; i < pn_length; ++i) sealed[pn_at + i] ^= v2_mask[1 + i];
+  const Bytes sealed = protect_quic_packet(v2, header, pn_at, number, plaintext);
   out.insert(out.end(), sealed.begin(), sealed.end());
   return end;
 }

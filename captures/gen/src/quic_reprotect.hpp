@@ -9,12 +9,28 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "flags.hpp"
 #include "record_protection.hpp"
 
 namespace tlsgen {
+
+// The keys of one packet number space and direction (RFC 9001 §5.1).
+struct QuicPacketKeys {
+  std::string aead, mask;  // EVP cipher names: the AEAD, the header protection cipher (§5.4)
+  Bytes key, iv, hp;
+};
+// §5.1: key, iv and hp from a TLS traffic secret of `suite` ("TLS_AES_128_CCM_SHA256", ...), with the
+// labels of QUIC v1 ("quic key") or v2 ("quicv2 key").
+QuicPacketKeys quic_packet_keys(std::string_view suite, const Bytes& secret, bool v2);
+// §5.2: the Initial keys of the client or the server for the client's first Destination Connection ID.
+QuicPacketKeys quic_initial_keys(const Bytes& client_dcid, bool client, bool v2);
+// §5.3-§5.4: seals `payload` after `header` (unprotected; its packet number, `number` truncated, runs
+// from `pn_offset` to its end) and masks the header: the packet as sent.
+Bytes protect_quic_packet(const QuicPacketKeys& keys, Bytes header, size_t pn_offset, std::uint64_t number,
+                          const Bytes& payload);
 
 // The TLS secrets of the connection (the key log's lines) and the suite they belong to.
 struct QuicSecrets {
@@ -28,11 +44,7 @@ class QuicV2Reprotector {
   // One datagram, in capture order; throws when a packet cannot be opened with the v1 keys.
   Bytes reprotect(const Bytes& datagram, bool from_client);
 
-  // The keys of one packet number space and direction (RFC 9001 §5.1).
-  struct Keys {
-    std::string aead, mask;  // EVP cipher names: the AEAD, the header protection cipher (§5.4)
-    Bytes key, iv, hp;
-  };
+  using Keys = QuicPacketKeys;
 
  private:
   struct Direction {
