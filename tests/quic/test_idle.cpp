@@ -110,6 +110,28 @@ TEST_CASE("QUIC idle timeout: 20,000 connections over 5.5 hours never pile up", 
   CHECK(h.timelines.size() == kConnections);
 }
 
+TEST_CASE("QUIC idle timeout: connections evicted by max_connections leave no deadline behind", "[idle]") {
+  // 5,000 connections within 1 s of capture time and at most 16 open: the deadlines of the evicted ones
+  // would wait 35 s in the queue; it is rebuilt from the open ones instead, and every connection is
+  // still handed over exactly once.
+  UdpTrackerOptions options;
+  options.max_connections = 16;
+  std::vector<Timeline> timelines;
+  UdpTracker udp(options, [&](Timeline&& t) { timelines.push_back(std::move(t)); }, nullptr, nullptr);
+  constexpr uint64_t kConnections = 5'000;
+  for (uint64_t i = 0; i < kConnections; ++i) {
+    const auto initial = test::client_initial(QuicVersion::v1, dcid_of(i), test::client_hello_message(30'000));
+    capture::UdpDatagram datagram = test::datagram_between(true, initial);
+    datagram.source_port = static_cast<uint16_t>(1024 + i);
+    REQUIRE(udp.on_datagram(datagram, {i + 1, static_cast<double>(i) / kConnections}));
+    CHECK(udp.open_connections() <= 16);
+    CHECK(udp.idle_deadlines_queued() <= 2 * 16 + 1024 + 1);
+  }
+  CHECK(udp.stats().connections_evicted.count == kConnections - 16);
+  udp.on_capture_end({kConnections, 100});
+  CHECK(timelines.size() == kConnections);
+}
+
 TEST_CASE("QUIC connection IDs past max_connection_ids are counted, never dropped silently", "[idle]") {
   std::vector<uint8_t> frames;
   for (uint8_t n = 0; n < 20; ++n) {  // NEW_CONNECTION_ID: sequence, retire prior to, length, id, reset token

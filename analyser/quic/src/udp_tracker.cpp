@@ -86,6 +86,7 @@ UdpTracker::Id UdpTracker::open(Entry entry, const capture::UdpDatagram& datagra
   by_tuple_[entry.tuple] = id;
   open_order_.insert({at.frame, id});
   entry.idle_timeout = idle_timeout_seconds(entry);
+  if (idle_deadlines_.size() > 2 * connections_.size() + 1024) compact_idle_deadlines();
   idle_deadlines_.push({at.time + entry.idle_timeout, id});
   connections_.emplace(id, std::move(entry));
   return id;
@@ -166,6 +167,16 @@ void UdpTracker::close_idle(capture::StreamPosition now) {
     remember_idle_closed(it->second.tuple);
     close(id, false, now);
   }
+}
+
+// The deadlines of connections handed over (evicted, closed) stay queued until they come; a flood of
+// short connections would pile them up, so the queue is rebuilt from the open ones when it holds twice
+// as many (amortised: each rebuild follows as many pushes as it keeps).
+void UdpTracker::compact_idle_deadlines() {
+  std::vector<Deadline> live;
+  live.reserve(connections_.size());
+  for (const auto& [id, entry] : connections_) live.push_back({entry.last_seen + entry.idle_timeout, id});
+  idle_deadlines_ = decltype(idle_deadlines_)(std::greater<>(), std::move(live));
 }
 
 // The transport parameters just read may shorten the timeout: the connection's deadline moves forward.

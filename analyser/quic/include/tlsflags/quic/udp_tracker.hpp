@@ -100,6 +100,8 @@ class UdpTracker {
 
   const UdpStats& stats() const { return stats_; }
   size_t open_connections() const { return connections_.size(); }
+  // Idle-timeout deadlines queued (at most about twice the open connections, plus 1024; the bound tests).
+  size_t idle_deadlines_queued() const { return idle_deadlines_.size(); }
   // As tls::ConnectionTracker::earliest_open_frame: the first frame of the oldest connection still open.
   std::optional<uint64_t> earliest_open_frame() const;
 
@@ -130,6 +132,7 @@ class UdpTracker {
   double idle_timeout_seconds(const Entry& entry) const;
   void close_idle(capture::StreamPosition now);
   void follow_idle_timeout(Entry& entry, Id id, capture::StreamPosition at);
+  void compact_idle_deadlines();
   void remember_idle_closed(const std::string& tuple);
   bool after_idle_timeout(const capture::UdpDatagram& datagram, capture::StreamPosition at);
   Timeline new_timeline(const capture::UdpDatagram& datagram, capture::StreamPosition at, Transport transport) const;
