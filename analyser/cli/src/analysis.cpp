@@ -237,7 +237,7 @@ void add_udp_anomalies(const quic::UdpStats& stats, std::vector<report::Anomaly>
       {&quic::UdpStats::connections_evicted, "udp-connections-closed-early", "QUIC or DTLS connection",
        "closed early: too many open at once"},
       {&quic::UdpStats::idle_timeouts, "udp-idle-timeouts", "QUIC or DTLS connection",
-       "closed after its idle timeout (no packet for longer than the endpoints' max_idle_timeout)"},
+       "closed at the idle timeout: no packet for longer than the endpoints' max_idle_timeout"},
       {&quic::UdpStats::quic_after_idle_timeout, "quic-after-idle-timeout", "QUIC packet",
        "not read: of a 4-tuple whose connection was closed at its idle timeout"},
       {&quic::UdpStats::quic_connection_ids_over_limit, "quic-connection-ids-over-limit", "QUIC connection ID",
