@@ -12,6 +12,8 @@ packages=(
   openssl util-linux man-db python3 iproute2
   # tlsflags-fleet and its tests (docs/fleet.md): Dask distributed, its scheduler and workers.
   python3-distributed python3-dask
+  # captures/quic-crosscheck.py: the independent reading of QUIC captures no Wireshark decrypts (AES-CCM).
+  python3-cryptography
   # The plugin's GUI tests (e2e.plugin-vs-analyser-gui.*: wireshark-qt under Xvfb) and
   # scripts/gui-screenshots.sh (xdotool, ImageMagick's import).
   wireshark-qt xvfb xdotool imagemagick

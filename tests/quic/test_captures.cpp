@@ -87,6 +87,33 @@ TEST_CASE("QUIC echo: every handshake message of both parties, with the key log"
   CHECK(r.stats.quic_malformed.count == 0);
 }
 
+TEST_CASE("QUIC v2 (RFC 9369): the same handshake re-protected as v2 reads as v1's", "[captures]") {
+  const Read v1 = read("quic-echo-pass", true), v2 = read("quic-v2-echo-pass", true);
+  REQUIRE(v1.timelines.size() == 1);
+  REQUIRE(v2.timelines.size() == 1);
+  CHECK(sequence(v2.timelines[0]) == sequence(v1.timelines[0]));
+  CHECK(v2.timelines[0].decrypted());
+  CHECK(v2.stats.quic_packets_opened == v1.stats.quic_packets_opened);
+  CHECK(v2.stats.quic_unknown_version.count == 0);
+  const Read rejected = read("quic-v2-ack-without-request-rejected", true);
+  REQUIRE(rejected.timelines.size() == 1);
+  const Event* alert = rejected.timelines[0].first(EventType::alert, Party::client);
+  REQUIRE(alert);
+  CHECK(alert->alert_description == 47);
+}
+
+TEST_CASE("QUIC with TLS_AES_128_CCM_SHA256 (RFC 9001 §5.3): Handshake and 1-RTT packets open", "[captures]") {
+  const Read r = read("quic-ccm-echo-pass", true);
+  REQUIRE(r.timelines.size() == 1);
+  const Timeline& t = r.timelines[0];
+  CHECK(t.decrypted());
+  CHECK(t.undecrypted_cipher_suite == 0);
+  CHECK(sequence(t) ==
+        "cclient_hello sserver_hello sencrypted_extensions scertificate_request scertificate "
+        "scertificate_verify sfinished ccertificate ccertificate_verify cfinished snew_session_ticket "
+        "snew_session_ticket capplication_data sapplication_data cfin ccapture_end");
+}
+
 TEST_CASE("QUIC without keys: the ClientHello and ServerHello from the Initial packets, the rest unreadable",
           "[captures]") {
   const Read r = read("quic-echo-no-keys", false);

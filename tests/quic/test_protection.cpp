@@ -100,73 +100,13 @@ TEST_CASE("QUIC versions: v1 and v2 are decoded, others are not", "[protection]"
 
 // ---- a QUIC v2 Initial through the tracker ---------------------------------------------------------
 
-#include <openssl/evp.h>
-
 #include "datagram.hpp"
+#include "initial_packet.hpp"
 #include "tlsflags/quic/udp_tracker.hpp"
-
-namespace {
-
-// A minimal TLS 1.3 ClientHello body (RFC 8446 §4.1.2) offering TLS 1.3 and the flag 80 (TF §2).
-std::vector<uint8_t> client_hello_message() {
-  std::vector<uint8_t> body = {0x03, 0x03};
-  body.insert(body.end(), 32, 0x42);                                    // random
-  const std::array<uint8_t, 7> middle = {0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00};  // session id, suites, compression
-  for (uint8_t b : middle) body.push_back(b);
-  const std::vector<uint8_t> extensions = {0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04,   // supported_versions
-                                           0x00, 0x3e, 0x00, 0x0c, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};  // flag 80
-  body.push_back(0x00);
-  body.push_back(static_cast<uint8_t>(extensions.size()));
-  for (uint8_t b : extensions) body.push_back(b);
-  std::vector<uint8_t> message = {0x01, 0x00, 0x00, static_cast<uint8_t>(body.size())};
-  for (uint8_t b : body) message.push_back(b);
-  return message;
-}
-
-// RFC 9001 §5.3-§5.4 by libcrypto, as a sender would: AES-128-GCM over the payload with the header as
-// AAD, then the AES-ECB header protection mask over the first octet and the packet number.
-std::vector<uint8_t> protect_initial(const PacketKeys& keys, std::vector<uint8_t> header, std::vector<uint8_t> payload,
-                                     size_t pn_offset) {
-  std::vector<uint8_t> sealed(payload.size() + 16);
-  std::array<uint8_t, 12> nonce = keys.aead.iv;  // packet number 0
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  int n = 0;
-  REQUIRE(EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), nullptr, keys.aead.key.data(), nonce.data()) == 1);
-  REQUIRE(EVP_EncryptUpdate(ctx, nullptr, &n, header.data(), static_cast<int>(header.size())) == 1);
-  REQUIRE(EVP_EncryptUpdate(ctx, sealed.data(), &n, payload.data(), static_cast<int>(payload.size())) == 1);
-  REQUIRE(EVP_EncryptFinal_ex(ctx, sealed.data() + n, &n) == 1);
-  REQUIRE(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, sealed.data() + payload.size()) == 1);
-  EVP_CIPHER_CTX_free(ctx);
-  std::vector<uint8_t> packet = header;
-  packet.insert(packet.end(), sealed.begin(), sealed.end());
-  PacketOpener opener;
-  std::array<uint8_t, 5> mask{};
-  REQUIRE(opener.header_mask(keys, std::span<const uint8_t, 16>(packet.data() + pn_offset + 4, 16), mask));
-  packet[0] ^= mask[0] & 0x0f;
-  packet[pn_offset] ^= mask[1];
-  return packet;
-}
-
-}  // namespace
 
 TEST_CASE("RFC 9369: a QUIC v2 client Initial is read without a key log (v2 type bits, salt and labels)",
           "[protection]") {
-  PacketKeys client, server;
-  REQUIRE(derive_initial_keys(QuicVersion::v2, kClientDcid, client, server));
-  std::vector<uint8_t> payload = {0x06, 0x00};  // CRYPTO, offset 0, then the length and the ClientHello
-  const std::vector<uint8_t> hello = client_hello_message();
-  payload.push_back(static_cast<uint8_t>(0x40 | (hello.size() >> 8)));
-  payload.push_back(static_cast<uint8_t>(hello.size()));
-  for (uint8_t b : hello) payload.push_back(b);
-  payload.resize(1150, 0x00);  // PADDING (RFC 9000 §14.1)
-  const size_t length = 1 + payload.size() + 16;  // packet number, payload, tag
-  // v2 Initial: long header, fixed bit, type 0b01 (RFC 9369 §3.2), 1-octet packet number 0.
-  std::vector<uint8_t> header = {0xd0, 0x6b, 0x33, 0x43, 0xcf, 0x08};
-  header.insert(header.end(), kClientDcid.begin(), kClientDcid.end());
-  const std::array<uint8_t, 5> rest = {0x00, 0x00, static_cast<uint8_t>(0x40 | (length >> 8)),
-                                       static_cast<uint8_t>(length), 0x00};  // SCID, token, Length, packet number
-  for (uint8_t b : rest) header.push_back(b);
-  const std::vector<uint8_t> packet = protect_initial(client, header, payload, header.size() - 1);
+  const std::vector<uint8_t> packet = test::client_initial(QuicVersion::v2, kClientDcid, test::client_hello_message());
 
   std::vector<Timeline> timelines;
   UdpTracker udp({}, [&](Timeline&& t) { timelines.push_back(std::move(t)); }, nullptr, nullptr);

@@ -55,9 +55,9 @@ const EVP_CIPHER* aead_cipher(tls::Aead aead) {
     case tls::Aead::aes_128_gcm: return EVP_aes_128_gcm();
     case tls::Aead::aes_256_gcm: return EVP_aes_256_gcm();
     case tls::Aead::chacha20_poly1305: return EVP_chacha20_poly1305();
-    // AES-128-CCM is allowed in QUIC (RFC 9001 §5.3) but not read here: its packets stay unreadable,
-    // and the connection says so. CCM_8 MUST NOT be used with QUIC (ibid.).
-    case tls::Aead::aes_128_ccm: case tls::Aead::aes_128_ccm_8: return nullptr;
+    case tls::Aead::aes_128_ccm: return EVP_aes_128_ccm();  // RFC 9001 §5.3: AEAD_AES_128_CCM, 16-octet tag
+    // CCM_8 MUST NOT be used with QUIC (ibid.): its packets stay unreadable, and the connection says so.
+    case tls::Aead::aes_128_ccm_8: return nullptr;
   }
   return nullptr;
 }
@@ -166,8 +166,9 @@ std::optional<size_t> PacketOpener::open(const PacketKeys& keys, uint64_t packet
   // §5.3: the 62-bit packet number, left-padded to the IV's size, XORed with the IV.
   std::array<uint8_t, tls::kAeadNonceSize> nonce = keys.aead.iv;
   for (size_t i = 0; i < 8; ++i) nonce[nonce.size() - 1 - i] ^= static_cast<uint8_t>(packet_number >> (8 * i));
-  int length = 0, final_length = 0;
   uint8_t* tag = const_cast<uint8_t*>(payload.data() + size);  // EVP's SET_TAG only reads it
+  if (keys.suite->aead == tls::Aead::aes_128_ccm) return open_ccm(keys.aead.key.data(), nonce, header, payload.first(size), tag, out);
+  int length = 0, final_length = 0;
   const bool ok =
       EVP_DecryptInit_ex(aead_, aead_cipher(keys.suite->aead), nullptr, nullptr, nullptr) == 1 &&
       EVP_CIPHER_CTX_ctrl(aead_, EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(nonce.size()), nullptr) == 1 &&
@@ -178,6 +179,27 @@ std::optional<size_t> PacketOpener::open(const PacketKeys& keys, uint64_t packet
       EVP_DecryptFinal_ex(aead_, out.data() + length, &final_length) == 1;
   if (!ok) return std::nullopt;
   return static_cast<size_t>(length + final_length);
+}
+
+// CCM authenticates before it decrypts (RFC 3610 §2): OpenSSL wants the nonce and tag lengths before the
+// key, then the expected tag, the nonce, the plaintext length, the additional data, and checks the tag in
+// the one update that decrypts (as tls::RecordProtection does for TLS records).
+std::optional<size_t> PacketOpener::open_ccm(const uint8_t* key, std::span<const uint8_t, tls::kAeadNonceSize> nonce,
+                                             std::span<const uint8_t> header, std::span<const uint8_t> ciphertext,
+                                             uint8_t* tag, std::span<uint8_t> out) {
+  int length = 0;
+  const bool ok =
+      EVP_DecryptInit_ex(aead_, EVP_aes_128_ccm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(aead_, EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(nonce.size()), nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(aead_, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tls::kAeadTagSize), nullptr) == 1 &&
+      EVP_DecryptInit_ex(aead_, nullptr, nullptr, key, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(aead_, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tls::kAeadTagSize), tag) == 1 &&
+      EVP_DecryptInit_ex(aead_, nullptr, nullptr, nullptr, nonce.data()) == 1 &&
+      EVP_DecryptUpdate(aead_, nullptr, &length, nullptr, static_cast<int>(ciphertext.size())) == 1 &&
+      EVP_DecryptUpdate(aead_, nullptr, &length, header.data(), static_cast<int>(header.size())) == 1 &&
+      EVP_DecryptUpdate(aead_, out.data(), &length, ciphertext.data(), static_cast<int>(ciphertext.size())) == 1;
+  if (!ok) return std::nullopt;
+  return static_cast<size_t>(length);
 }
 
 }  // namespace tlsflags::quic

@@ -61,6 +61,10 @@ class PacketOpener {
                              std::span<const uint8_t> payload, std::span<uint8_t> out);
 
  private:
+  std::optional<size_t> open_ccm(const uint8_t* key, std::span<const uint8_t, tls::kAeadNonceSize> nonce,
+                                 std::span<const uint8_t> header, std::span<const uint8_t> ciphertext, uint8_t* tag,
+                                 std::span<uint8_t> out);
+
   EVP_CIPHER_CTX* aead_;
   EVP_CIPHER_CTX* mask_;
 };

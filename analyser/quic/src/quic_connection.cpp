@@ -33,7 +33,7 @@ class QuicConnection::Frames final : public FrameVisitor {
     connection_.on_connection_close(d_, error_code, application, at_);
   }
   void on_new_connection_id(std::span<const uint8_t> connection_id) override {
-    connection_.tracker_.add_cid(connection_.id_, connection_id);
+    connection_.tracker_.add_cid(connection_.id_, connection_id, at_.frame);
   }
   void on_application_data() override { connection_.on_application_data(d_, at_); }
 
@@ -56,6 +56,13 @@ void QuicConnection::on_retry(std::span<const uint8_t> retry_scid) {
   // The client's next Initial uses the Retry's SCID as its DCID, and both sides' Initial keys follow it.
   derive_initial_keys(version_, retry_scid, client_.keys[0], server_.keys[0]);
   client_.largest[0] = server_.largest[0] = -1;
+}
+
+std::optional<uint64_t> QuicConnection::negotiated_idle_timeout_ms() const {
+  std::optional<uint64_t> smallest;
+  for (const std::optional<uint64_t>& advertised : max_idle_timeout_ms_)
+    if (advertised && *advertised > 0 && (!smallest || *advertised < *smallest)) smallest = advertised;
+  return smallest;
 }
 
 Event& QuicConnection::emit(EventType type, Party from, StreamPosition at) {
@@ -194,7 +201,10 @@ bool QuicConnection::process_message(Direction& d, uint8_t type, std::span<const
   switch (static_cast<HandshakeType>(type)) {
     case HandshakeType::client_hello: ok = on_client_hello(body, event); break;
     case HandshakeType::server_hello: ok = on_server_hello(body, event); break;
-    case HandshakeType::encrypted_extensions: ok = tls::parse_encrypted_extensions(body, options, event); break;
+    case HandshakeType::encrypted_extensions:
+      ok = tls::parse_encrypted_extensions(body, options, event);
+      if (d.party == Party::server) max_idle_timeout_ms_[1] = max_idle_timeout_in(body, false);
+      break;
     case HandshakeType::certificate_request: ok = tls::parse_certificate_request(body, options, event); break;
     case HandshakeType::certificate: ok = tls::parse_certificate(body, options, event); break;
     case HandshakeType::compressed_certificate: ok = tls::parse_compressed_certificate(body, event); break;
@@ -221,6 +231,7 @@ bool QuicConnection::on_client_hello(std::span<const uint8_t> body, Event& event
     return false;
   if (!client_hello_seen_) {  // RFC 8446 §4.1.2: a second ClientHello keeps the random
     client_hello_seen_ = true;
+    max_idle_timeout_ms_[0] = max_idle_timeout_in(body, true);
     secrets_ = tracker_.find_secrets(facts.random);
     timeline_.keys_found = secrets_ && secrets_->has_handshake();
   }

@@ -48,6 +48,9 @@ class QuicConnection {
     server_cid_known_ = true;
   }
   QuicVersion version() const { return version_; }
+  // RFC 9000 §10.1: the smaller of the nonzero max_idle_timeout values (ms) the endpoints' transport
+  // parameters show; nullopt when none is visible or nonzero.
+  std::optional<uint64_t> negotiated_idle_timeout_ms() const;
 
  private:
   struct Direction {
@@ -92,6 +95,7 @@ class QuicConnection {
   const tls::CipherSuite* suite_ = nullptr;
   const tls::ConnectionSecrets* secrets_ = nullptr;
   std::array<bool, 2> closed_by_{};  // a CONNECTION_CLOSE from the client, the server
+  std::array<std::optional<uint64_t>, 2> max_idle_timeout_ms_;  // the client's, the server's
 
   friend class UdpTracker;
 };

@@ -117,6 +117,52 @@ bool read_varint(ByteReader& reader, uint64_t& out) {
   return true;
 }
 
+namespace {
+
+constexpr uint16_t kQuicTransportParameters = 57;  // RFC 9001 §8.2
+constexpr uint64_t kMaxIdleTimeout = 0x01;          // RFC 9000 §18.2
+
+// RFC 8446 §4.1.2: legacy_version, random, legacy_session_id, cipher_suites, legacy_compression_methods;
+// the extensions follow.
+bool skip_to_client_hello_extensions(ByteReader& reader) {
+  ByteReader session_id, suites, compression;
+  return reader.skip(2 + 32) && reader.u8_prefixed(session_id) && reader.u16_prefixed(suites) &&
+         reader.u8_prefixed(compression);
+}
+
+// RFC 9000 §18: a sequence of (id, length, value), each a varint but the value.
+std::optional<uint64_t> max_idle_timeout_of(ByteReader parameters) {
+  while (!parameters.empty()) {
+    uint64_t id = 0, length = 0;
+    std::span<const uint8_t> value;
+    if (!read_varint(parameters, id) || !read_varint(parameters, length) || length > parameters.remaining() ||
+        !parameters.bytes(static_cast<size_t>(length), value))
+      return std::nullopt;
+    if (id != kMaxIdleTimeout) continue;
+    ByteReader reader(value);
+    uint64_t milliseconds = 0;
+    if (!read_varint(reader, milliseconds) || !reader.empty()) return std::nullopt;
+    return milliseconds;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<uint64_t> max_idle_timeout_in(std::span<const uint8_t> handshake_body, bool client_hello) {
+  ByteReader reader(handshake_body);
+  ByteReader extensions;
+  if ((client_hello && !skip_to_client_hello_extensions(reader)) || !reader.u16_prefixed(extensions))
+    return std::nullopt;
+  while (!extensions.empty()) {
+    uint16_t type = 0;
+    ByteReader data;
+    if (!extensions.u16(type) || !extensions.u16_prefixed(data)) return std::nullopt;
+    if (type == kQuicTransportParameters) return max_idle_timeout_of(data);
+  }
+  return std::nullopt;
+}
+
 HeaderResult parse_long_header(std::span<const uint8_t> packet, PacketHeader& out) {
   ByteReader reader(packet);
   uint8_t first = 0;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "packet_protection.hpp"
@@ -48,6 +49,12 @@ HeaderResult parse_short_header(std::span<const uint8_t> packet, size_t dcid_siz
 // RFC 9000 §A.3: the full packet number from its truncated form, given the largest one received so far
 // in its space (-1 for none).
 uint64_t decode_packet_number(int64_t largest, uint64_t truncated, size_t length);
+
+// RFC 9000 §18.2: the max_idle_timeout transport parameter (0x01), in milliseconds, of the
+// quic_transport_parameters extension (RFC 9001 §8.2, type 57) in a ClientHello body (`client_hello`) or
+// an EncryptedExtensions body. nullopt when the extension or the parameter is absent or malformed (the
+// parameter's absence means 0: no idle timeout from that endpoint).
+std::optional<uint64_t> max_idle_timeout_in(std::span<const uint8_t> handshake_body, bool client_hello);
 
 // What a decrypted payload's frames carry that the analyser reads (RFC 9000 §19).
 class FrameVisitor {

@@ -80,9 +80,14 @@ UdpTracker::Id UdpTracker::open(Entry entry, const capture::UdpDatagram& datagra
   }
   const Id id = next_id_++;
   entry.first_frame = at.frame;
+  entry.last_seen = at.time;
   entry.tuple = tuple_key(datagram);
+  idle_closed_tuples_.erase(entry.tuple);  // a new connection on it: its packets are its own again
   by_tuple_[entry.tuple] = id;
   open_order_.insert({at.frame, id});
+  entry.idle_timeout = idle_timeout_seconds(entry);
+  if (idle_deadlines_.size() > 2 * connections_.size() + 1024) compact_idle_deadlines();
+  idle_deadlines_.push({at.time + entry.idle_timeout, id});
   connections_.emplace(id, std::move(entry));
   return id;
 }
@@ -102,11 +107,12 @@ UdpTracker::Entry* UdpTracker::find_by_cid(std::span<const uint8_t> cid, Id& id)
   return &connections_.at(id);
 }
 
-void UdpTracker::add_cid(Id id, std::span<const uint8_t> cid) {
+void UdpTracker::add_cid(Id id, std::span<const uint8_t> cid, uint64_t frame) {
   auto it = connections_.find(id);
-  if (it == connections_.end() || cid.empty() || it->second.cids.size() >= options_.max_connection_ids) return;
+  if (it == connections_.end() || cid.empty()) return;
   std::string key = cid_key(cid);
   if (by_cid_.contains(key)) return;
+  if (it->second.cids.size() >= options_.max_connection_ids) return stats_.quic_connection_ids_over_limit.note(frame);
   by_cid_[key] = id;
   it->second.cids.push_back(std::move(key));
   cid_sizes_.insert(cid.size());
@@ -134,6 +140,72 @@ void UdpTracker::close_lingering(capture::StreamPosition now) {
   }
 }
 
+// RFC 9000 §10.1: the smaller nonzero max_idle_timeout of the two endpoints (docs/reliability-limits.md).
+double UdpTracker::idle_timeout_seconds(const Entry& entry) const {
+  double timeout = options_.idle_timeout_default_seconds;
+  if (entry.quic)
+    if (const std::optional<uint64_t> negotiated = entry.quic->negotiated_idle_timeout_ms())
+      timeout = std::min(static_cast<double>(*negotiated) / 1000, options_.idle_timeout_max_seconds);
+  return timeout + options_.idle_grace_seconds;
+}
+
+// Connections with no datagram for longer than their idle timeout are handed over. Each has one deadline
+// in the queue, computed when it was pushed; a connection heard from since is pushed again with its
+// later deadline, so a packet costs nothing here.
+void UdpTracker::close_idle(capture::StreamPosition now) {
+  while (!idle_deadlines_.empty() && idle_deadlines_.top().first < now.time) {
+    const Id id = idle_deadlines_.top().second;
+    idle_deadlines_.pop();
+    auto it = connections_.find(id);
+    if (it == connections_.end()) continue;  // handed over already
+    const double deadline = it->second.last_seen + it->second.idle_timeout;
+    if (deadline >= now.time) {
+      idle_deadlines_.push({deadline, id});
+      continue;
+    }
+    stats_.idle_timeouts.note(it->second.first_frame);
+    remember_idle_closed(it->second.tuple);
+    close(id, false, now);
+  }
+}
+
+// The deadlines of connections handed over (evicted, closed) stay queued until they come; a flood of
+// short connections would pile them up, so the queue is rebuilt from the open ones when it holds twice
+// as many (amortised: each rebuild follows as many pushes as it keeps).
+void UdpTracker::compact_idle_deadlines() {
+  std::vector<Deadline> live;
+  live.reserve(connections_.size());
+  for (const auto& [id, entry] : connections_) live.push_back({entry.last_seen + entry.idle_timeout, id});
+  idle_deadlines_ = decltype(idle_deadlines_)(std::greater<>(), std::move(live));
+}
+
+// The transport parameters just read may shorten the timeout: the connection's deadline moves forward.
+void UdpTracker::follow_idle_timeout(Entry& entry, Id id, capture::StreamPosition at) {
+  const double timeout = idle_timeout_seconds(entry);
+  if (timeout >= entry.idle_timeout) {
+    entry.idle_timeout = timeout;  // the queued deadline is pushed back when it comes
+    return;
+  }
+  entry.idle_timeout = timeout;
+  idle_deadlines_.push({at.time + timeout, id});
+}
+
+void UdpTracker::remember_idle_closed(const std::string& tuple) {
+  if (!idle_closed_tuples_.insert(tuple).second) return;
+  idle_closed_order_.push_back(tuple);
+  if (idle_closed_order_.size() <= options_.max_connections) return;
+  idle_closed_tuples_.erase(idle_closed_order_.front());
+  idle_closed_order_.pop_front();
+}
+
+// A QUIC packet of no open connection on a 4-tuple closed at its idle timeout: the peers went on (RFC
+// 9000 §10.1 says they must not); it is counted, not read.
+bool UdpTracker::after_idle_timeout(const capture::UdpDatagram& datagram, capture::StreamPosition at) {
+  if (!idle_closed_tuples_.contains(tuple_key(datagram))) return false;
+  stats_.quic_after_idle_timeout.note(at.frame);
+  return true;
+}
+
 void UdpTracker::on_capture_end(capture::StreamPosition last) {
   std::vector<Id> ids;
   for (const auto& [first_frame, id] : open_order_) ids.push_back(id);
@@ -142,6 +214,7 @@ void UdpTracker::on_capture_end(capture::StreamPosition last) {
 
 bool UdpTracker::on_datagram(const capture::UdpDatagram& datagram, capture::StreamPosition at) {
   close_lingering(at);
+  close_idle(at);
   if (datagram.payload.empty()) return false;
   const uint8_t first = datagram.payload[0];
   Id id = 0;
@@ -163,6 +236,7 @@ bool UdpTracker::on_dtls(const capture::UdpDatagram& datagram, capture::StreamPo
     entry = &connections_.at(id);
     ++stats_.dtls_connections;
   }
+  entry->last_seen = at.time;
   const Party from = from_endpoint(datagram, entry->dtls->client()) ? Party::client : Party::server;
   entry->dtls->on_datagram(from, datagram.payload, at);
   return true;
@@ -189,7 +263,8 @@ bool UdpTracker::on_quic(const capture::UdpDatagram& datagram, capture::StreamPo
     }
     if (!entry) {
       if (header.type != PacketType::initial) {
-        if (header.type != PacketType::version_negotiation) stats_.quic_without_connection.note(at.frame);
+        if (header.type != PacketType::version_negotiation && !after_idle_timeout(datagram, at))
+          stats_.quic_without_connection.note(at.frame);
         return header.type != PacketType::version_negotiation || sized_like_initial;
       }
       id = open_quic(datagram, header, at);
@@ -198,6 +273,7 @@ bool UdpTracker::on_quic(const capture::UdpDatagram& datagram, capture::StreamPo
   } else {
     entry = find_short_header_connection(datagram, id);
     if (!entry) {
+      if ((payload[0] & 0x40) && after_idle_timeout(datagram, at)) return true;
       const bool https = datagram.source_port == kHttpsPort || datagram.destination_port == kHttpsPort;
       if (!(payload[0] & 0x40) || !https) return false;
       stats_.quic_without_connection.note(at.frame);
@@ -205,7 +281,9 @@ bool UdpTracker::on_quic(const capture::UdpDatagram& datagram, capture::StreamPo
     }
   }
   if (datagram.payload.size() < datagram.payload_length) stats_.quic_truncated.note(at.frame);
+  entry->last_seen = at.time;
   read_packets(*entry, id, datagram, at);
+  follow_idle_timeout(*entry, id, at);
   if (entry->quic->closing() && !entry->closing_since) {
     entry->closing_since = at.time;
     closing_.push_back({at.time, id});
@@ -222,8 +300,8 @@ UdpTracker::Id UdpTracker::open_quic(const capture::UdpDatagram& datagram, const
                                                 header.dcid);
   fresh.quic->set_client_cid_size(header.scid.size());
   open(std::move(fresh), datagram, at);
-  add_cid(id, header.dcid);  // the client writes it until it learns the server's (RFC 9000 §7.2)
-  add_cid(id, header.scid);  // the server writes the client's
+  add_cid(id, header.dcid, at.frame);  // the client writes it until it learns the server's (RFC 9000 §7.2)
+  add_cid(id, header.scid, at.frame);  // the server writes the client's
   ++stats_.quic_connections;
   return id;
 }
@@ -260,7 +338,7 @@ void UdpTracker::read_packets(Entry& entry, Id id, const capture::UdpDatagram& d
     if (header.type == PacketType::version_negotiation) continue;
     if (header.long_header && from == Party::server && !connection.server_cid_known()) {
       connection.set_server_cid(header.scid.size());
-      add_cid(id, header.scid);
+      add_cid(id, header.scid, at.frame);
     }
     if (header.type == PacketType::retry) {
       if (from == Party::server) connection.on_retry(header.scid);

@@ -5,7 +5,9 @@
 // The client and the server run in one process on 127.0.0.1 with real UDP sockets; between them a relay
 // (two more sockets) receives every datagram, writes it to the capture with documentation addresses
 // (192.0.2.10:50000 → 198.51.100.20:443, Ethernet, IPv4, UDP with its checksum) and passes it on
-// unchanged. OpenSSL builds, protects and answers every packet; the relay never rewrites one.
+// unchanged. OpenSSL builds, protects and answers every packet; the relay never rewrites one. Only the
+// QUIC v2 scenarios (OpenSSL speaks v1 only) write each recorded packet re-protected as v2
+// (quic_reprotect.hpp): the same frames, packet numbers and TLS handshake, v2's keys, types and version.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -18,6 +20,7 @@
 
 #include <array>
 #include <cstdio>
+#include <functional>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
@@ -28,6 +31,8 @@
 #include "capture_file.hpp"
 #include "flags.hpp"
 #include "pki.hpp"
+#include "quic_packetizer.hpp"
+#include "quic_reprotect.hpp"
 
 namespace tlsgen {
 namespace {
@@ -36,7 +41,9 @@ constexpr unsigned kFlagsExtension = 62;
 constexpr unsigned kRcaFlag = 80;
 constexpr unsigned kFlagsContexts = SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST;
 
-enum class Transport { quic, dtls12 };
+// quic: OpenSSL's QUIC stack; quic_tls_api: OpenSSL's TLS through its third-party QUIC TLS API, in
+// packets made by QuicPacketizer (for what OpenSSL's QUIC refuses: the CCM suite).
+enum class Transport { quic, dtls12, quic_tls_api };
 
 struct QuicScenario {
   std::string_view name;
@@ -45,6 +52,8 @@ struct QuicScenario {
   bool client_sends_rca = true;
   bool cr_always_flagged = false;  // the CR carries the flag even when the ClientHello did not
   bool keys_in_capture = true;     // false: no key log at all (the Initial packets still decrypt)
+  bool as_quic_v2 = false;         // the capture holds the packets re-protected as QUIC v2 (RFC 9369)
+  const char* tls13_suites = nullptr;  // SSL_CTX_set_ciphersuites on both peers (nullptr: OpenSSL's default)
 };
 
 constexpr QuicScenario kScenarios[] = {
@@ -55,6 +64,17 @@ constexpr QuicScenario kScenarios[] = {
     {"quic-echo-no-keys", "as quic-echo-pass, the capture without any key log", Transport::quic, true, false,
      false},
     {"dtls12-flag", "DTLS 1.2: client sends the flag, the server requests a certificate", Transport::dtls12},
+    {"quic-v2-echo-pass", "as quic-echo-pass, every packet re-protected as QUIC v2 (RFC 9369)", Transport::quic,
+     true, false, true, true},
+    {"quic-v2-ack-without-request-rejected", "as quic-ack-without-request-rejected, re-protected as QUIC v2",
+     Transport::quic, false, true, true, true},
+    {"quic-ccm-echo-pass",
+     "QUIC v1 with TLS_AES_128_CCM_SHA256 (RFC 9001 §5.3): OpenSSL's TLS through its QUIC TLS API, packetized "
+     "by the generator; client sends the flag, CR echoes it, client sends its certificate",
+     Transport::quic_tls_api, true, false, true, false, "TLS_AES_128_CCM_SHA256"},
+    {"quic-ccm-ack-without-request-rejected",
+     "as quic-ccm-echo-pass without the flag in the CH; CR carries it; client aborts (CONNECTION_CLOSE 0x12f)",
+     Transport::quic_tls_api, false, true, true, false, "TLS_AES_128_CCM_SHA256"},
 };
 
 struct PeerState {
@@ -65,6 +85,7 @@ struct PeerState {
 };
 PeerState g_client, g_server;
 std::vector<std::string> g_keylog;
+std::string g_suite;  // the TLS 1.3 cipher suite the QUIC client negotiated
 
 void require(bool ok, const char* what) {
   if (!ok) {
@@ -131,9 +152,25 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const un
   return SSL_TLSEXT_ERR_OK;
 }
 
+const SSL_METHOD* method_of(Transport transport, bool client) {
+  switch (transport) {
+    case Transport::quic: return client ? OSSL_QUIC_client_method() : OSSL_QUIC_server_method();
+    case Transport::dtls12: return client ? DTLS_client_method() : DTLS_server_method();
+    case Transport::quic_tls_api: return client ? TLS_client_method() : TLS_server_method();
+  }
+  return nullptr;
+}
+
+void set_suites(SSL_CTX* ctx, const QuicScenario& scenario) {
+  if (scenario.transport == Transport::quic_tls_api)
+    require(SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) == 1, "TLS 1.3 only");  // RFC 9001 §4.2
+  if (scenario.tls13_suites) require(SSL_CTX_set_ciphersuites(ctx, scenario.tls13_suites) == 1, "cipher suites");
+}
+
 SSL_CTX* client_context(const TestPki& pki, const QuicScenario& scenario) {
-  SSL_CTX* ctx = SSL_CTX_new(scenario.transport == Transport::quic ? OSSL_QUIC_client_method() : DTLS_client_method());
+  SSL_CTX* ctx = SSL_CTX_new(method_of(scenario.transport, true));
   require(ctx != nullptr, "client SSL_CTX_new");
+  set_suites(ctx, scenario);
   // RFC 8879 compression would hide the Certificate entries (and their extensions) from the analysers.
   SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION | SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
   require(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), pki.ca.cert.get()) == 1, "trust store");
@@ -148,8 +185,9 @@ SSL_CTX* client_context(const TestPki& pki, const QuicScenario& scenario) {
 }
 
 SSL_CTX* server_context(const TestPki& pki, const QuicScenario& scenario) {
-  SSL_CTX* ctx = SSL_CTX_new(scenario.transport == Transport::quic ? OSSL_QUIC_server_method() : DTLS_server_method());
+  SSL_CTX* ctx = SSL_CTX_new(method_of(scenario.transport, false));
   require(ctx != nullptr, "server SSL_CTX_new");
+  set_suites(ctx, scenario);
   SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION | SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
   require(SSL_CTX_use_certificate(ctx, pki.server.cert.get()) == 1, "server certificate");
   require(SSL_CTX_use_PrivateKey(ctx, pki.server.key.get()) == 1, "server key");
@@ -271,21 +309,34 @@ class Relay {
     }
     return moved;
   }
-  const std::vector<CapturedFrame>& frames() const { return frames_; }
+  // The capture's frames; `rewrite` (when given) turns each payload into what the capture holds.
+  std::vector<CapturedFrame> frames(const std::function<Bytes(const Bytes&, bool)>& rewrite = {}) const {
+    std::vector<CapturedFrame> frames;
+    std::uint16_t ip_id = 0x2000;
+    for (const Datagram& d : datagrams_) {
+      // 2024-01-01T00:00:00Z plus 1 ms per datagram: reruns give the same timestamps.
+      const std::uint64_t time_us = 1704067200ull * 1000000 + 1000 * (frames.size() + 1);
+      frames.push_back({time_us, udp_frame(rewrite ? rewrite(d.payload, d.from_client) : d.payload, d.from_client, ip_id)});
+    }
+    return frames;
+  }
   size_t datagrams(bool from_client) const { return from_client ? from_client_ : from_server_; }
+  // A datagram that did not pass through the sockets (QuicPacketizer's), recorded as if it had.
+  void add(Bytes payload, bool from_client) { record(std::move(payload), from_client); }
 
  private:
+  struct Datagram {
+    Bytes payload;
+    bool from_client;
+  };
   void record(Bytes payload, bool from_client) {
-    // 2024-01-01T00:00:00Z plus 1 ms per datagram: reruns give the same timestamps.
-    const std::uint64_t time_us = 1704067200ull * 1000000 + 1000 * (frames_.size() + 1);
-    frames_.push_back({time_us, udp_frame(payload, from_client, ip_id_)});
+    datagrams_.push_back({std::move(payload), from_client});
     ++(from_client ? from_client_ : from_server_);
   }
 
   int a_, b_;
   sockaddr_in client_{};
-  std::vector<CapturedFrame> frames_;
-  std::uint16_t ip_id_ = 0x2000;
+  std::vector<Datagram> datagrams_;
   size_t from_client_ = 0, from_server_ = 0;
 };
 
@@ -407,11 +458,37 @@ void run_quic(const TestPki& pki, const QuicScenario& scenario, Relay& relay, So
   std::cout << "client: handshake " << (client_done ? "done" : "failed") << ", " << describe_close(client)
             << ", response " << reply.size() << " octets\n";
   if (connection) std::cout << "server: " << describe_close(connection) << "\n";
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(client)) g_suite = SSL_CIPHER_get_name(cipher);
   ERR_print_errors_fp(stderr);
   SSL_free(stream);
   SSL_free(connection);
   SSL_free(client);
   SSL_free(listener);
+  SSL_CTX_free(cctx);
+  SSL_CTX_free(sctx);
+}
+
+// ---- QUIC around OpenSSL's QUIC TLS API ----------------------------------------------------------
+
+void run_quic_tls_api(const TestPki& pki, const QuicScenario& scenario, Relay& relay) {
+  SSL_CTX* cctx = client_context(pki, scenario);
+  SSL_CTX* sctx = server_context(pki, scenario);
+  SSL* client = SSL_new(cctx);
+  SSL* server = SSL_new(sctx);
+  require(client && server, "SSL_new");
+  require(SSL_set_tlsext_host_name(client, kServerName) == 1, "SNI");
+  require(SSL_set1_host(client, kServerName) == 1, "host check");
+  require(SSL_set_alpn_protos(client, kAlpn, sizeof kAlpn) == 0, "ALPN");
+  QuicPacketizer connection(client, server);
+  connection.run();
+  for (const QuicDatagram& datagram : connection.datagrams()) relay.add(datagram.payload, datagram.from_client);
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(client)) g_suite = SSL_CIPHER_get_name(cipher);
+  std::cout << "handshake " << (connection.handshake_done() ? "done" : "failed") << ", " << g_suite;
+  if (connection.client_alert()) std::cout << ", client alert " << int{*connection.client_alert()};
+  std::cout << "\n";
+  ERR_print_errors_fp(stderr);
+  SSL_free(client);
+  SSL_free(server);
   SSL_CTX_free(cctx);
   SSL_CTX_free(sctx);
 }
@@ -446,6 +523,25 @@ void run_dtls(const TestPki& pki, const QuicScenario& scenario, Relay& relay, So
   SSL_CTX_free(sctx);
 }
 
+// The secret of a key log line's label (NSS key log format: LABEL client_random secret, in hex).
+Bytes secret_of(std::string_view label) {
+  for (const std::string& line : g_keylog) {
+    if (line.rfind(std::string(label) + " ", 0) != 0) continue;
+    const std::string hex = line.substr(line.rfind(' ') + 1);
+    Bytes secret;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) secret.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return secret;
+  }
+  return {};
+}
+
+std::vector<CapturedFrame> captured_frames(const QuicScenario& scenario, const Relay& relay) {
+  if (!scenario.as_quic_v2) return relay.frames();
+  QuicV2Reprotector v2({g_suite, secret_of("CLIENT_HANDSHAKE_TRAFFIC_SECRET"), secret_of("SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+                        secret_of("CLIENT_TRAFFIC_SECRET_0"), secret_of("SERVER_TRAFFIC_SECRET_0")});
+  return relay.frames([&](const Bytes& payload, bool from_client) { return v2.reprotect(payload, from_client); });
+}
+
 std::string joined(const std::vector<std::string>& lines) {
   std::string text;
   for (const std::string& line : lines) text += line + "\n";
@@ -458,14 +554,16 @@ int run(const QuicScenario& scenario, const std::string& out) {
   Sockets sockets;
   Relay relay(sockets.relay_a, sockets.relay_b);
   if (scenario.transport == Transport::quic) run_quic(pki, scenario, relay, sockets);
+  else if (scenario.transport == Transport::quic_tls_api) run_quic_tls_api(pki, scenario, relay);
   else run_dtls(pki, scenario, relay, sockets);
   std::cout << "datagrams: " << relay.datagrams(true) << " from the client, " << relay.datagrams(false)
             << " from the server\n";
+  const std::vector<CapturedFrame> frames = captured_frames(scenario, relay);
   if (scenario.keys_in_capture) {
-    write_pcap(out + ".pcap", relay.frames());
+    write_pcap(out + ".pcap", frames);
     write_text(out + ".keys", joined(g_keylog));
   } else {
-    write_pcapng(out + ".pcapng", relay.frames(), "");
+    write_pcapng(out + ".pcapng", frames, "");
   }
   return 0;
 }

@@ -18,9 +18,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "tlsflags/capture/capture_limits.hpp"
@@ -39,6 +42,15 @@ struct UdpTrackerOptions {
   // After a CONNECTION_CLOSE the connection is handed over once this much capture time passed (the peer's
   // own CONNECTION_CLOSE and retransmissions come within it, RFC 9000 §10.2).
   double closing_linger_seconds = 5;
+  // RFC 9000 §10.1: a connection with no packet for longer than its idle timeout is closed and judged on
+  // what was seen (docs/reliability-limits.md). The idle timeout is the smaller of the two endpoints'
+  // nonzero max_idle_timeout transport parameters that are visible (the server's sits in its encrypted
+  // EncryptedExtensions), capped at idle_timeout_max_seconds; when none is (or both are 0: no timeout),
+  // and for DTLS, it is idle_timeout_default_seconds. idle_grace_seconds is added to it: §10.1's floor of
+  // three PTOs is not on the wire.
+  double idle_timeout_default_seconds = 300;
+  double idle_timeout_max_seconds = 600;
+  double idle_grace_seconds = 5;
   size_t crypto_buffer = 256 * 1024;   // out-of-order CRYPTO octets held per stream (RFC 9000 §7.5)
   uint64_t crypto_offset = 1 << 20;    // CRYPTO data beyond this offset is not a handshake
 };
@@ -56,6 +68,9 @@ struct UdpStats {
   capture::DiagnosticCounter quic_zero_rtt_skipped;      // 0-RTT packets (early secrets are not used)
   capture::DiagnosticCounter quic_crypto_over_limit;     // a CRYPTO stream past its buffer or offset cap
   capture::DiagnosticCounter connections_evicted;        // max_connections reached
+  capture::DiagnosticCounter idle_timeouts;              // connections closed at their idle timeout
+  capture::DiagnosticCounter quic_after_idle_timeout;    // packets of a 4-tuple after its idle timeout
+  capture::DiagnosticCounter quic_connection_ids_over_limit;  // NEW_CONNECTION_ID past max_connection_ids
   capture::DiagnosticCounter dtls13_not_decoded;         // DTLS 1.3 handshakes: seen, not decrypted
   capture::DiagnosticCounter dtls_not_decoded;           // DTLS records not read (fragmented hellos, ...)
 };
@@ -85,6 +100,8 @@ class UdpTracker {
 
   const UdpStats& stats() const { return stats_; }
   size_t open_connections() const { return connections_.size(); }
+  // Idle-timeout deadlines queued (at most about twice the open connections, plus 1024; the bound tests).
+  size_t idle_deadlines_queued() const { return idle_deadlines_.size(); }
   // As tls::ConnectionTracker::earliest_open_frame: the first frame of the oldest connection still open.
   std::optional<uint64_t> earliest_open_frame() const;
 
@@ -97,6 +114,8 @@ class UdpTracker {
     std::string tuple;                   // the 4-tuple key it is found by
     std::vector<std::string> cids;       // the connection IDs it is found by
     std::optional<double> closing_since; // a CONNECTION_CLOSE was seen at this capture time
+    double last_seen = 0;                // capture time of its last datagram (the idle timeout's start)
+    double idle_timeout = 0;             // seconds, grace included (idle_timeout_seconds)
   };
 
   bool on_quic(const capture::UdpDatagram& datagram, capture::StreamPosition at);
@@ -107,9 +126,15 @@ class UdpTracker {
   void read_packets(Entry& entry, Id id, const capture::UdpDatagram& datagram, capture::StreamPosition at);
   Entry* find_by_tuple(const capture::UdpDatagram& datagram, Id& id);
   Entry* find_by_cid(std::span<const uint8_t> cid, Id& id);
-  void add_cid(Id id, std::span<const uint8_t> cid);
+  void add_cid(Id id, std::span<const uint8_t> cid, uint64_t frame);
   void close(Id id, bool capture_ended, capture::StreamPosition at);
   void close_lingering(capture::StreamPosition now);
+  double idle_timeout_seconds(const Entry& entry) const;
+  void close_idle(capture::StreamPosition now);
+  void follow_idle_timeout(Entry& entry, Id id, capture::StreamPosition at);
+  void compact_idle_deadlines();
+  void remember_idle_closed(const std::string& tuple);
+  bool after_idle_timeout(const capture::UdpDatagram& datagram, capture::StreamPosition at);
   Timeline new_timeline(const capture::UdpDatagram& datagram, capture::StreamPosition at, Transport transport) const;
   const tls::ConnectionSecrets* find_secrets(std::span<const uint8_t> client_random) const;
 
@@ -124,6 +149,10 @@ class UdpTracker {
   std::unordered_map<std::string, Id> by_tuple_;
   std::unordered_map<std::string, Id> by_cid_;
   std::deque<std::pair<double, Id>> closing_;  // (closing_since, id), in the order they began to close
+  using Deadline = std::pair<double, Id>;  // (capture time, id): the earliest the connection may be idle
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> idle_deadlines_;
+  std::unordered_set<std::string> idle_closed_tuples_;  // 4-tuples closed at their idle timeout ...
+  std::deque<std::string> idle_closed_order_;           // ... the most recent max_connections of them
   std::set<size_t> cid_sizes_;          // the lengths of the connection IDs known (short headers need it)
   std::set<std::pair<uint64_t, Id>> open_order_;  // (first frame, id): eviction and earliest_open_frame
   std::vector<uint8_t> unmasked_;       // one packet at a time: its header without protection
