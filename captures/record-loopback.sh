@@ -4,12 +4,13 @@
 # (SSLKEYLOGFILE). dumpcap (or tcpdump) listens on lo for one high port on 127.0.0.1 only; every
 # recording is one exchange, bounded by timeouts. Needs root or capture rights, openssl, curl, editcap.
 #
-# Usage: captures/record-loopback.sh [PORT]    (default 44330)
+# Usage: captures/record-loopback.sh [PORT [NAME...]]    (default 44330; NAME: only these captures)
 # Writes loopback-*.pcap + .keys, and loopback-curl.pcapng with the keys in a DSB (editcap --inject-secrets).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 port=${1:-44330}
+only=("${@:2}")
 work=$(mktemp -d)
 capture_pid=""
 server_pid=""
@@ -86,10 +87,23 @@ record_curl() {
   chmod 644 "$here/loopback-curl.pcapng"
 }
 
+wanted() {  # $1: a capture name; true when no NAME was given or it is one of them
+  [ ${#only[@]} -eq 0 ] && return 0
+  local name
+  for name in "${only[@]}"; do [ "$name" = "$1" ] && return 0; done
+  return 1
+}
+
 make_certificates
-record_openssl loopback-openssl-tls13 "-tls1_3"
-record_openssl loopback-openssl-tls13-client-auth "-tls1_3 -Verify 1 -CAfile $work/client.crt" \
-  -cert "$work/client.crt" -key "$work/client.key"
-record_openssl loopback-openssl-tls12 "-tls1_2"
-record_curl
-echo "recorded loopback-openssl-tls13, loopback-openssl-tls13-client-auth, loopback-openssl-tls12, loopback-curl in $here"
+wanted loopback-openssl-tls13 && record_openssl loopback-openssl-tls13 "-tls1_3"
+wanted loopback-openssl-tls13-client-auth &&
+  record_openssl loopback-openssl-tls13-client-auth "-tls1_3 -Verify 1 -CAfile $work/client.crt" \
+    -cert "$work/client.crt" -key "$work/client.key"
+wanted loopback-openssl-tls12 && record_openssl loopback-openssl-tls12 "-tls1_2"
+# TLS 1.2 with client authentication: CertificateRequest, the client's Certificate and CertificateVerify
+# in cleartext (RFC 5246 §7.4.4, §7.4.6, §7.4.8).
+wanted loopback-openssl-tls12-client-auth &&
+  record_openssl loopback-openssl-tls12-client-auth "-tls1_2 -Verify 1 -CAfile $work/client.crt" \
+    -cert "$work/client.crt" -key "$work/client.key"
+wanted loopback-curl && record_curl
+echo "recorded in $here: ${only[*]:-every loopback capture}"

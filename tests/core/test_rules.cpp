@@ -350,6 +350,44 @@ TEST_CASE("rca.tls12-negotiated (info): TLS 1.2 is not-applicable", "[rules][ver
   }
 }
 
+// The analyser reads the whole cleartext TLS 1.2 handshake (docs/analyser.md "TLS 1.2 and older"): its
+// CertificateRequest, client Certificate and the protected records after ChangeCipherSpec must not make
+// the one judge apply TLS 1.3's rules to it.
+TEST_CASE("a full TLS 1.2 timeline with client authentication stays not-applicable", "[rules][verdict]") {
+  for (uint16_t version : {kTls12, kTls11, kTls10}) {
+    for (bool offered : {false, true}) {
+      Story s;
+      if (offered) s.ch({80});
+      else s.ch();
+      s.sh({}, version)
+          .add(EventType::certificate, Party::server)
+          .add(EventType::server_key_exchange, Party::server)
+          .cr()
+          .add(EventType::server_hello_done, Party::server)
+          .client_cert(1)
+          .add(EventType::client_key_exchange, Party::client)
+          .add(EventType::certificate_verify, Party::client)
+          .add(EventType::change_cipher_spec, Party::client)
+          .add(EventType::encrypted_handshake_message, Party::client)
+          .nst()
+          .add(EventType::change_cipher_spec, Party::server)
+          .add(EventType::encrypted_handshake_message, Party::server)
+          .add(EventType::encrypted_alert, Party::client)
+          .add(EventType::encrypted_alert, Party::server)
+          .fin(Party::server)
+          .fin(Party::client)
+          .end();
+      Judgement j = judge_rfc(s);
+      CAPTURE(version, offered);
+      CHECK(j.verdict == Verdict::not_applicable);
+      CHECK(j.before_tls13);
+      // No RCA rule but the one that says the flag has no effect in TLS 1.2.
+      CHECK(rules_found(j) == (offered ? std::set<std::string>{"rca.tls12-negotiated"} : std::set<std::string>{}));
+      CHECK(j.undecided.empty());
+    }
+  }
+}
+
 TEST_CASE("Judgement::add: a finding added after judge() gets the verdict judge() would give", "[rules][verdict]") {
   Finding warning{RuleId::deploy_server_identity_mismatch, Severity::warning, "mismatch", {1, 4}};
   SECTION("an info keeps pass, a warning makes it warn") {

@@ -2,8 +2,11 @@
 # Differential test (issue 4): the handshake messages and alerts tlsflags-check decrypts from a capture,
 # in frame order, equal what tshark decrypts from the same capture and keys. tshark's side comes from
 # captures/check-catalogue.sh --print (the catalogue's own tshark reading, with the capture's key log and
-# preferences); the analyser's from --events. TLS 1.2, 1.1 and 1.0 connections are compared up to the
-# ServerHello: the analyser stops there by design (TLS Flags is a TLS 1.3 extension).
+# preferences); the analyser's from --events. A capture of TLS 1.2, 1.1 or 1.0 connections is compared
+# record by record with tshark's view *without* keys, the analyser's too (it does not decrypt TLS 1.2,
+# docs/analyser.md "TLS 1.2 and older"): every cleartext handshake message, each ChangeCipherSpec
+# ("ccs"), each protected handshake record ("hs?": the Finished) and each protected alert ("!?").
+# DTLS 1.2 connections are compared up to the ServerHello, where the analyser stops reading them.
 #
 #   tshark_differential.sh CLI CAPTURES_DIR FILE CHECK_OPTIONS
 set -euo pipefail
@@ -39,11 +42,49 @@ analyser_sequence=$(jq -r --slurp '
            token: ((if .from == "client" then "c" else "s" end) +
                    (if .type == "alert" then "!" + (alert_code | tostring) else (number | tostring) end))} ]
   | to_entries | sort_by(.value.frame, .value.alert, .key) | map(.value.token) | join(" ")' <<<"$analyser_output")
-tls12=$(jq -r 'select(.type == "connection" and (.tls_version | IN("1.2", "1.1", "1.0"))) | .client' <<<"$analyser_output")
-if [[ -n $tls12 ]]; then
-  # Compare only what precedes the first client Certificate/Finished of the TLS 1.2 (or older) flight.
-  tshark_sequence=$(awk '{ out = ""; for (i = 1; i <= NF; i++) { if ($i == "s2") { out = out " " $i; break } out = out " " $i } sub(/^ /, "", out); print out }' <<<"$tshark_sequence")
-  analyser_sequence=$(awk '{ out = ""; for (i = 1; i <= NF; i++) { if ($i == "s2") { out = out " " $i; break } out = out " " $i } sub(/^ /, "", out); print out }' <<<"$analyser_sequence")
+before13='select(.type == "connection" and (.tls_version | IN("1.2", "1.1", "1.0")))'
+tls12=$(jq -r "$before13"' | select(.transport == "tcp") | .client' <<<"$analyser_output")
+dtls12=$(jq -r "$before13"' | select(.transport == "dtls") | .client' <<<"$analyser_output")
+if [[ -n $dtls12 ]]; then
+  # DTLS 1.2 is read up to its ServerHello (its own fragment framing, analyser/quic): compare that far.
+  up_to_server_hello() { awk '{ out = ""; for (i = 1; i <= NF; i++) { out = out " " $i; if ($i == "s2") break } sub(/^ /, "", out); print out }'; }
+  tshark_sequence=$(up_to_server_hello <<<"$tshark_sequence")
+  analyser_sequence=$(up_to_server_hello <<<"$analyser_sequence")
+elif [[ -n $tls12 ]]; then
+  # tshark without keys: no key log, the pcapng's Decryption Secrets Block discarded; the catalogue's other
+  # preferences kept. Per TCP stream, the client is the sender of its first TLS frame.
+  keyless=$(mktemp --suffix ".${file##*.}")
+  trap 'rm -f "$keyless"' EXIT
+  editcap --discard-all-secrets "$file" "$keyless"
+  prefs=(-o tls.keylog_file:)
+  catalogue_prefs=$(awk -F'\t' -v f="$file" '$1 == f { print $7 }' catalogue.tsv)
+  if [[ -n $catalogue_prefs && $catalogue_prefs != - ]]; then
+    for pref in $catalogue_prefs; do prefs+=(-o "$pref"); done
+  fi
+  tshark_sequence=$(tshark -r "$keyless" --disable-protocol tlsflags "${prefs[@]}" -Y tls -T json --no-duplicate-keys \
+                      -J "tcp tls" 2>/dev/null | jq -r '
+    def record_tokens:
+      ."tls.record.content_type" as $type
+      | if $type == "20" then "ccs"
+        elif $type == "21" then (."tls.alert_message" | if type == "object" then "!" + ."tls.alert_message.desc" else "!?" end)
+        elif $type == "22" then ([."tls.handshake"] | flatten | .[] | if type == "object" then ."tls.handshake.type" else "hs?" end)
+        else empty end;
+    reduce (.[] | ._source.layers) as $layers ({client: {}, tokens: []};
+      ($layers.tcp | if type == "array" then .[0] else . end) as $tcp
+      | .client[$tcp."tcp.stream"] //= $tcp."tcp.srcport"
+      | (if .client[$tcp."tcp.stream"] == $tcp."tcp.srcport" then "c" else "s" end) as $side
+      | .tokens += [[$layers.tls] | flatten | map(."tls.record" // empty) | flatten | .[] | record_tokens | $side + .])
+    | .tokens | join(" ")')
+  analyser_sequence=$(jq -r --slurp '
+    def token: {hello_request: "0", client_hello: "1", server_hello: "2", new_session_ticket: "4", certificate: "11",
+                server_key_exchange: "12", certificate_request: "13", server_hello_done: "14",
+                certificate_verify: "15", client_key_exchange: "16", finished: "20", certificate_status: "22",
+                change_cipher_spec: "ccs", encrypted_handshake_message: "hs?", encrypted_alert: "!?"}[.type]
+               // (if .type == "alert" then "!" + (.description | tostring) else "?" + .type end);
+    [ .[] | select(.type == "connection") | .events[]
+          | select(.type != "fin" and .type != "rst" and .type != "capture_end")
+          | {frame, token: ((if .from == "client" then "c" else "s" end) + token)} ]
+    | to_entries | sort_by(.value.frame, .key) | map(.value.token) | join(" ")' <<<"$analyser_output")
 fi
 if [[ $tshark_sequence != "$analyser_sequence" ]]; then
   echo "FAIL: $file"

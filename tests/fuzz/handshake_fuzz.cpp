@@ -1,6 +1,7 @@
-// Fuzzes the TLS 1.3 handshake message parsers directly: the first input byte picks the parser, the
-// second the TLS Flags ExtensionType (62 or Cloudflare's 65025), the rest is the message body, copied to
-// a buffer of exactly its size so that ASan sees any read past it.
+// Fuzzes the handshake message parsers directly: the first input byte picks the parser, the second the
+// TLS Flags ExtensionType (62 or Cloudflare's 65025), the rest is the message body, copied to a buffer
+// of exactly its size so that ASan sees any read past it. Parser 11 is TLS 1.2's (tls12::parse_message):
+// the body's first byte is then the HandshakeType and its second picks TLS 1.2, 1.1 or 1.0.
 //
 // Invariants: no crash; a parser that accepts a body says what the body says: a ClientHello's random is
 // bytes 2..33 of the body, a ServerHello is typed server_hello or hello_retry_request (the latter exactly
@@ -54,7 +55,14 @@ bool parse(unsigned which, std::span<const uint8_t> body, const ParseOptions& op
       bool update_requested = false;
       return parse_key_update(body, update_requested);
     }
-    default: return parse_end_of_early_data(body);
+    case 10: return parse_end_of_early_data(body);
+    default: {
+      if (body.size() < 2 || !tls12::defines(body[0])) return false;
+      const uint16_t version = static_cast<uint16_t>(kTls10 + body[1] % 3);
+      bool ok = tls12::parse_message(body[0], body.subspan(2), version, event);
+      if (ok) FUZZ_CHECK(event.certificate_chain_der.size() == event.certificate_entries);
+      return ok;
+    }
   }
 }
 
@@ -76,7 +84,7 @@ bool same_event(const Event& a, const Event& b) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tlsflags::fuzz;
   if (size < 2) return 0;
-  unsigned which = data[0] % 11;
+  unsigned which = data[0] % 12;
   tlsflags::tls::ParseOptions options;
   options.flags_extension_type = (data[1] & 1) ? tlsflags::kCloudflareExperimentType : tlsflags::kTlsFlagsExtensionType;
   std::vector<uint8_t> body(data + 2, data + size);

@@ -32,7 +32,8 @@ namespace tlsflags::fuzz {
 
 inline constexpr size_t kMaxConnections = 4;
 inline constexpr size_t kMaxEvents = 96;
-inline constexpr unsigned kEventTypeCount = static_cast<unsigned>(EventType::application_data) + 1;
+inline constexpr unsigned kEventTypeCount = static_cast<unsigned>(kLastEventType) + 1;
+static_assert(kEventTypeCount <= 32, "the kind byte gives the type 5 bits");
 
 inline RuleConfig read_config(ByteSource& in) {
   RuleConfig config;

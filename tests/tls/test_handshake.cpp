@@ -106,3 +106,84 @@ TEST_CASE("ServerHello: supported_versions decides the version; HRR by random", 
   Event bad;
   CHECK_FALSE(parse_server_hello(server_hello_body(ext(43, u8(3))), ParseOptions{}, bad, facts));
 }
+
+// ---- TLS 1.2, 1.1 and 1.0 (RFC 5246 §7.4) ----------------------------------------------------------
+
+TEST_CASE("TLS 1.2 Certificate: a certificate_list without context or extensions", "[handshake][tls12]") {
+  Event event;
+  REQUIRE(tls12::parse_certificate(vec24(cat({vec24(Bytes{0x30, 1}), vec24(Bytes{0x30, 2, 3})})), event));
+  CHECK(event.type == EventType::certificate);
+  CHECK(event.certificate_entries == 2);
+  CHECK(event.certificate_chain_der == std::vector<std::vector<uint8_t>>{{0x30, 1}, {0x30, 2, 3}});
+  Event empty;
+  REQUIRE(tls12::parse_certificate(vec24({}), empty));
+  CHECK(empty.certificate_entries == 0);
+  Event bad;
+  CHECK_FALSE(tls12::parse_certificate(vec24(vec24({})), bad));                     // ASN.1Cert<1..2^24-1>
+  CHECK_FALSE(tls12::parse_certificate(cat({vec24(vec24(Bytes{1})), u8(0)}), bad));  // trailing byte
+}
+
+TEST_CASE("TLS 1.2 CertificateRequest: types, signature algorithms (1.2 only), authorities", "[handshake][tls12]") {
+  Bytes authorities = vec16(cat({vec16(Bytes{0x30, 0}), vec16(Bytes{0x30, 1, 5})}));
+  Event event;
+  REQUIRE(tls12::parse_certificate_request(cat({vec8(Bytes{1, 64}), vec16(u16(0x0804)), authorities}), kTls12, event));
+  CHECK(event.type == EventType::certificate_request);
+  CHECK(event.signature_algorithms == std::vector<uint16_t>{0x0804});
+  CHECK(event.certificate_authorities == std::vector<std::string>{"3000", "300105"});
+  Event older;
+  REQUIRE(tls12::parse_certificate_request(cat({vec8(Bytes{1}), vec16({})}), kTls11, older));
+  CHECK(older.signature_algorithms.empty());
+  CHECK(older.certificate_authorities.empty());
+  Event bad;
+  CHECK_FALSE(tls12::parse_certificate_request(cat({vec8({}), vec16(u16(0x0804)), vec16({})}), kTls12, bad));
+  CHECK_FALSE(tls12::parse_certificate_request(cat({vec8(Bytes{1}), vec16(u8(8)), vec16({})}), kTls12, bad));
+  CHECK_FALSE(tls12::parse_certificate_request(cat({vec8(Bytes{1}), vec16({})}), kTls12, bad));  // no algorithms
+}
+
+TEST_CASE("TLS 1.2 ServerKeyExchange: ECDHE, DHE, PSK shapes; signature form by version", "[handshake][tls12]") {
+  Bytes ecdhe = cat({u8(3), u16(29), vec8(Bytes(32, 9))});
+  Bytes dhe = cat({vec16(Bytes(64, 1)), vec16(u8(2)), vec16(Bytes(64, 3))});
+  CHECK(tls12::parse_server_key_exchange(cat({ecdhe, u16(0x0403), vec16(Bytes(70, 1))}), kTls12));
+  CHECK(tls12::parse_server_key_exchange(cat({ecdhe, vec16(Bytes(70, 1))}), kTls10));
+  CHECK(tls12::parse_server_key_exchange(cat({dhe, u16(0x0804), vec16(Bytes(256, 1))}), kTls12));
+  CHECK(tls12::parse_server_key_exchange(ecdhe, kTls12));                       // anonymous
+  CHECK(tls12::parse_server_key_exchange(vec16(Bytes{'h', 'i'}), kTls12));     // PSK hint alone
+  CHECK(tls12::parse_server_key_exchange(cat({vec16({}), ecdhe}), kTls12));    // ECDHE_PSK
+  CHECK_FALSE(tls12::parse_server_key_exchange({}, kTls12));
+  CHECK_FALSE(tls12::parse_server_key_exchange(cat({ecdhe, vec16(Bytes(70, 1))}), kTls12));  // 1.2 names the algorithm
+  CHECK_FALSE(tls12::parse_server_key_exchange(cat({u8(1), u16(29), vec8(Bytes(32, 9))}), kTls12));  // explicit curve
+  CHECK_FALSE(tls12::parse_server_key_exchange(cat({ecdhe, u16(0x0403), vec16(Bytes(70, 1)), u8(0)}), kTls12));
+}
+
+TEST_CASE("TLS 1.2 ClientKeyExchange, CertificateVerify, NewSessionTicket, CertificateStatus", "[handshake][tls12]") {
+  CHECK(tls12::parse_client_key_exchange(vec16(Bytes(256, 7))));  // RSA EncryptedPreMasterSecret
+  CHECK(tls12::parse_client_key_exchange(vec8(Bytes(65, 4))));    // ECDHE point
+  CHECK(tls12::parse_client_key_exchange({}));                    // implicit DH
+  CHECK(tls12::parse_client_key_exchange(cat({vec16(Bytes{'i', 'd'}), vec8(Bytes(32, 4))})));  // ECDHE_PSK
+  CHECK_FALSE(tls12::parse_client_key_exchange(cat({vec8(Bytes(65, 4)), u8(1)})));
+  CHECK(tls12::parse_certificate_verify(cat({u16(0x0403), vec16(Bytes(70, 1))}), kTls12));
+  CHECK(tls12::parse_certificate_verify(vec16(Bytes(70, 1)), kTls11));
+  CHECK_FALSE(tls12::parse_certificate_verify(cat({u16(0x0403), vec16(Bytes(70, 1))}), kTls11));
+  CHECK(tls12::parse_new_session_ticket(cat({u16(0), u16(300), vec16(Bytes(90, 1))})));
+  CHECK(tls12::parse_new_session_ticket(cat({u16(0), u16(0), vec16({})})));  // RFC 5077 §3.3: no ticket
+  CHECK_FALSE(tls12::parse_new_session_ticket(cat({u16(0), u16(300), vec16(Bytes(90, 1)), u8(0)})));
+  CHECK(tls12::parse_certificate_status(cat({u8(1), vec24(Bytes(40, 0x30))})));
+  CHECK(tls12::parse_certificate_status(cat({u8(2), vec24(cat({vec24(Bytes(4, 0x30)), vec24({})}))})));
+  CHECK_FALSE(tls12::parse_certificate_status(cat({u8(1), vec24({})})));
+  CHECK_FALSE(tls12::parse_certificate_status(cat({u8(7), vec24(Bytes(4, 0x30))})));
+}
+
+TEST_CASE("TLS 1.2 parse_message: the empty messages and which types it defines", "[handshake][tls12]") {
+  Event hello_request, done, finished;
+  CHECK(tls12::parse_message(tls12::kHelloRequest, {}, kTls12, hello_request));
+  CHECK(hello_request.type == EventType::hello_request);
+  CHECK(tls12::parse_message(tls12::kServerHelloDone, {}, kTls12, done));
+  CHECK(done.type == EventType::server_hello_done);
+  Event bad;
+  CHECK_FALSE(tls12::parse_message(tls12::kServerHelloDone, u8(0), kTls12, bad));
+  CHECK(tls12::parse_message(20, Bytes(12, 1), kTls12, finished));
+  CHECK(finished.type == EventType::finished);
+  CHECK(tls12::defines(tls12::kClientKeyExchange));
+  CHECK_FALSE(tls12::defines(8));   // EncryptedExtensions is TLS 1.3's
+  CHECK_FALSE(tls12::defines(1));   // the hellos are read by the common parsers
+}

@@ -81,7 +81,7 @@ TEST_CASE("a ClientHello split over three records and many segments is reassembl
   CHECK(flags_of(t.events[0]) == std::vector<uint16_t>{80});
 }
 
-TEST_CASE("a TLS 1.2 ServerHello packed with more messages in one record ends the reading", "[records]") {
+TEST_CASE("a TLS 1.2 ServerHello packed with more messages in one record: each is read", "[records][tls12]") {
   Harness h;
   h.feeder.send(Party::client, record(22, flagged_client_hello()));
   Bytes certificate = handshake(11, vec24(vec24(Bytes(50, 0x30))));
@@ -89,12 +89,81 @@ TEST_CASE("a TLS 1.2 ServerHello packed with more messages in one record ends th
   size_t skip = h.tracker.on_data(1, Party::server,
                                   record(22, cat({handshake(2, server_hello_body({}, 0xc02f)), certificate, done})),
                                   h.feeder.next());
-  CHECK(skip == kSkipRest);
+  CHECK(skip == 0);
   const Timeline& t = h.close();
-  CHECK(types_of(t) == std::vector<EventType>{EventType::client_hello, EventType::server_hello});
+  CHECK(types_of(t) == std::vector<EventType>{EventType::client_hello, EventType::server_hello, EventType::certificate,
+                                              EventType::server_hello_done});
   CHECK(t.events[1].selected_version == 0x0303);
+  CHECK(t.events[2].certificate_entries == 1);
   CHECK(t.tls_version() == "1.2");
   CHECK_FALSE(t.keys_found);
+}
+
+// RFC 5246 §7.4: a full handshake with client authentication, then protected records by their type.
+TEST_CASE("TLS 1.2: the cleartext handshake, ChangeCipherSpec, then protected records by type", "[records][tls12]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  Bytes ske = handshake(12, cat({u8(3), u16(23), vec8(Bytes(65, 4)), u16(0x0403), vec16(Bytes(70, 1))}));
+  Bytes cr = handshake(13, cat({vec8(Bytes{1, 64}), vec16(cat({u16(0x0403), u16(0x0804)})), vec16(vec16(Bytes{0x30, 0}))}));
+  h.feeder.send(Party::server, record(22, cat({handshake(2, server_hello_body({}, 0xc02b)),
+                                               handshake(11, vec24(vec24(Bytes(50, 0x30)))), ske, cr,
+                                               handshake(14, {})})));
+  h.feeder.send(Party::client, cat({record(22, cat({handshake(11, vec24({})), handshake(16, vec8(Bytes(65, 4))),
+                                                     handshake(15, cat({u16(0x0403), vec16(Bytes(70, 2))}))})),
+                                    record(20, u8(1)), record(22, Bytes(40, 0xee))}));
+  h.feeder.send(Party::server, cat({record(22, handshake(4, cat({u16(0), u16(7200), vec16(Bytes(100, 5))}))),
+                                    record(20, u8(1)), record(22, Bytes(40, 0xdd))}));
+  h.feeder.send(Party::client, record(23, Bytes(3000, 0xaa)));
+  // Application data is skipped unread once its record is not in hand: its header is all that is read.
+  Bytes bulk = record(23, Bytes(16000, 0xbb));
+  h.feeder.send(Party::server, Bytes(bulk.begin(), bulk.begin() + 1000));
+  h.feeder.send(Party::server, cat({Bytes(bulk.begin() + 1000, bulk.end()), record(21, Bytes(26, 0xcc))}));
+  CHECK(h.feeder.skipped_bytes() == bulk.size() - 1000);
+  const Timeline& t = h.close();
+  using E = EventType;
+  CHECK(types_of(t) == std::vector<EventType>{E::client_hello, E::server_hello, E::certificate, E::server_key_exchange,
+                                              E::certificate_request, E::server_hello_done, E::certificate,
+                                              E::client_key_exchange, E::certificate_verify, E::change_cipher_spec,
+                                              E::encrypted_handshake_message, E::new_session_ticket,
+                                              E::change_cipher_spec, E::encrypted_handshake_message,
+                                              E::encrypted_alert});
+  CHECK(t.events[4].certificate_authorities == std::vector<std::string>{"3000"});
+  CHECK(t.events[4].signature_algorithms == std::vector<uint16_t>{0x0403, 0x0804});
+  CHECK(t.events[6].certificate_entries == 0);
+  CHECK(t.events[14].from == Party::server);
+  CHECK_FALSE(t.decrypted());
+}
+
+TEST_CASE("TLS 1.2: a malformed message or ChangeCipherSpec stops its direction as unreadable", "[records][tls12]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  SECTION("a ServerHelloDone with a body") {
+    h.feeder.send(Party::server, record(22, cat({handshake(2, server_hello_body({}, 0xc02f)), handshake(14, u8(0))})));
+  }
+  SECTION("a CertificateRequest whose authorities overrun") {
+    h.feeder.send(Party::server, record(22, cat({handshake(2, server_hello_body({}, 0xc02f)),
+                                                 handshake(13, cat({vec8(u8(1)), vec16(u16(0x0403)), u16(9)}))})));
+  }
+  SECTION("a ChangeCipherSpec of two bytes") {
+    h.feeder.send(Party::server, cat({record(22, handshake(2, server_hello_body({}, 0xc02f))), record(20, Bytes{1, 1})}));
+  }
+  h.feeder.send(Party::server, record(22, handshake(14, {})));  // not read: the direction stopped
+  const Timeline& t = h.close();
+  CHECK(types_of(t) == std::vector<EventType>{EventType::client_hello, EventType::server_hello, EventType::unreadable});
+}
+
+TEST_CASE("TLS 1.2: protected alerts are bounded like cleartext ones", "[records][tls12]") {
+  Harness h;
+  h.feeder.send(Party::client, record(22, flagged_client_hello()));
+  h.feeder.send(Party::server, cat({record(22, handshake(2, server_hello_body({}, 0xc02f))), record(20, u8(1))}));
+  Bytes alerts;
+  for (int i = 0; i < 20; ++i) alerts = cat({alerts, record(21, Bytes(26, 0xcc))});
+  h.feeder.send(Party::server, alerts);
+  const Timeline& t = h.close();
+  size_t recorded = 0;
+  for (const Event& e : t.events) recorded += e.type == EventType::encrypted_alert;
+  CHECK(recorded == 8);
+  CHECK(h.tracker.stats().alerts_not_recorded == 12);
 }
 
 TEST_CASE("a ServerHello selecting TLS 1.3, a CCS, then protected records without keys", "[records]") {

@@ -28,12 +28,22 @@ std::string_view to_string(EventType type) {
     case EventType::unreadable: return "unreadable";
     case EventType::gap: return "gap";
     case EventType::application_data: return "application_data";
+    case EventType::hello_request: return "hello_request";
+    case EventType::server_key_exchange: return "server_key_exchange";
+    case EventType::server_hello_done: return "server_hello_done";
+    case EventType::client_key_exchange: return "client_key_exchange";
+    case EventType::certificate_status: return "certificate_status";
+    case EventType::change_cipher_spec: return "change_cipher_spec";
+    case EventType::encrypted_handshake_message: return "encrypted_handshake_message";
+    case EventType::encrypted_alert: return "encrypted_alert";
   }
   return "unknown";
 }
 
 bool is_handshake_message(EventType type) {
-  return type <= EventType::end_of_early_data;
+  return type <= EventType::end_of_early_data ||
+         (type >= EventType::hello_request && type <= EventType::encrypted_handshake_message &&
+          type != EventType::change_cipher_spec);
 }
 
 bool is_visibility_marker(EventType type) {

@@ -23,7 +23,7 @@ E enum_from_name(const std::string& name, size_t count, const char* what) {
 }
 
 constexpr size_t kSeverities = 3, kVerdicts = kVerdictCount, kParties = 2, kFlagsProblems = 4;
-constexpr size_t kEventTypes = static_cast<size_t>(EventType::application_data) + 1;
+constexpr size_t kEventTypes = static_cast<size_t>(kLastEventType) + 1;
 
 template <typename T>
 void put_optional(Json& out, const char* key, const std::optional<T>& value) {

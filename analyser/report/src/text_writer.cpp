@@ -174,6 +174,14 @@ std::string handshake_name(EventType type) {
     case EventType::unreadable: return "(protected record that could not be decrypted)";
     case EventType::gap: return "(data missing from the capture)";
     case EventType::application_data: return "ApplicationData";
+    case EventType::hello_request: return "HelloRequest";
+    case EventType::server_key_exchange: return "ServerKeyExchange";
+    case EventType::server_hello_done: return "ServerHelloDone";
+    case EventType::client_key_exchange: return "ClientKeyExchange";
+    case EventType::certificate_status: return "CertificateStatus";
+    case EventType::change_cipher_spec: return "ChangeCipherSpec";
+    case EventType::encrypted_handshake_message: return "Encrypted Handshake Message";
+    case EventType::encrypted_alert: return "Encrypted Alert";
   }
   return "?";
 }

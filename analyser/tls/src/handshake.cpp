@@ -113,6 +113,8 @@ bool parse_server_hello_extension(uint16_t type, ByteReader data, const ParseOpt
   return true;
 }
 
+}  // namespace
+
 std::string to_hex(std::span<const uint8_t> bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -123,6 +125,8 @@ std::string to_hex(std::span<const uint8_t> bytes) {
   }
   return out;
 }
+
+namespace {
 
 // certificate_authorities (§4.2.4): DistinguishedName authorities<3..2^16-1>, each <1..2^16-1>.
 bool read_certificate_authorities(ByteReader data, std::vector<std::string>& out) {

@@ -60,9 +60,15 @@ size_t TlsConnection::on_data(Party from, std::span<const uint8_t> data, StreamP
       case Direction::Stage::header: consume_header(d, data, at); break;
       case Direction::Stage::whole_body: consume_whole_body(d, data, at); break;
       case Direction::Stage::tail_body: consume_tail_body(d, data, at); break;
+      case Direction::Stage::skip_body: consume_skip_body(d, data); break;
     }
   }
   if (d.stopped || dropped_) return kSkipRest;
+  if (d.stage == Direction::Stage::skip_body && d.skip_left > 0) {
+    // As for a tail: the capture layer drops the rest of the body unbuffered; a header comes next.
+    d.stage = Direction::Stage::header;
+    return std::exchange(d.skip_left, 0);
+  }
   if (d.stage == Direction::Stage::tail_body && d.skip_left > 0) {
     // The capture layer drops these bytes unbuffered; the next we see is the record's tail.
     return std::exchange(d.skip_left, 0);
@@ -187,7 +193,11 @@ void TlsConnection::begin_record(Direction& d, size_t available, StreamPosition 
   }
   d.saw_record = true;
   ++tracker_.stats_.records;
-  if (wants_tail_only(d, available)) {
+  if (d.cipher_spec_changed && d.record_type == kApplicationData && d.record_length > available) {
+    // TLS 1.2 application data is not decrypted: only its header is read.
+    d.stage = Direction::Stage::skip_body;
+    d.skip_left = d.record_length;
+  } else if (wants_tail_only(d, available)) {
     d.stage = Direction::Stage::tail_body;
     d.skip_left = d.record_length - d.tail_size();
     d.tail_have = 0;
@@ -246,6 +256,13 @@ void TlsConnection::consume_tail_body(Direction& d, std::span<const uint8_t>& da
   }
 }
 
+void TlsConnection::consume_skip_body(Direction& d, std::span<const uint8_t>& data) {
+  size_t n = std::min(d.skip_left, data.size());
+  d.skip_left -= n;
+  data = data.subspan(n);
+  if (d.skip_left == 0) d.stage = Direction::Stage::header;
+}
+
 void TlsConnection::finish_tail_record(Direction& d, StreamPosition at) {
   size_t last = d.record_length - d.tail_size();
   auto type = d.protection.peek_byte(last, d.tail[0]);
@@ -271,8 +288,9 @@ void TlsConnection::process_record(Direction& d, std::span<const uint8_t> body, 
     dropped_ = true;  // the first handshake message of a TLS client is its ClientHello
     return;
   }
+  if (d.cipher_spec_changed) return process_tls12_protected(d, body, at);
   switch (d.record_type) {
-    case kChangeCipherSpec: return;  // §5: middlebox compatibility, ignored
+    case kChangeCipherSpec: return on_change_cipher_spec(d, body, at);
     case kAlert: return process_alerts(d, body, at);  // plaintext alert: before keys, or keyless peer
     case kHandshake:
       if (d.keys != KeyPhase::plaintext) return stop_unreadable(d, at);  // plaintext after keys: §5.1
@@ -404,6 +422,42 @@ void TlsConnection::process_alerts(Direction& d, std::span<const uint8_t> conten
   }
 }
 
+// TLS 1.3 (RFC 8446 §5): a compatibility record, ignored. TLS 1.2 and older (RFC 5246 §7.1): one byte of
+// value 1, after which the sender's records are protected; a handshake message must not straddle it.
+void TlsConnection::on_change_cipher_spec(Direction& d, std::span<const uint8_t> body, StreamPosition at) {
+  if (tls12_version_ == 0) return;
+  if (body.size() != 1 || body[0] != 1 || !d.handshake.empty()) return stop_unreadable(d, at);
+  if (!room_for_event(d, at)) return;
+  emit(EventType::change_cipher_spec, d.party, at);
+  d.cipher_spec_changed = true;
+}
+
+// A TLS 1.2 record after the sender's ChangeCipherSpec: its type is in clear, its content is not. Each
+// handshake record becomes one encrypted_handshake_message (the first is the Finished, §7.4.9), each
+// alert record one encrypted_alert, as tshark shows them without keys; application data is not recorded.
+void TlsConnection::process_tls12_protected(Direction& d, std::span<const uint8_t>, StreamPosition at) {
+  switch (d.record_type) {
+    case kHandshake:
+      if (room_for_event(d, at)) emit(EventType::encrypted_handshake_message, d.party, at);
+      return;
+    case kAlert: return note_encrypted_alert(d, at);
+    case kChangeCipherSpec:  // after a renegotiation, under the old keys
+      if (room_for_event(d, at)) emit(EventType::change_cipher_spec, d.party, at);
+      return;
+  }
+}
+
+void TlsConnection::note_encrypted_alert(Direction& d, StreamPosition at) {
+  // Bounded as the cleartext alerts are (process_alerts); its level is hidden, so it ends nothing.
+  if (d.fatal_alert_sent || d.alerts_recorded >= kMaxAlertEventsPerDirection) {
+    ++tracker_.stats_.alerts_not_recorded;
+    return;
+  }
+  if (!room_for_event(d, at)) return;
+  emit(EventType::encrypted_alert, d.party, at);
+  ++d.alerts_recorded;
+}
+
 bool TlsConnection::room_for_event(Direction& d, StreamPosition at) {
   if (timeline_.events.size() < kMaxMessageEvents) return true;
   // A stream of thousands of handshake messages is not a real handshake; stop reading it and say so
@@ -464,6 +518,7 @@ size_t TlsConnection::process_complete_messages(Direction& d, std::span<const ui
 
 TlsConnection::Outcome TlsConnection::process_message(Direction& d, uint8_t type, std::span<const uint8_t> body,
                                                       StreamPosition at) {
+  if (tls12_version_ != 0 && tls12::defines(type)) return process_tls12_message(d, type, body, at);
   const ParseOptions options{tracker_.options_.flags_extension_type};
   Event event;
   event.from = d.party;
@@ -510,6 +565,22 @@ TlsConnection::Outcome TlsConnection::process_message(Direction& d, uint8_t type
   return outcome == Outcome::done ? Outcome::stop : outcome;
 }
 
+// The cleartext messages after a TLS 1.2 (1.1, 1.0) ServerHello (RFC 5246 §7.4): recorded, never decrypted.
+TlsConnection::Outcome TlsConnection::process_tls12_message(Direction& d, uint8_t type, std::span<const uint8_t> body,
+                                                            StreamPosition at) {
+  Event event;
+  event.from = d.party;
+  event.frame = at.frame;
+  event.time = at.time;
+  if (!tls12::parse_message(type, body, tls12_version_, event)) {
+    stop_unreadable(d, at);
+    return Outcome::stop;
+  }
+  if (!room_for_event(d, at)) return Outcome::stop;
+  timeline_.events.push_back(std::move(event));
+  return Outcome::go_on;
+}
+
 void TlsConnection::note_post_handshake_authentication(const Direction& d, const Event& event) {
   if (d.keys != KeyPhase::application) return;  // during the handshake the client's flight is read whole
   if (event.type == EventType::certificate_request && d.party == Party::server) client_.answer_pending = true;
@@ -537,11 +608,18 @@ TlsConnection::Outcome TlsConnection::on_server_hello(std::span<const uint8_t> b
   if (facts.hello_retry_request) return Outcome::go_on;  // the client answers in plaintext (§4.1.4)
   server_hello_seen_ = true;
   if (facts.selected_version != kTls13) {
-    // TLS 1.2 or older: the ClientHello and ServerHello are all the rules need; nothing is decrypted.
+    // TLS 1.2 or older: nothing is decrypted, but the handshake is cleartext up to each side's
+    // ChangeCipherSpec and is read on for --events and --explain (docs/analyser.md "TLS 1.2 and older").
+    // The rules need only the ClientHello and ServerHello. Older or unknown versions stop here.
     timeline_.keys_found = false;
-    stop_silently(client_);
-    stop_silently(server_);
-    return Outcome::done;
+    if (facts.selected_version < kTls10 || facts.selected_version > kTls12) {
+      stop_silently(client_);
+      stop_silently(server_);
+      return Outcome::done;
+    }
+    tls12_version_ = facts.selected_version;
+    timeline_.events.reserve(kHandshakeEvents);
+    return Outcome::go_on;
   }
   // §7.1: from here each side writes under its handshake traffic secret.
   suite_ = tls13_cipher_suite(facts.cipher_suite);

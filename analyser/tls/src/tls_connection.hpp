@@ -28,7 +28,8 @@ struct Direction {
   // The last byte of the plaintext and the AEAD tag: all that is read of a skipped record (at most
   // kTailSize; tail_size() under the installed suite).
   static constexpr size_t kTailSize = 1 + kAeadTagSize;
-  enum class Stage : uint8_t { header, whole_body, tail_body };
+  // skip_body: a TLS 1.2 application_data record, whose body is not read at all.
+  enum class Stage : uint8_t { header, whole_body, tail_body, skip_body };
 
   Party party = Party::client;
   Stage stage = Stage::header;
@@ -60,6 +61,9 @@ struct Direction {
   // Client: a post-handshake CertificateRequest awaits its answer (RFC 8446 §4.6.2), so every record is
   // read whole until the client's Finished: its Certificate may span segments.
   bool answer_pending = false;
+  // TLS 1.2 and older: the sender's records after its ChangeCipherSpec are protected (RFC 5246 §7.1) and
+  // not decrypted; their content type alone is recorded (docs/analyser.md "TLS 1.2 and older").
+  bool cipher_spec_changed = false;
 
   std::span<const uint8_t> header_bytes() const { return header; }  // the additional data (§5.2)
   size_t tail_size() const { return 1 + protection.tag_size(); }
@@ -103,7 +107,7 @@ class TlsConnection {
   enum class Outcome : uint8_t {
     go_on,
     keys_changed,  // the sender's keys changed: the message must end its record (§5.1)
-    done,          // nothing more to read in this connection (TLS 1.2 negotiated)
+    done,          // nothing more to read in this connection (SSL 3.0 or an unknown version negotiated)
     stop,          // malformed: this direction stops, marked unreadable
   };
 
@@ -136,6 +140,7 @@ class TlsConnection {
   void consume_whole_body(Direction& d, std::span<const uint8_t>& data, StreamPosition at);
   void consume_tail_body(Direction& d, std::span<const uint8_t>& data, StreamPosition at);
   void finish_tail_record(Direction& d, StreamPosition at);
+  void consume_skip_body(Direction& d, std::span<const uint8_t>& data);
 
   // Record contents.
   void process_record(Direction& d, std::span<const uint8_t> body, StreamPosition at);
@@ -146,6 +151,9 @@ class TlsConnection {
   bool peeked_application_data(Direction& d, std::span<const uint8_t> body);
   void process_inner_plaintext(Direction& d, std::span<const uint8_t> inner, StreamPosition at);
   void process_alerts(Direction& d, std::span<const uint8_t> content, StreamPosition at);
+  void on_change_cipher_spec(Direction& d, std::span<const uint8_t> body, StreamPosition at);
+  void process_tls12_protected(Direction& d, std::span<const uint8_t> body, StreamPosition at);
+  void note_encrypted_alert(Direction& d, StreamPosition at);
   void note_application_data(Direction& d, StreamPosition at);
   bool room_for_event(Direction& d, StreamPosition at);  // false: d was marked unreadable
 
@@ -156,6 +164,7 @@ class TlsConnection {
   Outcome on_client_hello(std::span<const uint8_t> body, Event& event);
   void note_post_handshake_authentication(const Direction& d, const Event& event);
   Outcome on_server_hello(std::span<const uint8_t> body, Event& event);
+  Outcome process_tls12_message(Direction& d, uint8_t type, std::span<const uint8_t> body, StreamPosition at);
   Outcome on_finished(Direction& d, std::span<const uint8_t> body);
   Outcome on_key_update(Direction& d, std::span<const uint8_t> body);
   bool install(Direction& d, const Secret& secret);
@@ -169,6 +178,7 @@ class TlsConnection {
   bool client_hello_seen_ = false;
   bool server_hello_seen_ = false;
   bool client_hello_hidden_ = false;  // see is_tls()
+  uint16_t tls12_version_ = 0;  // TLS 1.2, 1.1 or 1.0 as the ServerHello selected (0: not one of them)
   std::unique_ptr<Preamble> preamble_;  // set while the connection is in its plaintext preamble
   uint8_t ends_recorded_ = 0;  // FIN and RST events recorded, a bit per party and kind
   ClientHelloFacts client_hello_;

@@ -41,10 +41,21 @@ enum class EventType : uint8_t {
   unreadable,  // a protected record could not be decrypted (no secrets, or authentication failed)
   gap,         // TCP data of this direction is missing from the capture
   application_data,  // decrypted application data (only its presence matters: the party went on)
+  // TLS 1.2, 1.1 and 1.0 (RFC 5246 §7.4): the cleartext handshake after a ServerHello selecting one of
+  // them. Not judged (TLS Flags is TLS 1.3 only): --events and --explain show them (docs/output.md).
+  hello_request,
+  server_key_exchange,
+  server_hello_done,
+  client_key_exchange,
+  certificate_status,           // RFC 6066 §8
+  change_cipher_spec,           // the record (RFC 5246 §7.1); TLS 1.3's compatibility one is not recorded
+  encrypted_handshake_message,  // a handshake record after the sender's ChangeCipherSpec (its Finished)
+  encrypted_alert,              // an alert record after the sender's ChangeCipherSpec: level and description hidden
 };
+inline constexpr EventType kLastEventType = EventType::encrypted_alert;
 
 std::string_view to_string(EventType type);
-bool is_handshake_message(EventType type);
+bool is_handshake_message(EventType type);  // any TLS version's, encrypted_handshake_message included
 bool is_visibility_marker(EventType type);  // unreadable, gap, application_data
 
 std::string_view alert_description_name(uint8_t description);  // "illegal_parameter", or "unknown_N"
