@@ -2,6 +2,8 @@
 // NewSessionTicket, KeyUpdate, CompressedCertificate (inflated with analyser/compress).
 #include <zlib.h>
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "tlsflags/tls/handshake.hpp"
@@ -158,11 +160,14 @@ TEST_CASE("compress_certificate (RFC 8879 §3) in the ClientHello and the Certif
   ClientHelloFacts facts;
   REQUIRE(parse_client_hello(client_hello_body(cat({supported_versions_13(), ext(27, vec8(cat({u16(2), u16(1)})))})),
                              ParseOptions{}, hello, facts));
-  CHECK(hello.compress_certificate_algorithms == std::vector<uint16_t>{2, 1});
+  CHECK(std::ranges::equal(hello.offered_compression(), std::vector<uint16_t>{2, 1}));
   Event request;
   REQUIRE(parse_certificate_request(cat({vec8({}), vec16(cat({ext(13, vec16(u16(0x0403))), ext(27, vec8(u16(3)))}))}),
                                     ParseOptions{}, request));
-  CHECK(request.compress_certificate_algorithms == std::vector<uint16_t>{3});
+  CHECK(std::ranges::equal(request.offered_compression(), std::vector<uint16_t>{3}));
+  Event without;
+  REQUIRE(parse_certificate_request(cat({vec8({}), vec16(ext(13, vec16(u16(0x0403))))}), ParseOptions{}, without));
+  CHECK_FALSE(without.compress_certificate_algorithms);
   Event bad;  // algorithms<2..2^8-2>
   CHECK_FALSE(parse_certificate_request(cat({vec8({}), vec16(ext(27, vec8({})))}), ParseOptions{}, bad));
 }

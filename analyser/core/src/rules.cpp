@@ -498,7 +498,7 @@ CompressedCertificateRef compressed_ref(const Event& certificate) {
 
 bool offered(const Event* offer, uint16_t algorithm) {
   if (!offer) return false;
-  const auto& list = offer->compress_certificate_algorithms;
+  const auto list = offer->offered_compression();
   return std::find(list.begin(), list.end(), algorithm) != list.end();
 }
 
@@ -516,7 +516,7 @@ void Checker::check_compression_offered(const Event& e) {
   }
   if (offered(offer, algorithm)) return;
   std::string list;
-  for (uint16_t a : offer->compress_certificate_algorithms) list += (list.empty() ? "" : ", ") + algorithm_text(a);
+  for (uint16_t a : offer->offered_compression()) list += (list.empty() ? "" : ", ") + algorithm_text(a);
   const std::string what = list.empty() ? "had no compress_certificate extension" : "offered only " + list;
   broken(rule,
          (e.from == Party::server ? server() : client()) + " compressed its Certificate (" + frame_ref(e) + ") with " +

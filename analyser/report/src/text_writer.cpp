@@ -208,8 +208,9 @@ std::string compression_text(const CertificateCompression& c) {
 // "certificate compression: zlib, brotli" (RFC 8879 §3: what the sender can inflate).
 std::string compression_offer_text(const Event& e) {
   std::string out = "certificate compression:";
-  for (size_t i = 0; i < e.compress_certificate_algorithms.size(); ++i) {
-    const uint16_t algorithm = e.compress_certificate_algorithms[i];
+  const auto offered = e.offered_compression();
+  for (size_t i = 0; i < offered.size(); ++i) {
+    const uint16_t algorithm = offered[i];
     std::string name(certificate_compression_algorithm_name(algorithm));
     out += (i ? ", " : " ") + (name == "unknown" ? std::to_string(algorithm) : name);
   }
@@ -224,14 +225,14 @@ std::string event_details(const Event& e) {
       if (!e.server_name.empty()) parts.push_back("SNI " + terminal_safe(e.server_name));
       if (e.offers_tls13) parts.push_back("offers TLS 1.3");
       if (e.ech_outer) parts.push_back("outer ECH ClientHello");
-      if (!e.compress_certificate_algorithms.empty()) parts.push_back(compression_offer_text(e));
+      if (!e.offered_compression().empty()) parts.push_back(compression_offer_text(e));
       break;
     case EventType::server_hello:
     case EventType::hello_retry_request: parts.push_back(version_name(e.selected_version)); break;
     case EventType::certificate_request:
       if (!e.certificate_authorities.empty())
         parts.push_back(plural(e.certificate_authorities.size(), "certificate authority name"));
-      if (!e.compress_certificate_algorithms.empty()) parts.push_back(compression_offer_text(e));
+      if (!e.offered_compression().empty()) parts.push_back(compression_offer_text(e));
       break;
     case EventType::certificate:
       if (e.certificate_known())
