@@ -88,9 +88,7 @@ inline void set_typical_fields(Event& e) {
 
 // RFC 8879: a compress_certificate list (ClientHello, CertificateRequest) of code points 0..4.
 inline void read_compression_offer(ByteSource& in, Event& e) {
-  std::vector<uint16_t> algorithms;
-  for (unsigned n = in.u8() % 4; n > 0; --n) algorithms.push_back(in.u8() % 5);
-  if (!algorithms.empty()) e.compress_certificate_algorithms = std::move(algorithms);
+  for (unsigned n = in.u8() % 4; n > 0; --n) e.compress_certificate_algorithms.push_back(in.u8() % 5);
 }
 
 // RFC 8879: the certificate arrived compressed; one that could not be inflated has no entries, as the

@@ -18,7 +18,7 @@ namespace {
 ConnectionResult compressed_connection(InflationOutcome outcome) {
   Timeline t = samples::passing_timeline();
   for (Event& e : t.events) {
-    if (e.type == EventType::client_hello) e.compress_certificate_algorithms = std::vector<uint16_t>{1, 2};
+    if (e.type == EventType::client_hello) e.compress_certificate_algorithms = {1, 2};
     if (e.type != EventType::certificate) continue;
     e.compression = CertificateCompression{1, outcome, 1200};
     if (outcome != InflationOutcome::ok) e.certificate_entries = 0;

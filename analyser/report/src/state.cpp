@@ -177,7 +177,7 @@ Json event_json(const Event& e) {
   if (!e.signature_algorithms_cert.empty()) out["signature_algorithms_cert"] = e.signature_algorithms_cert;
   if (e.certificate_entries) out["certificate_entries"] = e.certificate_entries;
   if (!e.certificate_request_context.empty()) out["certificate_request_context"] = e.certificate_request_context;
-  if (e.compress_certificate_algorithms) out["compress_certificate"] = *e.compress_certificate_algorithms;
+  if (!e.compress_certificate_algorithms.empty()) out["compress_certificate"] = e.compress_certificate_algorithms;
   if (e.compression)
     out["compression"] = {{"algorithm", e.compression->algorithm}, {"inflation", to_string(e.compression->outcome)},
                           {"uncompressed_length", e.compression->uncompressed_length}};
@@ -209,8 +209,7 @@ Event event_from(const Json& in) {
   e.signature_algorithms_cert = in.value("signature_algorithms_cert", std::vector<uint16_t>{});
   e.certificate_entries = in.value("certificate_entries", uint32_t{0});
   e.certificate_request_context = in.value("certificate_request_context", std::string());
-  if (auto offered = in.find("compress_certificate"); offered != in.end())
-    e.compress_certificate_algorithms = offered->get<std::vector<uint16_t>>();
+  e.compress_certificate_algorithms = in.value("compress_certificate", std::vector<uint16_t>{});
   if (auto compression = in.find("compression"); compression != in.end())
     e.compression = CertificateCompression{compression->at("algorithm").get<uint16_t>(),
                                            inflation_from(compression->at("inflation")),

@@ -51,14 +51,14 @@ bool read_u16_list(ByteReader& data, size_t min_bytes, std::vector<uint16_t>& ou
 }
 
 // compress_certificate (RFC 8879 §3): CertificateCompressionAlgorithm algorithms<2..2^8-2>.
-bool read_compression_algorithms(ByteReader data, OptionalBox<std::vector<uint16_t>>& out) {
+bool read_compression_algorithms(ByteReader data, std::vector<uint16_t>& out) {
   ByteReader list;
   if (!data.u8_prefixed(list) || list.remaining() < 2 || list.remaining() % 2 != 0 || !data.empty()) return false;
-  std::vector<uint16_t>& algorithms = out.emplace();  // a duplicate extension: the last one is kept
+  out.clear();  // a duplicate extension is judged elsewhere (RFC 8446 §4.2); the last one is kept
   while (!list.empty()) {
     uint16_t algorithm = 0;
     list.u16(algorithm);
-    algorithms.push_back(algorithm);
+    out.push_back(algorithm);
   }
   return true;
 }

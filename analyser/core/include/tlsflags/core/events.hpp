@@ -115,8 +115,8 @@ struct Event {
   std::vector<uint16_t> signature_algorithms;
   std::vector<uint16_t> signature_algorithms_cert;
   // client_hello and certificate_request: compress_certificate (RFC 8879 §3), the algorithms the sender
-  // can inflate the peer's certificate with; absent with the extension. Boxed, as rare: offered_compression().
-  OptionalBox<std::vector<uint16_t>> compress_certificate_algorithms;
+  // can inflate the peer's certificate with; empty when the extension was absent.
+  std::vector<uint16_t> compress_certificate_algorithms;
   // certificate
   uint32_t certificate_entries = 0;  // 0 = an empty Certificate
   std::vector<std::vector<uint8_t>> certificate_chain_der;  // filled when the source keeps it
@@ -131,10 +131,7 @@ struct Event {
   // The message carried a TLS Flags extension with `flag` set (request_client_auth: RuleConfig's number).
   bool carries_flag(uint16_t flag) const { return flags && flags->decoded.flags.contains(flag); }
   // The compress_certificate algorithms, empty when the extension was absent.
-  std::span<const uint16_t> offered_compression() const {
-    if (!compress_certificate_algorithms) return {};
-    return *compress_certificate_algorithms;
-  }
+  std::span<const uint16_t> offered_compression() const { return compress_certificate_algorithms; }
   // A certificate event whose entries are known: not a CompressedCertificate that could not be inflated.
   bool certificate_known() const { return !compression || compression->inflated(); }
   // An alert that ends the connection with an error (RFC 8446 §6: not close_notify or user_canceled).
