@@ -12,21 +12,13 @@
 
 using namespace tlsflags;
 using tlsflags::testing::Story;
+using tlsflags::testing::rules_found;
+using tlsflags::testing::rules_undecided;
 
 namespace {
 
 constexpr uint16_t zlib = 1, brotli = 2, zstd = 3;
 
-std::set<std::string> rules_found(const Judgement& j) {
-  std::set<std::string> out;
-  for (const Finding& f : j.findings) out.insert(std::string(rule_info(f.rule).name));
-  return out;
-}
-std::set<std::string> rules_undecided(const Judgement& j) {
-  std::set<std::string> out;
-  for (const Undecided& u : j.undecided) out.insert(std::string(rule_info(u.rule).name));
-  return out;
-}
 const Finding& finding(const Judgement& j, RuleId rule) {
   auto it = std::find_if(j.findings.begin(), j.findings.end(), [&](const Finding& f) { return f.rule == rule; });
   REQUIRE(it != j.findings.end());

@@ -13,21 +13,13 @@ using namespace tlsflags;
 using tlsflags::testing::flags_of;
 using tlsflags::testing::raw_flags;
 using tlsflags::testing::Story;
+using tlsflags::testing::rules_found;
+using tlsflags::testing::rules_undecided;
 
 namespace {
 
 Judgement judge_rfc(const Timeline& t) { return judge(t, RuleConfig{}); }
 
-std::set<std::string> rules_found(const Judgement& j) {
-  std::set<std::string> out;
-  for (const Finding& f : j.findings) out.insert(std::string(rule_info(f.rule).name));
-  return out;
-}
-std::set<std::string> rules_undecided(const Judgement& j) {
-  std::set<std::string> out;
-  for (const Undecided& u : j.undecided) out.insert(std::string(rule_info(u.rule).name));
-  return out;
-}
 const Finding& finding(const Judgement& j, std::string_view rule) {
   auto it = std::find_if(j.findings.begin(), j.findings.end(),
                          [&](const Finding& f) { return rule_info(f.rule).name == rule; });

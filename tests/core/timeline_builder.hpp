@@ -4,9 +4,12 @@
 
 #include <initializer_list>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "tlsflags/core/events.hpp"
+#include "tlsflags/core/rules.hpp"
 
 namespace tlsflags::testing {
 
@@ -18,6 +21,18 @@ inline FlagsInMessage flags_of(std::initializer_list<uint16_t> numbers) {
 }
 
 inline FlagsInMessage raw_flags(std::vector<uint8_t> body) { return {decode_flags(body), false}; }
+
+// The rule ids a judgement found broken, and those it left undecided.
+inline std::set<std::string> rules_found(const Judgement& j) {
+  std::set<std::string> out;
+  for (const Finding& f : j.findings) out.insert(std::string(rule_info(f.rule).name));
+  return out;
+}
+inline std::set<std::string> rules_undecided(const Judgement& j) {
+  std::set<std::string> out;
+  for (const Undecided& u : j.undecided) out.insert(std::string(rule_info(u.rule).name));
+  return out;
+}
 
 class Story {
  public:
