@@ -44,7 +44,12 @@ enum class RuleId : uint8_t {
   deploy_client_certificate_not_trusted,
   deploy_server_identity_mismatch,
   deploy_client_certificate_unfit,
+  // RFC 8879 (issue 20): judged by judge(), appended so that the ids above keep their numbers.
+  tls13_compressed_certificate_invalid,
+  tls13_compressed_certificate_algorithm_not_offered,
 };
+// How many rules the catalogue has (the plugin registers one expert field each).
+inline constexpr size_t kRuleCount = static_cast<size_t>(RuleId::tls13_compressed_certificate_algorithm_not_offered) + 1;
 
 struct RuleInfo {
   RuleId id;
@@ -78,12 +83,22 @@ struct RequestRef {
   bool operator==(const RequestRef&) const = default;
 };
 
+// Which compressed Certificate a finding is about (RFC 8879 §4): its frame, algorithm and what became
+// of it when the event source inflated it.
+struct CompressedCertificateRef {
+  uint64_t frame = 0;
+  uint16_t algorithm = 0;  // certificate_compression_algorithm_name()
+  InflationOutcome outcome = InflationOutcome::ok;
+  bool operator==(const CompressedCertificateRef&) const = default;
+};
+
 struct Finding {
   RuleId rule;
   Severity severity;
   std::string message;
   std::vector<uint64_t> frames;  // evidence, ascending
   std::optional<RequestRef> post_handshake_request = std::nullopt;
+  std::optional<CompressedCertificateRef> compressed_certificate = std::nullopt;
 };
 
 // A rule that applied but could not be judged from what was visible, and why.
@@ -116,6 +131,9 @@ struct Judgement {
   // Adds a finding judged outside judge() (deploy.*, rca.server.trust-anchors-shared); the verdict
   // follows, so no caller recomputes it.
   void add(Finding finding);
+  // Adds a rule that applied outside judge() but could not be judged (deploy.* on a certificate that
+  // could not be inflated); kept once per rule, and the verdict follows.
+  void add(Undecided undecided);
 };
 
 // Judges one connection. Deterministic; safe to call again as events are appended (the plugin does).
