@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libwireshark-dev wireshark-dev tshark
   libpcap-dev libglib2.0-dev libssl-dev zlib1g-dev
+  # RFC 8879 certificate decompression (analyser/compress): zlib above, brotli and zstd.
+  libbrotli-dev libzstd-dev
   catch2 nlohmann-json3-dev libcli11-dev libxml2-dev jq
   openssl util-linux man-db python3 iproute2
   # tlsflags-fleet and its tests (docs/fleet.md): Dask distributed, its scheduler and workers.

@@ -15,7 +15,7 @@ root=${2:-build-roots/$suite}
 packages=(
   libwireshark-dev wireshark-dev tshark
   cmake g++ ninja-build pkg-config dpkg-dev file
-  libglib2.0-dev libssl-dev libpcap-dev zlib1g-dev
+  libglib2.0-dev libssl-dev libpcap-dev zlib1g-dev libbrotli-dev libzstd-dev
   nlohmann-json3-dev libcli11-dev catch2
   python3 jq util-linux openssl
 )
