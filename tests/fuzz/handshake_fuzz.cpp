@@ -46,7 +46,13 @@ bool parse(unsigned which, std::span<const uint8_t> body, const ParseOptions& op
       if (ok) FUZZ_CHECK(event.certificate_chain_der.size() == event.certificate_entries);
       return ok;
     }
-    case 5: return parse_compressed_certificate(body, event);
+    case 5: {
+      bool ok = parse_compressed_certificate(body, options, event);
+      // RFC 8879 §4: inflated, it is a Certificate; not inflated, nothing of its entries is claimed.
+      if (ok) FUZZ_CHECK(event.compression && event.certificate_chain_der.size() == event.certificate_entries);
+      if (ok && !event.compression->inflated()) FUZZ_CHECK(event.certificate_entries == 0 && !event.flags);
+      return ok;
+    }
     case 6: return parse_certificate_verify(body);
     case 7: return parse_finished(body, body.empty() ? 0 : body.size() % 49);
     case 8: return parse_new_session_ticket(body, options, event);

@@ -59,46 +59,23 @@ bool is_known_algorithm(uint16_t algorithm) {
          algorithm <= static_cast<uint16_t>(Algorithm::zstd);
 }
 
-std::string_view algorithm_name(uint16_t algorithm) {
-  switch (algorithm) {
-    case static_cast<uint16_t>(Algorithm::zlib): return "zlib";
-    case static_cast<uint16_t>(Algorithm::brotli): return "brotli";
-    case static_cast<uint16_t>(Algorithm::zstd): return "zstd";
-    default: return "unknown";
+std::string_view algorithm_name(uint16_t algorithm) { return certificate_compression_algorithm_name(algorithm); }
+
+InflationOutcome event_outcome(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::ok: return InflationOutcome::ok;
+    case Outcome::unknown_algorithm: return InflationOutcome::unknown_algorithm;
+    case Outcome::declared_length_invalid: return InflationOutcome::declared_length_invalid;
+    case Outcome::corrupt: return InflationOutcome::corrupt;
+    case Outcome::length_mismatch: return InflationOutcome::length_mismatch;
+    case Outcome::ratio_exceeded: return InflationOutcome::ratio_exceeded;
   }
+  return InflationOutcome::corrupt;
 }
 
-std::string_view outcome_text(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::ok:
-      return "The compressed certificate inflated to exactly its declared length.";
-    case Outcome::unknown_algorithm:
-      return "The compressed certificate names an algorithm that is not zlib, brotli or zstd.";
-    case Outcome::declared_length_invalid:
-      return "The compressed certificate declares an uncompressed length of 0 or more than 2^24 - 1 bytes.";
-    case Outcome::corrupt:
-      return "The compressed certificate is not a valid stream of its algorithm: damaged, truncated, "
-             "or followed by extra bytes.";
-    case Outcome::length_mismatch:
-      return "The compressed certificate inflates to a length other than the one it declares.";
-    case Outcome::ratio_exceeded:
-      return "The compressed certificate declares an uncompressed length far beyond what its compressed "
-             "bytes can hold for a real certificate (a decompression bomb).";
-  }
-  return "The compressed certificate could not be inflated.";
-}
+std::string_view outcome_text(Outcome outcome) { return describe(event_outcome(outcome)); }
 
-std::string_view outcome_name(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::ok: return "ok";
-    case Outcome::unknown_algorithm: return "unknown-algorithm";
-    case Outcome::declared_length_invalid: return "declared-length-invalid";
-    case Outcome::corrupt: return "corrupt";
-    case Outcome::length_mismatch: return "length-mismatch";
-    case Outcome::ratio_exceeded: return "ratio-exceeded";
-  }
-  return "corrupt";
-}
+std::string_view outcome_name(Outcome outcome) { return to_string(event_outcome(outcome)); }
 
 Inflated inflate_certificate(uint16_t algorithm, uint32_t uncompressed_length,
                              std::span<const uint8_t> compressed, const Limits& limits) {

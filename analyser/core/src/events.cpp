@@ -89,6 +89,41 @@ std::string_view alert_description_name(uint8_t description) {
   return names[description];
 }
 
+std::string_view to_string(InflationOutcome outcome) {
+  switch (outcome) {
+    case InflationOutcome::ok: return "ok";
+    case InflationOutcome::unknown_algorithm: return "unknown-algorithm";
+    case InflationOutcome::declared_length_invalid: return "declared-length-invalid";
+    case InflationOutcome::corrupt: return "corrupt";
+    case InflationOutcome::length_mismatch: return "length-mismatch";
+    case InflationOutcome::ratio_exceeded: return "ratio-exceeded";
+    case InflationOutcome::not_a_certificate: return "not-a-certificate";
+  }
+  return "corrupt";
+}
+
+std::string_view describe(InflationOutcome outcome) {
+  switch (outcome) {
+    case InflationOutcome::ok:
+      return "the compressed certificate inflated to exactly its declared length";
+    case InflationOutcome::unknown_algorithm:
+      return "the compressed certificate names an algorithm that is not zlib, brotli or zstd";
+    case InflationOutcome::declared_length_invalid:
+      return "the compressed certificate declares an uncompressed length of 0 (or beyond 2^24 - 1 bytes)";
+    case InflationOutcome::corrupt:
+      return "the compressed certificate is not a valid stream of its algorithm: damaged, truncated, or "
+             "followed by extra bytes";
+    case InflationOutcome::length_mismatch:
+      return "the compressed certificate inflates to a length other than the one it declares";
+    case InflationOutcome::ratio_exceeded:
+      return "the compressed certificate declares an uncompressed length more than 256 times its compressed "
+             "size, far beyond any real certificate: it was not inflated (a decompression bomb)";
+    case InflationOutcome::not_a_certificate:
+      return "the compressed certificate inflated to bytes that are not a well-formed Certificate message";
+  }
+  return "the compressed certificate could not be inflated";
+}
+
 std::string Endpoint::to_string() const {
   bool ipv6 = address.find(':') != std::string::npos;
   std::string out = ipv6 ? "[" + address + "]" : address;

@@ -197,7 +197,7 @@ bool QuicConnection::process_message(Direction& d, uint8_t type, std::span<const
     case HandshakeType::encrypted_extensions: ok = tls::parse_encrypted_extensions(body, options, event); break;
     case HandshakeType::certificate_request: ok = tls::parse_certificate_request(body, options, event); break;
     case HandshakeType::certificate: ok = tls::parse_certificate(body, options, event); break;
-    case HandshakeType::compressed_certificate: ok = tls::parse_compressed_certificate(body, event); break;
+    case HandshakeType::compressed_certificate: ok = tls::parse_compressed_certificate(body, options, event); break;
     case HandshakeType::certificate_verify:
       event.type = EventType::certificate_verify;
       ok = tls::parse_certificate_verify(body);

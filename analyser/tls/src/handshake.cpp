@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tlsflags/compress/certificate_compression.hpp"
 #include "tlsflags/core/byte_reader.hpp"
 
 namespace tlsflags::tls {
@@ -49,6 +50,19 @@ bool read_u16_list(ByteReader& data, size_t min_bytes, std::vector<uint16_t>& ou
   return data.empty();
 }
 
+// compress_certificate (RFC 8879 §3): CertificateCompressionAlgorithm algorithms<2..2^8-2>.
+bool read_compression_algorithms(ByteReader data, std::vector<uint16_t>& out) {
+  ByteReader list;
+  if (!data.u8_prefixed(list) || list.remaining() < 2 || list.remaining() % 2 != 0 || !data.empty()) return false;
+  out.clear();  // a duplicate extension is judged elsewhere (RFC 8446 §4.2); the last one is kept
+  while (!list.empty()) {
+    uint16_t algorithm = 0;
+    list.u16(algorithm);
+    out.push_back(algorithm);
+  }
+  return true;
+}
+
 // supported_versions in a ClientHello (§4.2.1): ProtocolVersion versions<2..254>.
 bool offers_tls13(ByteReader data, bool& offers) {
   ByteReader versions;
@@ -88,6 +102,8 @@ bool parse_client_hello_extension(uint16_t type, ByteReader data, const ParseOpt
     case extension::supported_versions: return offers_tls13(data, event.offers_tls13);
     case extension::server_name: return read_server_name(data, event.server_name);
     case extension::early_data: facts.offers_early_data = true; return true;
+    case extension::compress_certificate:
+      return read_compression_algorithms(data, event.compress_certificate_algorithms);
     case extension::encrypted_client_hello: {
       // ECHClientHello (draft-ietf-tls-esni §5): type 0 = outer. The inner one never crosses the wire.
       uint8_t ech_type = 0;
@@ -237,6 +253,8 @@ bool parse_certificate_request(std::span<const uint8_t> body, const ParseOptions
         return read_certificate_authorities(data, event.certificate_authorities);
       case extension::signature_algorithms: return read_u16_list(data, 2, event.signature_algorithms);
       case extension::signature_algorithms_cert: return read_u16_list(data, 2, event.signature_algorithms_cert);
+      case extension::compress_certificate:  // RFC 8879 §3: what the server can inflate
+        return read_compression_algorithms(data, event.compress_certificate_algorithms);
     }
     return true;
   });
@@ -253,18 +271,26 @@ bool parse_certificate(std::span<const uint8_t> body, const ParseOptions& option
   return true;
 }
 
-bool parse_compressed_certificate(std::span<const uint8_t> body, Event& event) {
+bool parse_compressed_certificate(std::span<const uint8_t> body, const ParseOptions& options, Event& event) {
   // RFC 8879 §4: algorithm, uint24 uncompressed_length, opaque compressed_certificate_message<1..2^24-1>.
   ByteReader r(body), compressed;
-  uint16_t algorithm = 0;
-  uint32_t uncompressed_length = 0;
+  CertificateCompression facts;
   event.type = EventType::certificate;
-  if (!r.u16(algorithm) || !r.u24(uncompressed_length) || !r.u24_prefixed(compressed) || compressed.empty() ||
-      !r.empty())
+  if (!r.u16(facts.algorithm) || !r.u24(facts.uncompressed_length) || !r.u24_prefixed(compressed) ||
+      compressed.empty() || !r.empty())
     return false;
-  // The smallest non-empty Certificate body: context<0> (1) + list length (3) + one entry with a
-  // 1-byte cert (3 + 1) and no extensions (2).
-  event.certificate_entries = uncompressed_length >= 10 ? 1 : 0;
+  auto inflated = compress::inflate_certificate(facts.algorithm, facts.uncompressed_length, compressed.rest());
+  facts.outcome = compress::event_outcome(inflated.outcome);
+  // RFC 8879 §4: once inflated it is the Certificate, parsed and judged as if it had not been compressed.
+  if (inflated.outcome == compress::Outcome::ok) {
+    Event certificate = event;
+    if (parse_certificate(inflated.message, options, certificate)) {
+      event = std::move(certificate);
+    } else {
+      facts.outcome = InflationOutcome::not_a_certificate;
+    }
+  }
+  event.compression = std::move(facts);
   return true;
 }
 

@@ -477,7 +477,7 @@ TlsConnection::Outcome TlsConnection::process_message(Direction& d, uint8_t type
     case HandshakeType::encrypted_extensions: ok = parse_encrypted_extensions(body, options, event); break;
     case HandshakeType::certificate_request: ok = parse_certificate_request(body, options, event); break;
     case HandshakeType::certificate: ok = parse_certificate(body, options, event); break;
-    case HandshakeType::compressed_certificate: ok = parse_compressed_certificate(body, event); break;
+    case HandshakeType::compressed_certificate: ok = parse_compressed_certificate(body, options, event); break;
     case HandshakeType::certificate_verify:
       event.type = EventType::certificate_verify;
       ok = parse_certificate_verify(body);

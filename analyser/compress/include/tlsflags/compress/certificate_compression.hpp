@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tlsflags/core/events.hpp"
+
 namespace tlsflags::compress {
 
 // RFC 8879 §3 / IANA "TLS Certificate Compression Algorithm IDs".
@@ -35,10 +37,12 @@ std::string_view outcome_text(Outcome outcome);
 // A short token for machine-readable output: "ok", "unknown-algorithm", "declared-length-invalid",
 // "corrupt", "length-mismatch", "ratio-exceeded".
 std::string_view outcome_name(Outcome outcome);
+// The same outcome as an event carries it (core's InflationOutcome, which the rules judge).
+InflationOutcome event_outcome(Outcome outcome);
 
 // The largest uncompressed_length RFC 8879 §4 allows: a uint24 (the Handshake length's bound).
 inline constexpr uint32_t max_uncompressed_length = (1u << 24) - 1;
-// Why 1:256 (docs/reliability-limits.md): every certificate carries a public key and a signature, which
+// Why 1:256 (docs/reliability-limits.md; core's describe(InflationOutcome::ratio_exceeded) names it): every certificate carries a public key and a signature, which
 // do not compress, so real chains inflate 1.1 to 4 times (zlib, brotli and zstd alike); 256 leaves
 // ample room for certificates full of repeated extension bytes while keeping the work a small
 // message can ask for bounded (a 66-byte message may ask for at most 16.5 KiB).

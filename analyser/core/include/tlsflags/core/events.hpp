@@ -55,6 +55,31 @@ std::optional<EventType> event_type_of(HandshakeType type, bool hello_retry);
 // Who sends a message of this type, when RFC 8446 §4 fixes it (else the direction decides).
 std::optional<Party> fixed_sender(EventType type);
 
+// RFC 8879 §4: what became of a CompressedCertificate when the event source inflated it (analyser/compress
+// says it; the rules judge it, docs/rules.md "How compressed certificates are judged").
+enum class InflationOutcome : uint8_t {
+  ok,                       // inflated to exactly uncompressed_length bytes: the event is its Certificate
+  unknown_algorithm,        // not zlib, brotli or zstd
+  declared_length_invalid,  // uncompressed_length 0 (or above the inflater's limit, at most 2^24 - 1)
+  corrupt,                  // not a valid stream of its algorithm, truncated, or bytes after its end
+  length_mismatch,          // the stream yields more or fewer bytes than uncompressed_length
+  ratio_exceeded,           // refused unread: uncompressed_length too large for its compressed bytes
+  not_a_certificate,        // inflated, but the result is not a well-formed Certificate message
+};
+// "ok", "unknown-algorithm", "declared-length-invalid", "corrupt", "length-mismatch", "ratio-exceeded",
+// "not-a-certificate" (docs/output.md).
+std::string_view to_string(InflationOutcome outcome);
+// One sentence saying what went wrong (or that nothing did).
+std::string_view describe(InflationOutcome outcome);
+
+// A Certificate that arrived as a CompressedCertificate (RFC 8879 §4).
+struct CertificateCompression {
+  uint16_t algorithm = 0;  // RFC 8879 §3 code point: certificate_compression_algorithm_name()
+  InflationOutcome outcome = InflationOutcome::ok;
+  uint32_t uncompressed_length = 0;  // as declared
+  bool inflated() const { return outcome == InflationOutcome::ok; }
+};
+
 // The TLS Flags extension as found in one message. For a Certificate, the extensions of all its
 // entries are merged: `flags` holds the union, `problem` the first problem met.
 struct FlagsInMessage {
@@ -88,9 +113,15 @@ struct Event {
   std::vector<std::string> certificate_authorities;  // DER DNs, hex, as sent
   std::vector<uint16_t> signature_algorithms;
   std::vector<uint16_t> signature_algorithms_cert;
+  // client_hello and certificate_request: compress_certificate (RFC 8879 §3), the algorithms the sender
+  // can inflate the peer's certificate with; empty when the extension was absent.
+  std::vector<uint16_t> compress_certificate_algorithms;
   // certificate
   uint32_t certificate_entries = 0;  // 0 = an empty Certificate
   std::vector<std::vector<uint8_t>> certificate_chain_der;  // filled when the source keeps it
+  // Present when the Certificate arrived compressed (RFC 8879 §4). When it could not be inflated, the
+  // entries, their DER and their flags are not known (certificate_entries stays 0): see certificate_known().
+  OptionalBox<CertificateCompression> compression;
   // alert
   uint8_t alert_level = 0;
   uint8_t alert_description = 0;
@@ -98,6 +129,8 @@ struct Event {
 
   // The message carried a TLS Flags extension with `flag` set (request_client_auth: RuleConfig's number).
   bool carries_flag(uint16_t flag) const { return flags && flags->decoded.flags.contains(flag); }
+  // A certificate event whose entries are known: not a CompressedCertificate that could not be inflated.
+  bool certificate_known() const { return !compression || compression->inflated(); }
   // An alert that ends the connection with an error (RFC 8446 §6: not close_notify or user_canceled).
   bool is_error_alert() const { return type == EventType::alert && !is_closure_alert(alert_description); }
 };

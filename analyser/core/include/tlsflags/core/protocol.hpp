@@ -51,12 +51,24 @@ constexpr const char* extension_message_name(uint8_t type) {
 namespace extension {
 inline constexpr uint16_t server_name = 0;
 inline constexpr uint16_t signature_algorithms = 13;
+inline constexpr uint16_t compress_certificate = 27;  // RFC 8879 §3
 inline constexpr uint16_t early_data = 42;
 inline constexpr uint16_t supported_versions = 43;
 inline constexpr uint16_t certificate_authorities = 47;
 inline constexpr uint16_t signature_algorithms_cert = 50;
 inline constexpr uint16_t encrypted_client_hello = 0xfe0d;  // draft-ietf-tls-esni
 }  // namespace extension
+
+// RFC 8879 §3 / IANA "TLS Certificate Compression Algorithm IDs": "zlib" (1), "brotli" (2), "zstd" (3);
+// "unknown" for any other code point.
+constexpr std::string_view certificate_compression_algorithm_name(uint16_t algorithm) {
+  switch (algorithm) {
+    case 1: return "zlib";
+    case 2: return "brotli";
+    case 3: return "zstd";
+  }
+  return "unknown";
+}
 
 // ProtocolVersion values (RFC 8446 §4.1.2, §4.2.1).
 inline constexpr uint16_t kTls10 = 0x0301;

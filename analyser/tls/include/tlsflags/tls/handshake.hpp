@@ -40,9 +40,12 @@ bool parse_encrypted_extensions(std::span<const uint8_t> body, const ParseOption
 bool parse_certificate_request(std::span<const uint8_t> body, const ParseOptions& options, Event& event);
 // TLS 1.3 Certificate (§4.4.2); keeps the DER of each entry in certificate_chain_der.
 bool parse_certificate(std::span<const uint8_t> body, const ParseOptions& options, Event& event);
-// RFC 8879 CompressedCertificate: the entries are not readable without decompressing, so only the
-// emptiness is inferred from the uncompressed length (an empty list with an empty context is 4 bytes).
-bool parse_compressed_certificate(std::span<const uint8_t> body, Event& event);
+// RFC 8879 CompressedCertificate: inflated with analyser/compress (bounded: docs/reliability-limits.md
+// "Compressed certificates") and then parsed as the Certificate it stands for; event.compression says
+// which algorithm and what became of it. False only when the CompressedCertificate itself is malformed: a
+// stream that cannot be inflated, or inflates to something that is not a Certificate, is a fact for the
+// rules (event.compression->outcome), with no entries.
+bool parse_compressed_certificate(std::span<const uint8_t> body, const ParseOptions& options, Event& event);
 bool parse_certificate_verify(std::span<const uint8_t> body);
 bool parse_finished(std::span<const uint8_t> body, size_t hash_length);  // hash_length 0 = unknown
 bool parse_new_session_ticket(std::span<const uint8_t> body, const ParseOptions& options, Event& event);
