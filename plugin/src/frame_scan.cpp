@@ -105,6 +105,41 @@ class Scanner {
     m.block_offset = -1;
     m.type = static_cast<uint8_t>(field_uint(fi));
     read_request_context(m);
+    read_compressed_certificate(m);
+  }
+
+  // RFC 8879 §4: CertificateCompressionAlgorithm algorithm; uint24 uncompressed_length;
+  // opaque compressed_certificate_message<1..2^24-1>. Read from the message's bytes, the same in every
+  // Wireshark version; copied only when the whole message is present (phase 2 inflates it).
+  void read_compressed_certificate(ScannedMessage& m) {
+    if (m.type != to_wire(HandshakeType::compressed_certificate)) return;
+    int body = m.start + 4;
+    uint32_t declared = tvb_get_ntoh24(m.data_source, m.start + 1);
+    if (static_cast<int64_t>(body) + declared != m.end || declared < 8) return;
+    m.compression_algorithm = tvb_get_ntohs(m.data_source, body);
+    m.uncompressed_length = tvb_get_ntoh24(m.data_source, body + 2);
+    m.compressed_length = tvb_get_ntoh24(m.data_source, body + 5);
+    if (m.compressed_length != declared - 8) return;  // not well-formed: phase 2 says so
+    m.compressed = static_cast<const uint8_t*>(
+        tvb_memdup(pinfo_->pool, m.data_source, body + 8, static_cast<int>(m.compressed_length)));
+    m.compressed_complete = true;
+  }
+
+  // compress_certificate (RFC 8879 §3): CertificateCompressionAlgorithm algorithms<2..2^8-2>, the
+  // algorithms the sender of a ClientHello or CertificateRequest can inflate the peer's certificate with.
+  void read_compression_algorithms(ScannedMessage& m, field_info* fi) {
+    bool offering = m.type == to_wire(HandshakeType::client_hello) ||
+                    m.type == to_wire(HandshakeType::certificate_request);
+    if (!offering || !tvb_bytes_exist(fi->ds_tvb, fi->start, 5)) return;
+    int body_length = tvb_get_ntohs(fi->ds_tvb, fi->start + 2);
+    uint8_t list_length = 0;
+    tvb_memcpy(fi->ds_tvb, &list_length, fi->start + 4, 1);
+    if (body_length != 1 + list_length || list_length % 2 != 0 || !tvb_bytes_exist(fi->ds_tvb, fi->start + 5, list_length))
+      return;
+    m.offers_compression = true;
+    m.compression_algorithm_count = 0;
+    for (int at = 0; at < list_length && m.compression_algorithm_count < kMaxCompressionAlgorithms; at += 2)
+      m.compression_algorithms[m.compression_algorithm_count++] = tvb_get_ntohs(fi->ds_tvb, fi->start + 5 + at);
   }
 
   // RFC 8446 §4.3.2, §4.4.2: both messages open with opaque certificate_request_context<0..2^8-1>.
@@ -127,6 +162,7 @@ class Scanner {
     ScannedMessage* m = owner(fi);
     if (m) m->current_extension = static_cast<uint16_t>(type);
     if (type == extension::encrypted_client_hello && m) m->ech_outer = true;
+    if (type == extension::compress_certificate && m) read_compression_algorithms(*m, fi);
     if (type != extension_type_ || out_->extension_count >= kMaxExtensions) return;
     // Extension { uint16 extension_type; opaque extension_data<0..2^16-1>; } (RFC 8446 §4.2)
     if (!tvb_bytes_exist(fi->ds_tvb, fi->start, 4)) return;

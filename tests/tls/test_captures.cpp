@@ -68,6 +68,8 @@ std::string sequence_of(const Timeline& t) {
     std::string item = e.from == Party::client ? "c" : "s";
     if (e.type == EventType::alert) {
       item += "!" + std::to_string(e.alert_description);
+    } else if (e.type == EventType::certificate && e.compression) {
+      item += "25";  // RFC 8879 §4: a CompressedCertificate, the Certificate it stands for
     } else if (int type = wire_type(e.type)) {
       item += std::to_string(type);
     } else {
