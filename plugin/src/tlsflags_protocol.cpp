@@ -17,8 +17,7 @@ FieldIds g_ids;
 
 namespace {
 
-// The last RuleId of the catalogue (new rules are appended to the enum, so this is always the last one).
-constexpr size_t kRuleCount = static_cast<size_t>(RuleId::deploy_client_certificate_unfit) + 1;
+// One expert field per rule of the catalogue (kRuleCount, rules.hpp).
 expert_field g_expert[kRuleCount];
 
 // Preferences (registered as tlsflags.rca_flag, tlsflags.extension_type, tlsflags.profile).

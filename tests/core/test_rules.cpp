@@ -41,7 +41,7 @@ constexpr uint8_t illegal_parameter = alert_illegal_parameter;
 
 TEST_CASE("catalogue: every rule id of docs/rules.md, in order, with its severity", "[rules]") {
   auto cat = rule_catalogue();
-  REQUIRE(cat.size() == 23);
+  REQUIRE(cat.size() == 25);
   for (size_t i = 0; i < cat.size(); ++i) CHECK(static_cast<size_t>(cat[i].id) == i);
   CHECK(rule_info(RuleId::rca_client_flag_without_certificate).severity == Severity::warning);
   CHECK(rule_info(RuleId::rca_server_trust_anchors_shared).severity == Severity::warning);
@@ -55,6 +55,11 @@ TEST_CASE("catalogue: every rule id of docs/rules.md, in order, with its severit
   CHECK(rule_info(RuleId::deploy_client_certificate_unfit).severity == Severity::info);
   CHECK(rule_from_name("deploy.client-certificate-unfit") == RuleId::deploy_client_certificate_unfit);
   CHECK(rule_from_name("rca.server.ack-without-request") == RuleId::rca_server_ack_without_request);
+  // RFC 8879's rules (issue 20) come after the deployment findings.
+  CHECK(static_cast<size_t>(RuleId::tls13_compressed_certificate_invalid) == 23);
+  CHECK(rule_info(RuleId::tls13_compressed_certificate_invalid).severity == Severity::error);
+  CHECK(rule_info(RuleId::tls13_compressed_certificate_algorithm_not_offered).severity == Severity::error);
+  CHECK(kRuleCount == cat.size());
   CHECK_FALSE(rule_from_name("no.such.rule").has_value());
 }
 

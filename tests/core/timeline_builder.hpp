@@ -77,6 +77,22 @@ class Story {
     return *this;
   }
   Story& cfin() { return add(EventType::finished, Party::client); }
+  // RFC 8879: the latest Certificate arrived as a CompressedCertificate with `algorithm`; one that could
+  // not be inflated has no entries (the event source knows none).
+  Story& compressed(uint16_t algorithm, InflationOutcome outcome = InflationOutcome::ok) {
+    for (auto it = t_.events.rbegin(); it != t_.events.rend(); ++it) {
+      if (it->type != EventType::certificate) continue;
+      it->compression = CertificateCompression{algorithm, outcome, 1000};
+      if (outcome != InflationOutcome::ok) it->certificate_entries = 0;
+      break;
+    }
+    return *this;
+  }
+  // The last message (a ClientHello or CertificateRequest) carries compress_certificate (RFC 8879 §3).
+  Story& offers_compression(std::vector<uint16_t> algorithms) {
+    last().compress_certificate_algorithms = std::move(algorithms);
+    return *this;
+  }
   Story& nst(std::optional<FlagsInMessage> f = {}) { return add(EventType::new_session_ticket, Party::server, std::move(f)); }
   Story& app(Party from) { return add(EventType::application_data, from); }
   Story& alert(Party from, uint8_t description, uint8_t level = kAlertLevelFatal) {

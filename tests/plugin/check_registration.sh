@@ -31,13 +31,14 @@ for name in extension client_auth message length flags flag request_client_auth 
             rca.client.flag-outside-cr-accepted rca.server.flag-outside-ch-accepted rca.client.no-certificate \
             rca.client.flag-without-certificate rca.server.cr-without-ack rca.client.slow-certificate \
             rca.server.trust-anchors-shared rca.tls12-negotiated \
-            deploy.client-certificate-not-trusted deploy.server-identity-mismatch deploy.client-certificate-unfit; do
+            deploy.client-certificate-not-trusted deploy.server-identity-mismatch deploy.client-certificate-unfit \
+            tls13.compressed-certificate-invalid tls13.compressed-certificate-algorithm-not-offered; do
   row=$(awk -F'\t' -v abbrev="tlsflags.$name" '$3 == abbrev' <<<"$fields")
   [[ -n $row ]] || { fail "field tlsflags.$name is not registered"; continue; }
   [[ -n $(cut -f8 <<<"$row") ]] || fail "field tlsflags.$name has no description"
 done
 count=$(wc -l <<<"$fields")
-[[ $count -eq 53 ]] || fail "expected 53 tlsflags fields (30 + 23 rules), tshark lists $count"
+[[ $count -eq 55 ]] || fail "expected 55 tlsflags fields (30 + 25 rules), tshark lists $count"
 echo "$count tlsflags fields registered, each with a description"
 
 # The protocol says what it shows: the extension and the connection's client authentication.

@@ -109,6 +109,15 @@ constexpr RuleInfo kCatalogue[] = {
      "If the certificate_authorities extension in the CertificateRequest message was present, at least "
      "one of the certificates in the certificate chain SHOULD be issued by one of the listed CAs. The "
      "certificates MUST be signed using an acceptable signature algorithm."},
+    {RuleId::tls13_compressed_certificate_invalid, "tls13.compressed-certificate-invalid", E, "RFC 8879 §4",
+     "the receiver of a CompressedCertificate that cannot be inflated (corrupt, truncated, another length "
+     "than declared) did not abort with bad_certificate",
+     "If the received CompressedCertificate message cannot be decompressed, the connection MUST be "
+     "terminated with the \"bad_certificate\" alert."},
+    {RuleId::tls13_compressed_certificate_algorithm_not_offered, "tls13.compressed-certificate-algorithm-not-offered", E,
+     "RFC 8879 §4",
+     "a Certificate was compressed with an algorithm the peer's compress_certificate extension did not list",
+     "The algorithm MUST be one of the algorithms listed in the peer's compress_certificate extension."},
 };
 
 }  // namespace

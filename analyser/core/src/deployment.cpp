@@ -68,8 +68,25 @@ std::vector<Finding> deployment_findings(const Timeline& timeline, const Certifi
   return out;
 }
 
+std::vector<Undecided> undecided_deployment_rules(const Timeline& timeline) {
+  std::vector<Undecided> out;
+  const Event* server_certificate = timeline.first(EventType::certificate, Party::server);
+  if (server_certificate && !server_certificate->certificate_known())
+    out.push_back({RuleId::deploy_server_identity_mismatch,
+                   unknown_certificate_reason(*server_certificate) + ": its identity was not checked"});
+  const Event* request = timeline.first(EventType::certificate_request, Party::server);
+  const Event* answer = request ? timeline.first(EventType::certificate, Party::client, request) : nullptr;
+  if (answer && !answer->certificate_known())
+    out.push_back({RuleId::deploy_client_certificate_unfit,
+                   unknown_certificate_reason(*answer) + ": its fit with the CertificateRequest was not checked"});
+  return out;
+}
+
 void add_deployment_findings(Judgement& judgement, const Timeline& timeline, const CertificateFacts& facts) {
   for (Finding& finding : deployment_findings(timeline, facts)) judgement.add(std::move(finding));
+  // Only where judge() judged at all: without TLS Flags the connection stays not-applicable.
+  if (judgement.flags_seen)
+    for (Undecided& rule : undecided_deployment_rules(timeline)) judgement.add(std::move(rule));
 }
 
 }  // namespace tlsflags

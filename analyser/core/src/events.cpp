@@ -124,6 +124,18 @@ std::string_view describe(InflationOutcome outcome) {
   return "the compressed certificate could not be inflated";
 }
 
+std::string unknown_certificate_reason(const Event& certificate) {
+  std::string out = "the " + std::string(to_string(certificate.from)) + "'s Certificate (frame " +
+                    std::to_string(certificate.frame) + ") arrived compressed";
+  if (!certificate.compression) return out;
+  out += " with ";
+  out += certificate_compression_algorithm_name(certificate.compression->algorithm);
+  if (certificate.compression->algorithm > 3) out += " (" + std::to_string(certificate.compression->algorithm) + ")";
+  out += " and could not be inflated: ";
+  out += describe(certificate.compression->outcome);
+  return out;
+}
+
 std::string Endpoint::to_string() const {
   bool ipv6 = address.find(':') != std::string::npos;
   std::string out = ipv6 ? "[" + address + "]" : address;

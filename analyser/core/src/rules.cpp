@@ -235,6 +235,10 @@ class Checker {
   void check_unsolicited(const Event& e, const Event* proposer);
   void check_rca_placement(const Event& e);
   void check_client_certificate_flags();
+  void check_compressed_certificates();
+  void check_compression_offered(const Event& certificate);
+  void check_inflation(const Event& certificate);
+  void mark_certificate_unknown(const Event& certificate);
   void check_certificate_request(const Request& r);
   void check_client_answer_to_cr(const Request& r);
   void check_flagged_cr_answer(const Request& r, const Answer& answer);
@@ -272,6 +276,7 @@ void Checker::run() {
   }
   check_server_messages();
   check_client_certificate_flags();
+  check_compressed_certificates();
   if (!server_visible) {
     mark_server_side_undecidable(reason);
     return;
@@ -465,6 +470,114 @@ void Checker::check_client_certificate_flags() {
   }
 }
 
+// RFC 8879 §4 (docs/rules.md "How compressed certificates are judged"): a Certificate that arrived as a
+// CompressedCertificate used an algorithm its receiver offered, and one that cannot be inflated is met
+// with bad_certificate. The event source inflated it and says how that went; nothing here reads bytes.
+void Checker::check_compressed_certificates() {
+  for (const Event& e : t_.events) {
+    if (e.type != EventType::certificate || !e.compression) continue;
+    check_compression_offered(e);
+    check_inflation(e);
+  }
+}
+
+// The compress_certificate extension that lists what the receiver of `certificate` can inflate (RFC 8879
+// §3): the client's in its ClientHello, the server's in the CertificateRequest the Certificate answers.
+const Event* compression_offer(const Event& certificate, const Event* final_ch, const Event* request) {
+  return certificate.from == Party::server ? final_ch : request;
+}
+
+std::string algorithm_text(uint16_t algorithm) {
+  std::string name(certificate_compression_algorithm_name(algorithm));
+  return name == "unknown" ? "algorithm " + std::to_string(algorithm) : name;
+}
+
+bool offered(const Event* offer, uint16_t algorithm) {
+  if (!offer) return false;
+  const auto& list = offer->compress_certificate_algorithms;
+  return std::find(list.begin(), list.end(), algorithm) != list.end();
+}
+
+void Checker::check_compression_offered(const Event& e) {
+  const Request* answered = request_answered_by(e);
+  const Event* offer = compression_offer(e, m_.final_ch(), answered ? answered->cr : m_.cr);
+  const uint16_t algorithm = e.compression->algorithm;
+  const RuleId rule = RuleId::tls13_compressed_certificate_algorithm_not_offered;
+  const std::string offer_name = e.from == Party::server ? "ClientHello" : "CertificateRequest";
+  if (!offer) {
+    undecidable(rule, "the " + offer_name + " whose compress_certificate extension the " +
+                          std::string(to_string(e.from)) + "'s compressed Certificate (" + frame_ref(e) +
+                          ") must follow was not visible");
+    return;
+  }
+  if (offered(offer, algorithm)) return;
+  std::string list;
+  for (uint16_t a : offer->compress_certificate_algorithms) list += (list.empty() ? "" : ", ") + algorithm_text(a);
+  const std::string what = list.empty() ? "had no compress_certificate extension" : "offered only " + list;
+  broken(rule,
+         (e.from == Party::server ? server() : client()) + " compressed its Certificate (" + frame_ref(e) + ") with " +
+             algorithm_text(algorithm) + ", but the " + offer_name + " (" + frame_ref(*offer) + ") " + what,
+         {offer->frame, e.frame}, answered);
+}
+
+void Checker::check_inflation(const Event& e) {
+  if (e.compression->inflated()) return;
+  mark_certificate_unknown(e);
+  const RuleId rule = RuleId::tls13_compressed_certificate_invalid;
+  const Party receiver = peer_of(e.from);
+  const std::string why = unknown_certificate_reason(e);
+  // Refused by tlsflags' own bound (docs/reliability-limits.md), or an algorithm tlsflags lacks but the
+  // receiver offered: the receiver may well have inflated it.
+  const Request* answered = request_answered_by(e);
+  const Event* offer = compression_offer(e, m_.final_ch(), answered ? answered->cr : m_.cr);
+  const InflationOutcome outcome = e.compression->outcome;
+  if (outcome == InflationOutcome::ratio_exceeded ||
+      (outcome == InflationOutcome::unknown_algorithm && offered(offer, e.compression->algorithm))) {
+    undecidable(rule, why + "; whether the " + std::string(to_string(receiver)) + " could inflate it is not known");
+    return;
+  }
+  if (receiver == Party::client && (!client_obliged_to_abort_by_ || &e < client_obliged_to_abort_by_))
+    client_obliged_to_abort_by_ = &e;
+  const Answer answer = answer_to(t_, receiver, &e);
+  const std::string who = receiver == Party::client ? client() : server();
+  const std::string what = "the compressed " + message_name(e) + " (" + frame_ref(e) + ") that cannot be inflated (" +
+                           std::string(to_string(outcome)) + ")";
+  switch (answer.kind) {
+    case AnswerKind::fatal_alert: {
+      const uint8_t d = answer.evidence->alert_description;
+      if (d == alert_bad_certificate) return;
+      broken(rule, who + " answered " + what + " with a fatal " + std::string(alert_description_name(d)) + " alert (" +
+                       frame_ref(*answer.evidence) + "), not bad_certificate",
+             {e.frame, answer.evidence->frame}, answered);
+      return;
+    }
+    case AnswerKind::continued:
+      broken(rule, who + " did not abort on " + what + ": it went on with " + message_name(*answer.evidence) + " (" +
+                       frame_ref(*answer.evidence) + ") instead of a fatal bad_certificate alert",
+             {e.frame, answer.evidence->frame}, answered);
+      return;
+    case AnswerKind::closed:
+      broken(rule, who + " closed the connection (" + frame_ref(*answer.evidence) + ") after " + what +
+                       " without a fatal bad_certificate alert",
+             {e.frame, answer.evidence->frame}, answered);
+      return;
+    case AnswerKind::unknown:
+      undecidable(rule, visibility_reason(t_, answer.evidence, who + "'s answer to " + what));
+      return;
+  }
+}
+
+// A Certificate that could not be inflated hides its entries: whether it was empty and which flags its
+// entries carried are not known (RFC 8879 §4: only the inflated message is the Certificate).
+void Checker::mark_certificate_unknown(const Event& e) {
+  const std::string why = unknown_certificate_reason(e);
+  undecidable(RuleId::flags_unsolicited_ack, why + ": the flags of its entries are not known");
+  if (e.from == Party::server)
+    undecidable(RuleId::rca_server_flag_in_forbidden_message, why + ": the flags of its entries are not known");
+  else
+    undecidable(RuleId::rca_server_flag_outside_ch_accepted, why + ": the flags of its entries are not known");
+}
+
 // "CertificateRequest (frame 12)", or for one after the handshake "post-handshake CertificateRequest
 // (frame 40, context 5f2a...)": findings name the request they are about.
 // `qualifier` goes between the name and the parenthesis ("CertificateRequest accepting it (frame 12)").
@@ -536,7 +649,10 @@ void Checker::check_flagged_cr_answer(const Request& r, const Answer& answer) {
            {m_.final_ch()->frame, cr.frame, answer.evidence->frame}, &r);
     return;
   }
-  if (cert->certificate_entries == 0)
+  if (!cert->certificate_known())
+    undecidable(RuleId::rca_client_flag_without_certificate,
+                unknown_certificate_reason(*cert) + ": whether it was empty is not known");
+  else if (cert->certificate_entries == 0)
     broken(RuleId::rca_client_flag_without_certificate,
            client() + " offered request_client_auth but answered the " + request_name(r) +
                " with an empty Certificate (" + frame_ref(*cert) + ")",
@@ -566,8 +682,8 @@ void Checker::summarise_rca() {
   if (!summarised && !requests_.empty()) summarised = &requests_.front();
   const Event* certificate = summarised ? summarised->certificate : m_.client_certificate;
   if (certificate) {
-    s.client_certificate = certificate->certificate_entries ? "non-empty" : "empty";
-    return;
+    if (certificate->certificate_known()) s.client_certificate = certificate->certificate_entries ? "non-empty" : "empty";
+    return;  // one that could not be inflated stays "unknown"
   }
   const Event* finished = summarised ? summarised->finished : m_.client_finished;
   bool finished_visible = finished && !first_loss(Party::client, finished);
@@ -606,6 +722,12 @@ Judgement judge(const Timeline& timeline, const RuleConfig& config) {
 
 void Judgement::add(Finding finding) {
   findings.push_back(std::move(finding));
+  verdict = verdict_from(findings, undecided, flags_seen, before_tls13);
+}
+
+void Judgement::add(Undecided rule) {
+  bool known = std::any_of(undecided.begin(), undecided.end(), [&](const Undecided& u) { return u.rule == rule.rule; });
+  if (!known) undecided.push_back(std::move(rule));
   verdict = verdict_from(findings, undecided, flags_seen, before_tls13);
 }
 

@@ -33,7 +33,14 @@ struct CertificateFacts {
 // deploy.server-identity-mismatch and deploy.client-certificate-unfit, in that order.
 std::vector<Finding> deployment_findings(const Timeline& timeline, const CertificateFacts& facts);
 
-// The same, added to `judgement` (its verdict follows, Judgement::add).
+// The deploy.* rules that apply but cannot be judged because the certificate they read arrived
+// compressed and could not be inflated (RFC 8879 §4; docs/rules.md "How compressed certificates are
+// judged"): deploy.server-identity-mismatch for the server's, deploy.client-certificate-unfit for the
+// client's answer to the CertificateRequest.
+std::vector<Undecided> undecided_deployment_rules(const Timeline& timeline);
+
+// The findings and, on a connection judge() judged, the undecided rules, added to `judgement` (its
+// verdict follows, Judgement::add).
 void add_deployment_findings(Judgement& judgement, const Timeline& timeline, const CertificateFacts& facts);
 
 }  // namespace tlsflags

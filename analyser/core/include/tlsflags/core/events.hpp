@@ -135,6 +135,10 @@ struct Event {
   bool is_error_alert() const { return type == EventType::alert && !is_closure_alert(alert_description); }
 };
 
+// Why the entries of a certificate event are not known (!certificate_known()), for undecidable rules and
+// notes: "the client's Certificate (frame 9) arrived compressed with zlib and could not be inflated: ...".
+std::string unknown_certificate_reason(const Event& certificate);
+
 // The same, false for no event: `carries_flag(timeline.first(...), flag)`.
 inline bool carries_flag(const Event* event, uint16_t flag) { return event && event->carries_flag(flag); }
 

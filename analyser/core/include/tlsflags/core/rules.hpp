@@ -44,7 +44,12 @@ enum class RuleId : uint8_t {
   deploy_client_certificate_not_trusted,
   deploy_server_identity_mismatch,
   deploy_client_certificate_unfit,
+  // RFC 8879 (issue 20): judged by judge(), appended so that the ids above keep their numbers.
+  tls13_compressed_certificate_invalid,
+  tls13_compressed_certificate_algorithm_not_offered,
 };
+// How many rules the catalogue has (the plugin registers one expert field each).
+inline constexpr size_t kRuleCount = static_cast<size_t>(RuleId::tls13_compressed_certificate_algorithm_not_offered) + 1;
 
 struct RuleInfo {
   RuleId id;
@@ -116,6 +121,9 @@ struct Judgement {
   // Adds a finding judged outside judge() (deploy.*, rca.server.trust-anchors-shared); the verdict
   // follows, so no caller recomputes it.
   void add(Finding finding);
+  // Adds a rule that applied outside judge() but could not be judged (deploy.* on a certificate that
+  // could not be inflated); kept once per rule, and the verdict follows.
+  void add(Undecided undecided);
 };
 
 // Judges one connection. Deterministic; safe to call again as events are appended (the plugin does).
