@@ -492,6 +492,10 @@ std::string algorithm_text(uint16_t algorithm) {
   return name == "unknown" ? "algorithm " + std::to_string(algorithm) : name;
 }
 
+CompressedCertificateRef compressed_ref(const Event& certificate) {
+  return {certificate.frame, certificate.compression->algorithm, certificate.compression->outcome};
+}
+
 bool offered(const Event* offer, uint16_t algorithm) {
   if (!offer) return false;
   const auto& list = offer->compress_certificate_algorithms;
@@ -518,6 +522,7 @@ void Checker::check_compression_offered(const Event& e) {
          (e.from == Party::server ? server() : client()) + " compressed its Certificate (" + frame_ref(e) + ") with " +
              algorithm_text(algorithm) + ", but the " + offer_name + " (" + frame_ref(*offer) + ") " + what,
          {offer->frame, e.frame}, answered);
+  out_.findings.back().compressed_certificate = compressed_ref(e);
 }
 
 void Checker::check_inflation(const Event& e) {
@@ -542,24 +547,25 @@ void Checker::check_inflation(const Event& e) {
   const std::string who = receiver == Party::client ? client() : server();
   const std::string what = "the compressed " + message_name(e) + " (" + frame_ref(e) + ") that cannot be inflated (" +
                            std::string(to_string(outcome)) + ")";
+  auto fail = [&](std::string message) {
+    broken(rule, std::move(message), {e.frame, answer.evidence->frame}, answered);
+    out_.findings.back().compressed_certificate = compressed_ref(e);
+  };
   switch (answer.kind) {
     case AnswerKind::fatal_alert: {
       const uint8_t d = answer.evidence->alert_description;
       if (d == alert_bad_certificate) return;
-      broken(rule, who + " answered " + what + " with a fatal " + std::string(alert_description_name(d)) + " alert (" +
-                       frame_ref(*answer.evidence) + "), not bad_certificate",
-             {e.frame, answer.evidence->frame}, answered);
+      fail(who + " answered " + what + " with a fatal " + std::string(alert_description_name(d)) + " alert (" +
+           frame_ref(*answer.evidence) + "), not bad_certificate");
       return;
     }
     case AnswerKind::continued:
-      broken(rule, who + " did not abort on " + what + ": it went on with " + message_name(*answer.evidence) + " (" +
-                       frame_ref(*answer.evidence) + ") instead of a fatal bad_certificate alert",
-             {e.frame, answer.evidence->frame}, answered);
+      fail(who + " did not abort on " + what + ": it went on with " + message_name(*answer.evidence) + " (" +
+           frame_ref(*answer.evidence) + ") instead of a fatal bad_certificate alert");
       return;
     case AnswerKind::closed:
-      broken(rule, who + " closed the connection (" + frame_ref(*answer.evidence) + ") after " + what +
-                       " without a fatal bad_certificate alert",
-             {e.frame, answer.evidence->frame}, answered);
+      fail(who + " closed the connection (" + frame_ref(*answer.evidence) + ") after " + what +
+           " without a fatal bad_certificate alert");
       return;
     case AnswerKind::unknown:
       undecidable(rule, visibility_reason(t_, answer.evidence, who + "'s answer to " + what));

@@ -102,6 +102,10 @@ void describe_client_certificate(ConnectionInspection& out, const Event& certifi
 void judge_server_identity(ConnectionInspection& out, const Timeline& timeline, const InspectOptions& options) {
   const Event* hello = timeline.first(EventType::client_hello, Party::client);
   const Event* certificate = timeline.first(EventType::certificate, Party::server);
+  if (certificate && !certificate->certificate_known()) {  // RFC 8879: compressed, and not inflatable
+    out.notes.push_back(unknown_certificate_reason(*certificate) + ": the server identity was not checked");
+    return;
+  }
   if (hello == nullptr || !has_der(certificate)) return;
   if (hello->ech_outer) {
     // With ECH the SNI on the wire is the outer public name; the name the client meant is inside.
@@ -155,7 +159,11 @@ ConnectionInspection inspect_connection(const Timeline& timeline, const InspectO
   const Event* request = timeline.first(EventType::certificate_request, Party::server);
   const Event* answer = request ? timeline.first(EventType::certificate, Party::client, request) : nullptr;
   out.server_reaction = classify_server_reaction(timeline);
-  if (request && answer) out.fit = fit_of(*request, *answer);
+  if (answer && !answer->certificate_known()) {  // RFC 8879: compressed, and not inflatable
+    out.notes.push_back(unknown_certificate_reason(*answer) + ": its details and its fit are not available");
+  } else if (request && answer) {
+    out.fit = fit_of(*request, *answer);
+  }
   if (has_der(answer)) {
     describe_client_certificate(out, *answer, options);
   } else if (answer && answer->certificate_entries > 0) {

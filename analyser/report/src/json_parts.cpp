@@ -78,6 +78,16 @@ void append_findings(std::string& out, const std::vector<Finding>& findings) {
       append_string(out, request->context);
       out += '}';
     }
+    if (const auto& certificate = finding.compressed_certificate) {
+      // docs/output.md: present when the finding is about a compressed Certificate (RFC 8879).
+      out += ",\"compressed_certificate\":{\"frame\":"sv;
+      append_unsigned(out, certificate->frame);
+      out += ",\"compression\":"sv;
+      append_string(out, certificate_compression_algorithm_name(certificate->algorithm));
+      out += ",\"inflation\":"sv;
+      append_string(out, to_string(certificate->outcome));
+      out += '}';
+    }
     out += '}';
   }
   out += ']';
@@ -208,6 +218,14 @@ bool append_event(std::string& out, const Event& event) {
       append_unsigned(out, flag);
     });
     out += ']';
+  }
+  if (event.compression) {  // docs/output.md: a Certificate that arrived compressed (RFC 8879)
+    out += ",\"compression\":"sv;
+    append_string(out, certificate_compression_algorithm_name(event.compression->algorithm));
+    if (!event.compression->inflated()) {
+      out += ",\"inflation\":"sv;
+      append_string(out, to_string(event.compression->outcome));
+    }
   }
   if (event.type == EventType::alert) {
     out += ",\"level\":"sv;

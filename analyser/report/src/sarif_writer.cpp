@@ -145,6 +145,11 @@ class SarifWriter final : public Writer {
     Json properties = connection_properties(c, f.frames);
     if (const auto& request = f.post_handshake_request)
       properties["postHandshakeRequest"] = {{"frame", request->frame}, {"context", request->context}};
+    if (const auto& certificate = f.compressed_certificate)
+      properties["compressedCertificate"] = {
+          {"frame", certificate->frame},
+          {"compression", certificate_compression_algorithm_name(certificate->algorithm)},
+          {"inflation", to_string(certificate->outcome)}};
     return properties;
   }
 

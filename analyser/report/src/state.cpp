@@ -44,7 +44,18 @@ Json finding_json(const Finding& f) {
               {"frames", f.frames}};
   if (const auto& request = f.post_handshake_request)  // additive: RFC 8446 §4.6.2 requests only
     out["post_handshake_request"] = {{"frame", request->frame}, {"context", request->context}};
+  if (const auto& certificate = f.compressed_certificate)  // additive: RFC 8879
+    out["compressed_certificate"] = {{"frame", certificate->frame}, {"algorithm", certificate->algorithm},
+                                     {"inflation", to_string(certificate->outcome)}};
   return out;
+}
+InflationOutcome inflation_from(const Json& in) {
+  const std::string name = in.get<std::string>();
+  for (auto outcome : {InflationOutcome::ok, InflationOutcome::unknown_algorithm, InflationOutcome::declared_length_invalid,
+                       InflationOutcome::corrupt, InflationOutcome::length_mismatch, InflationOutcome::ratio_exceeded,
+                       InflationOutcome::not_a_certificate})
+    if (to_string(outcome) == name) return outcome;
+  throw std::runtime_error("unknown inflation outcome \"" + name + "\"");
 }
 RuleId rule_from(const Json& in) {
   const std::string name = in.get<std::string>();
@@ -57,6 +68,10 @@ Finding finding_from(const Json& in) {
             in.at("message").get<std::string>(), in.at("frames").get<std::vector<uint64_t>>()};
   if (auto request = in.find("post_handshake_request"); request != in.end())
     f.post_handshake_request = RequestRef{request->at("frame").get<uint64_t>(), request->at("context").get<std::string>()};
+  if (auto certificate = in.find("compressed_certificate"); certificate != in.end())
+    f.compressed_certificate = CompressedCertificateRef{certificate->at("frame").get<uint64_t>(),
+                                                        certificate->at("algorithm").get<uint16_t>(),
+                                                        inflation_from(certificate->at("inflation"))};
   return f;
 }
 
@@ -161,6 +176,11 @@ Json event_json(const Event& e) {
   if (!e.signature_algorithms.empty()) out["signature_algorithms"] = e.signature_algorithms;
   if (!e.signature_algorithms_cert.empty()) out["signature_algorithms_cert"] = e.signature_algorithms_cert;
   if (e.certificate_entries) out["certificate_entries"] = e.certificate_entries;
+  if (!e.certificate_request_context.empty()) out["certificate_request_context"] = e.certificate_request_context;
+  if (!e.compress_certificate_algorithms.empty()) out["compress_certificate"] = e.compress_certificate_algorithms;
+  if (e.compression)
+    out["compression"] = {{"algorithm", e.compression->algorithm}, {"inflation", to_string(e.compression->outcome)},
+                          {"uncompressed_length", e.compression->uncompressed_length}};
   if (e.type == EventType::alert) out["alert"] = Json::array({e.alert_level, e.alert_description});
   return out;
 }
@@ -188,6 +208,12 @@ Event event_from(const Json& in) {
   e.signature_algorithms = in.value("signature_algorithms", std::vector<uint16_t>{});
   e.signature_algorithms_cert = in.value("signature_algorithms_cert", std::vector<uint16_t>{});
   e.certificate_entries = in.value("certificate_entries", uint32_t{0});
+  e.certificate_request_context = in.value("certificate_request_context", std::string());
+  e.compress_certificate_algorithms = in.value("compress_certificate", std::vector<uint16_t>{});
+  if (auto compression = in.find("compression"); compression != in.end())
+    e.compression = CertificateCompression{compression->at("algorithm").get<uint16_t>(),
+                                           inflation_from(compression->at("inflation")),
+                                           compression->at("uncompressed_length").get<uint32_t>()};
   if (auto alert = in.find("alert"); alert != in.end()) {
     e.alert_level = alert->at(0).get<uint8_t>();
     e.alert_description = alert->at(1).get<uint8_t>();

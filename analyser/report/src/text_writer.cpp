@@ -196,6 +196,26 @@ std::string alert_text(const Event& e) {
   return level + " " + alert_name(e.alert_description);
 }
 
+// "compressed with zlib (RFC 8879)", or "compressed with zlib, not inflated: length-mismatch (entries
+// unknown)" (docs/output.md).
+std::string compression_text(const CertificateCompression& c) {
+  std::string out = "compressed with " + std::string(certificate_compression_algorithm_name(c.algorithm));
+  if (certificate_compression_algorithm_name(c.algorithm) == "unknown") out += " algorithm " + std::to_string(c.algorithm);
+  if (c.inflated()) return out + " (RFC 8879)";
+  return out + ", not inflated: " + std::string(to_string(c.outcome)) + " (entries unknown)";
+}
+
+// "certificate compression: zlib, brotli" (RFC 8879 §3: what the sender can inflate).
+std::string compression_offer_text(const Event& e) {
+  std::string out = "certificate compression:";
+  for (size_t i = 0; i < e.compress_certificate_algorithms.size(); ++i) {
+    const uint16_t algorithm = e.compress_certificate_algorithms[i];
+    std::string name(certificate_compression_algorithm_name(algorithm));
+    out += (i ? ", " : " ") + (name == "unknown" ? std::to_string(algorithm) : name);
+  }
+  return out;
+}
+
 // What is worth knowing about one event beyond its type.
 std::string event_details(const Event& e) {
   std::vector<std::string> parts;
@@ -204,15 +224,19 @@ std::string event_details(const Event& e) {
       if (!e.server_name.empty()) parts.push_back("SNI " + terminal_safe(e.server_name));
       if (e.offers_tls13) parts.push_back("offers TLS 1.3");
       if (e.ech_outer) parts.push_back("outer ECH ClientHello");
+      if (!e.compress_certificate_algorithms.empty()) parts.push_back(compression_offer_text(e));
       break;
     case EventType::server_hello:
     case EventType::hello_retry_request: parts.push_back(version_name(e.selected_version)); break;
     case EventType::certificate_request:
       if (!e.certificate_authorities.empty())
         parts.push_back(plural(e.certificate_authorities.size(), "certificate authority name"));
+      if (!e.compress_certificate_algorithms.empty()) parts.push_back(compression_offer_text(e));
       break;
     case EventType::certificate:
-      parts.push_back(e.certificate_entries == 0 ? "empty" : plural(e.certificate_entries, "entry", "entries"));
+      if (e.certificate_known())
+        parts.push_back(e.certificate_entries == 0 ? "empty" : plural(e.certificate_entries, "entry", "entries"));
+      if (e.compression) parts.push_back(compression_text(*e.compression));
       break;
     case EventType::alert: parts.push_back(alert_text(e)); break;
     default: break;

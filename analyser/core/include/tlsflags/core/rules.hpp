@@ -83,12 +83,22 @@ struct RequestRef {
   bool operator==(const RequestRef&) const = default;
 };
 
+// Which compressed Certificate a finding is about (RFC 8879 §4): its frame, algorithm and what became
+// of it when the event source inflated it.
+struct CompressedCertificateRef {
+  uint64_t frame = 0;
+  uint16_t algorithm = 0;  // certificate_compression_algorithm_name()
+  InflationOutcome outcome = InflationOutcome::ok;
+  bool operator==(const CompressedCertificateRef&) const = default;
+};
+
 struct Finding {
   RuleId rule;
   Severity severity;
   std::string message;
   std::vector<uint64_t> frames;  // evidence, ascending
   std::optional<RequestRef> post_handshake_request = std::nullopt;
+  std::optional<CompressedCertificateRef> compressed_certificate = std::nullopt;
 };
 
 // A rule that applied but could not be judged from what was visible, and why.
