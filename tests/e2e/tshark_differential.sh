@@ -60,19 +60,20 @@ echo "PASS: $file: $tshark_sequence"
 # must be the analyser's (the client's leaf by SHA-256, or an empty list; the server leaf's dNSName among
 # the identities the analyser read). Where it did not, the note says so: nothing is skipped silently.
 mapfile -t compressed < <(jq -r 'select(.type == "connection") | .events[]
-    | select(.type == "certificate" and .compression != null) | "\(.frame) \(.from) \(.compression)"' <<<"$analyser_output")
+    | select(.type == "certificate" and .compression != null) | "\(.frame) \(.from) \(.compression) \(.inflation // "ok")"' <<<"$analyser_output")
 (( ${#compressed[@]} )) || exit 0
 tshark_version=$(tshark --version 2>/dev/null | sed -n '1s/^TShark (Wireshark) \([0-9.]*\).*/\1/p')
 tshark_args=(-r "$file" --disable-protocol tlsflags)
 [[ -r $name.keys ]] && tshark_args+=(-o "tls.keylog_file:$name.keys")
 failures=0
 for entry in "${compressed[@]}"; do
-  read -r frame from algorithm <<<"$entry"
+  read -r frame from algorithm inflation <<<"$entry"
   IFS=$'\t' read -r lists leaves names < <(tshark "${tshark_args[@]}" -Y "frame.number == $frame" -T fields \
       -E occurrence=f -e tls.handshake.certificates_length -e tls.handshake.certificate -e x509ce.dNSName 2>/dev/null)
   if [[ -z $lists ]]; then
-    echo "NOTE: tshark $tshark_version does not inflate $algorithm: the $from's certificate in frame $frame is" \
-         "compared by message type only"
+    why="tshark $tshark_version does not inflate $algorithm"
+    [[ $inflation != ok ]] && why="neither tshark $tshark_version nor the analyser inflates it ($inflation)"
+    echo "NOTE: $why: the $from's certificate in frame $frame is compared by message type only"
     continue
   fi
   if [[ $from == client ]]; then

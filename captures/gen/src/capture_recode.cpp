@@ -86,8 +86,9 @@ bool carries(const Chunk& chunk, std::uint8_t message_type) {
 
 }  // namespace
 
-CaptureRecoder::CaptureRecoder(std::string_view cipher_suite, const std::vector<std::string>& keylog, int algorithm)
-    : suite_(cipher_suite_info(cipher_suite)), keylog_(keylog), algorithm_(algorithm) {}
+CaptureRecoder::CaptureRecoder(std::string_view cipher_suite, const std::vector<std::string>& keylog, int algorithm,
+                               bool offered)
+    : suite_(cipher_suite_info(cipher_suite)), keylog_(keylog), algorithm_(algorithm), request_done_(!offered) {}
 
 void CaptureRecoder::process(Chunk& chunk) {
   if (chunk.from == Side::server && !request_done_ && carries(chunk, kCertificateRequest)) {

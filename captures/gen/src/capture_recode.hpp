@@ -22,7 +22,8 @@ namespace tlsgen {
 
 class CaptureRecoder {
  public:
-  CaptureRecoder(std::string_view cipher_suite, const std::vector<std::string>& keylog, int algorithm);
+  // `offered`: the CertificateRequest's list names the algorithm; false leaves OpenSSL's list as it was.
+  CaptureRecoder(std::string_view cipher_suite, const std::vector<std::string>& keylog, int algorithm, bool offered);
 
   // Every chunk, after the peer received it, on its way into the capture.
   void process(Chunk& chunk);
@@ -34,7 +35,7 @@ class CaptureRecoder {
   const CipherSuiteInfo& suite_;
   const std::vector<std::string>& keylog_;
   int algorithm_;
-  bool request_done_ = false;
+  bool request_done_;
   bool certificate_done_ = false;
 };
 

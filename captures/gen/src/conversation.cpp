@@ -228,7 +228,8 @@ Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, 
 #ifdef TLSGEN_CAPTURE_RECODE
   std::optional<CaptureRecoder> capture_recoder;  // the capture's copy differs (capture_recode.hpp)
   if (knobs.compression.client_certificate_recoded_as != 0)
-    capture_recoder.emplace(options.cipher, keylog, knobs.compression.client_certificate_recoded_as);
+    capture_recoder.emplace(options.cipher, keylog, knobs.compression.client_certificate_recoded_as,
+                            knobs.compression.recoded_algorithm_offered);
 #else
   if (knobs.compression.client_certificate_recoded_as != 0)
     throw std::runtime_error("re-encoding certificates in the capture needs a build with zlib, brotli and zstd "

@@ -74,6 +74,7 @@ struct CompressionKnobs {
   // CertificateRequest offers it (capture_recode.hpp): brotli, which Debian's OpenSSL lacks, and an
   // empty certificate_list, which OpenSSL sends uncompressed.
   int client_certificate_recoded_as = 0;
+  bool recoded_algorithm_offered = true;  // false: the CR keeps OpenSSL's list (RFC 8879 §4 broken)
 };
 
 struct ClientKnobs {
