@@ -19,12 +19,8 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# In a mount namespace of its own: the source tree read-only at /mnt, the work directory at /tmp.
-in_root() {
-  unshare --mount --propagation private -- bash -c '
-    mount --bind -o ro "$1" "$0/mnt" && mount --bind "$2" "$0/tmp" && mount -t proc proc "$0/proc" &&
-    chroot "$0" env -i PATH=/usr/bin:/bin HOME=/tmp TMPDIR=/tmp bash -c "$3"' "$root" "$source_dir" "$work" "$1"
-}
+# shellcheck source=captures/in-root.sh
+source "$here/in-root.sh"
 
 in_root "cd /mnt/captures/gen/src && g++ -std=c++20 -O1 -Wall -Wextra -Werror -DTLSGEN_CAPTURE_RECODE \
   -o /tmp/tlsflags-gen main.cpp flags.cpp pki.cpp scenarios.cpp endpoints.cpp conversation.cpp \

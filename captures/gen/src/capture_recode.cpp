@@ -12,20 +12,7 @@
 namespace tlsgen {
 namespace {
 
-constexpr std::size_t kHandshakeHeader = 4;
-constexpr std::uint8_t kHandshakeRecord = 22;
-constexpr std::uint8_t kApplicationDataRecord = 23;
-constexpr std::uint8_t kCertificate = 11;
-constexpr std::uint8_t kCertificateRequest = 13;
-constexpr std::uint8_t kCompressedCertificate = 25;
-constexpr std::uint16_t kCompressCertificateExtension = 27;  // RFC 8879 §3
 constexpr int kZlib = 1, kBrotli = 2, kZstd = 3;             // RFC 8879 §7.3
-
-std::size_t read_u16(const Bytes& bytes, std::size_t at) { return std::size_t{bytes.at(at)} << 8 | bytes.at(at + 1); }
-
-std::size_t read_u24(const Bytes& bytes, std::size_t at) {
-  return std::size_t{bytes.at(at)} << 16 | std::size_t{bytes.at(at + 1)} << 8 | bytes.at(at + 2);
-}
 
 void put_u24(Bytes& out, std::size_t value) {
   out.push_back(static_cast<std::uint8_t>(value >> 16));

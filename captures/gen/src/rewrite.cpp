@@ -8,13 +8,6 @@
 namespace tlsgen {
 namespace {
 
-constexpr std::size_t kHandshakeHeader = 4;
-constexpr std::uint8_t kHandshakeRecord = 22;
-constexpr std::uint8_t kApplicationDataRecord = 23;
-constexpr std::uint8_t kCertificate = 11;
-constexpr std::uint8_t kCertificateVerify = 15;
-constexpr std::uint8_t kFinished = 20;
-
 std::size_t message_length(const std::uint8_t* header) {
   return kHandshakeHeader + (std::size_t{header[1]} << 16 | std::size_t{header[2]} << 8 | header[3]);
 }
