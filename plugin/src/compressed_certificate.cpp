@@ -69,6 +69,10 @@ void describe_compressed_certificate(const ScannedMessage& m, uint16_t flags_ext
   auto inflated = compress::inflate_certificate(m.compression_algorithm, m.uncompressed_length,
                                                 {m.compressed, m.compressed_length});
   facts.outcome = compress::event_outcome(inflated.outcome);
+  // Only the inflated message speaks for the entries (the message's own bytes hold none).
+  certificate.certificate_entries = 0;
+  certificate.certificate_chain_der.clear();
+  certificate.flags.reset();
   if (inflated.outcome == compress::Outcome::ok) {
     Event parsed = certificate;
     if (read_certificate(inflated.message, flags_extension, parsed)) {

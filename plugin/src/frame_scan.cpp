@@ -42,10 +42,10 @@ class Scanner {
 
   void visit(proto_node* node) {
     field_info* fi = PNODE_FINFO(node);
-    if (!fi || !fi->hfinfo || !fi->ds_tvb) return;
+    if (!fi || !fi->hfinfo || !fi->ds_tvb || inside_compressed_certificate(node)) return;
     switch (classify_field(fi->hfinfo->id)) {
       case TlsField::none: return;
-      case TlsField::handshake_type: start_message(fi); return;
+      case TlsField::handshake_type: start_message(node, fi); return;
       case TlsField::extensions_length: start_block(fi); return;
       case TlsField::extension_type: extension(node, fi); return;
       case TlsField::random: random(fi); return;
@@ -86,6 +86,24 @@ class Scanner {
   int owner_index(field_info* fi) {
     ScannedMessage* m = owner(fi);
     return m ? static_cast<int>(m - out_->messages) : -1;
+  }
+
+  // A Wireshark that inflates a CompressedCertificate (4.4: brotli; 4.6: all three) dissects the
+  // Certificate inside under the message's node, in a tvb of its own whose offsets are not the message's
+  // data source's: nothing under that node is read (phase 2 inflates the copied bytes itself).
+  bool inside_compressed_certificate(proto_node* node) const {
+    for (int i = 0; i < compressed_count_; ++i)
+      for (proto_node* up = node->parent; up; up = up->parent)
+        if (up == compressed_nodes_[i]) return true;
+    return false;
+  }
+
+  void start_message(proto_node* node, field_info* fi) {
+    int before = out_->message_count;
+    start_message(fi);
+    bool compressed = out_->message_count > before &&
+                      out_->messages[before].type == to_wire(HandshakeType::compressed_certificate);
+    if (compressed && compressed_count_ < kMaxMessages) compressed_nodes_[compressed_count_++] = node->parent;
   }
 
   void start_message(field_info* fi) {
@@ -288,6 +306,8 @@ class Scanner {
     add_item(undecrypted ? ItemKind::protected_data : ItemKind::decrypted_data);
   }
 
+  proto_node* compressed_nodes_[kMaxMessages] = {};  // the CompressedCertificates' nodes in this frame
+  int compressed_count_ = 0;
   bool protected_record_ = false;   // the record being visited has an opaque_type
   bool inner_type_known_ = false;   // ... and Wireshark recovered its inner content type
   FrameScan* out_;
