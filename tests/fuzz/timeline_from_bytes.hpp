@@ -86,6 +86,24 @@ inline void set_typical_fields(Event& e) {
   }
 }
 
+// RFC 8879: a compress_certificate list (ClientHello, CertificateRequest) of code points 0..4.
+inline void read_compression_offer(ByteSource& in, Event& e) {
+  for (unsigned n = in.u8() % 4; n > 0; --n) e.compress_certificate_algorithms.push_back(in.u8() % 5);
+}
+
+// RFC 8879: the certificate arrived compressed; one that could not be inflated has no entries, as the
+// event sources leave it.
+inline void read_compression(ByteSource& in, Event& e) {
+  CertificateCompression c;
+  c.algorithm = in.u8() % 5;
+  c.outcome = static_cast<InflationOutcome>(in.u8() % 7);
+  if (!c.inflated()) {
+    e.certificate_entries = 0;
+    e.flags.reset();
+  }
+  e.compression = c;
+}
+
 // Type-specific fields from the input. certificate_authorities come from a small alphabet so that
 // connections overlap (rca.server.trust-anchors-shared).
 inline void read_fields(ByteSource& in, Event& e) {
@@ -95,14 +113,23 @@ inline void read_fields(ByteSource& in, Event& e) {
       e.offers_tls13 = in.bit(bits, 0);
       e.ech_outer = in.bit(bits, 1);
       if (in.bit(bits, 2)) e.server_name = "example.com";
+      if (in.bit(bits, 3)) read_compression_offer(in, e);
       break;
     }
     case EventType::server_hello:
     case EventType::hello_retry_request: e.selected_version = read_version(in); break;
-    case EventType::certificate_request:
-      for (unsigned n = in.u8() % 4; n > 0; --n) e.certificate_authorities.push_back("3008" + std::to_string(in.u8() % 8));
+    case EventType::certificate_request: {
+      uint8_t count = in.u8();
+      for (unsigned n = count % 4; n > 0; --n) e.certificate_authorities.push_back("3008" + std::to_string(in.u8() % 8));
+      if (in.bit(count, 7)) read_compression_offer(in, e);
       break;
-    case EventType::certificate: e.certificate_entries = in.u8() % 4; break;
+    }
+    case EventType::certificate: {
+      uint8_t entries = in.u8();
+      e.certificate_entries = entries % 4;
+      if (in.bit(entries, 7)) read_compression(in, e);
+      break;
+    }
     case EventType::alert:
       e.alert_level = in.u8();
       e.alert_description = in.u8();
