@@ -16,12 +16,8 @@ only=" ${*:2} "
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# In a mount namespace of its own: the source tree read-only at /mnt, the work directory at /tmp.
-in_root() {
-  unshare --mount --propagation private -- bash -c '
-    mount --bind -o ro "$1" "$0/mnt" && mount --bind "$2" "$0/tmp" && mount -t proc proc "$0/proc" &&
-    chroot "$0" env -i PATH=/usr/bin:/bin HOME=/tmp TMPDIR=/tmp bash -c "$3"' "$root" "$source_dir" "$work" "$1"
-}
+# shellcheck source=captures/in-root.sh
+source "$here/in-root.sh"
 
 in_root "cd /mnt/captures/gen/src && g++ -std=c++20 -O1 -Wall -Wextra -Werror -o /tmp/tlsflags-quic-gen \
   quic_gen.cpp quic_packetizer.cpp quic_reprotect.cpp record_protection.cpp pki.cpp flags.cpp capture_file.cpp -lssl -lcrypto"

@@ -24,7 +24,7 @@ count=0
 while IFS=$'\t' read -r file scenario options _rest; do
   case "$file" in ''|'#'*) continue ;; esac
   [ "$scenario" = recorded ] && continue
-  case "$scenario" in udp:*) continue ;; esac  # regenerate-udp.sh (OpenSSL 3.5)
+  case "$scenario" in udp:*|trixie:*) continue ;; esac  # regenerate-udp.sh, regenerate-trixie.sh (OpenSSL 3.5)
   format=pcap
   case "$file" in *.pcapng) format=pcapng ;; esac
   base=$here/${file%.*}

@@ -20,8 +20,8 @@ plugin=$(find "$build" -name tlsflags.so -type f)
 [[ -n $plugin ]] || fail "tlsflags.so was not built"
 libraries=$(find "$build" -name '*.a' -printf '%f\n' | sort | tr '\n' ' ')
 echo "built: $(basename "${plugin:-none}") and ${libraries:-no static library}"
-[[ $libraries == "libtlsflags_core.a libtlsflags_inspect.a " ]] \
-  || fail "expected only libtlsflags_core.a and libtlsflags_inspect.a beside the plugin, built: $libraries"
+[[ $libraries == "libtlsflags_compress.a libtlsflags_core.a libtlsflags_inspect.a " ]] \
+  || fail "expected only libtlsflags_compress.a, libtlsflags_core.a and libtlsflags_inspect.a beside the plugin, built: $libraries"
 [[ -z $(find "$build" -name tlsflags-check -type f) ]] || fail "tlsflags-check was built"
 if [[ -n $plugin ]] && ldd "$plugin" | grep -q libpcap; then fail "the plugin links libpcap"; fi
 

@@ -26,6 +26,20 @@ if [[ -f $root/.tlsflags-root && $(<"$root/.tlsflags-root") == "$stamp_text" ]];
   exit 0
 fi
 
+# A root of the same suite made for an older package list gets the missing packages from the same
+# registry (apt-get in the root) instead of being made anew: a list that grows (libbrotli-dev and
+# libzstd-dev for RFC 8879, issue 20) costs a few packages, not a whole root.
+if [[ -f $root/.tlsflags-root && $(<"$root/.tlsflags-root") == "$suite "* ]]; then
+  # shellcheck source=scripts/lib/in_root.sh
+  source scripts/lib/in_root.sh
+  cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+  in_root apt-get -o Acquire::Check-Valid-Until=false update -q >/dev/null
+  in_root apt-get install -y -q --no-install-recommends "${packages[@]}" >/dev/null
+  echo "$stamp_text" >"$root/.tlsflags-root"
+  echo "wireshark-root: $root ($suite) brought up to date: $(chroot "$root" dpkg-query -W -f='tshark ${Version}' tshark)"
+  exit 0
+fi
+
 command -v mmdebstrap >/dev/null || {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mmdebstrap
 }

@@ -6,14 +6,23 @@
 #include "tlsflags/inspect/certificate.hpp"
 #include "tlsflags/core/server_reaction.hpp"
 #include "capture_outcome.hpp"
+#include "compressed_certificate.hpp"
 #include "tlsflags_protocol.hpp"
 #include "wireshark_compat.hpp"
 
 namespace tlsflags::plugin {
 namespace {
 
-// The core's event for a scanned message (RFC 8446 §4 HandshakeType, tlsflags/core/protocol.hpp).
+bool is_compressed_certificate(const ScannedMessage& m) {
+  return m.type == to_wire(HandshakeType::compressed_certificate);
+}
+
+// The core's event for a scanned message (RFC 8446 §4 HandshakeType, tlsflags/core/protocol.hpp). A
+// CompressedCertificate is the Certificate it stands for (RFC 8879 §4); one not wholly captured is left
+// out, as tlsflags-check sees only whole messages.
 std::optional<EventType> event_type_of(const ScannedMessage& m) {
+  if (is_compressed_certificate(m))
+    return m.compressed_complete ? std::optional(EventType::certificate) : std::nullopt;
   return tlsflags::event_type_of(static_cast<HandshakeType>(m.type), m.hello_retry);
 }
 
@@ -175,6 +184,7 @@ class FrameRecorder {
     Event& e = append(*type, sender_of_message(index));
     e.flags = flags_of_message(index);
     describe_message(m, e);
+    if (is_compressed_certificate(m)) describe_compressed_certificate(m, current_extension_type(), e);
     if (*type == EventType::certificate) {
       keep_chain(m, e);
       describe_client_certificate(e, record);
@@ -188,6 +198,8 @@ class FrameRecorder {
     switch (e.type) {
       case EventType::client_hello:
         e.offers_tls13 = m.offers_tls13;
+        e.compress_certificate_algorithms.assign(m.compression_algorithms,
+                                                 m.compression_algorithms + m.compression_algorithm_count);
         e.ech_outer = m.ech_outer;
         if (m.server_name) e.server_name = m.server_name;
         break;
@@ -202,6 +214,8 @@ class FrameRecorder {
         e.signature_algorithms.assign(m.signature_algorithms, m.signature_algorithms + m.signature_algorithm_count);
         e.signature_algorithms_cert.assign(m.signature_algorithms_cert,
                                            m.signature_algorithms_cert + m.signature_algorithm_cert_count);
+        e.compress_certificate_algorithms.assign(m.compression_algorithms,
+                                                 m.compression_algorithms + m.compression_algorithm_count);
         break;
       case EventType::certificate:
         e.certificate_entries = m.certificate_entries;

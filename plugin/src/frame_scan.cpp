@@ -42,10 +42,10 @@ class Scanner {
 
   void visit(proto_node* node) {
     field_info* fi = PNODE_FINFO(node);
-    if (!fi || !fi->hfinfo || !fi->ds_tvb) return;
+    if (!fi || !fi->hfinfo || !fi->ds_tvb || inside_compressed_certificate(node)) return;
     switch (classify_field(fi->hfinfo->id)) {
       case TlsField::none: return;
-      case TlsField::handshake_type: start_message(fi); return;
+      case TlsField::handshake_type: start_message(node, fi); return;
       case TlsField::extensions_length: start_block(fi); return;
       case TlsField::extension_type: extension(node, fi); return;
       case TlsField::random: random(fi); return;
@@ -88,6 +88,24 @@ class Scanner {
     return m ? static_cast<int>(m - out_->messages) : -1;
   }
 
+  // A Wireshark that inflates a CompressedCertificate (4.4: brotli; 4.6: all three) dissects the
+  // Certificate inside under the message's node, in a tvb of its own whose offsets are not the message's
+  // data source's: nothing under that node is read (phase 2 inflates the copied bytes itself).
+  bool inside_compressed_certificate(proto_node* node) const {
+    for (int i = 0; i < compressed_count_; ++i)
+      for (proto_node* up = node->parent; up; up = up->parent)
+        if (up == compressed_nodes_[i]) return true;
+    return false;
+  }
+
+  void start_message(proto_node* node, field_info* fi) {
+    int before = out_->message_count;
+    start_message(fi);
+    bool compressed = out_->message_count > before &&
+                      out_->messages[before].type == to_wire(HandshakeType::compressed_certificate);
+    if (compressed && compressed_count_ < kMaxMessages) compressed_nodes_[compressed_count_++] = node->parent;
+  }
+
   void start_message(field_info* fi) {
     if (out_->message_count >= kMaxMessages) return;
     // Handshake { msg_type(1); uint24 length; body } (RFC 8446 §4): the length follows the type.
@@ -105,6 +123,41 @@ class Scanner {
     m.block_offset = -1;
     m.type = static_cast<uint8_t>(field_uint(fi));
     read_request_context(m);
+    read_compressed_certificate(m);
+  }
+
+  // RFC 8879 §4: CertificateCompressionAlgorithm algorithm; uint24 uncompressed_length;
+  // opaque compressed_certificate_message<1..2^24-1>. Read from the message's bytes, the same in every
+  // Wireshark version; copied only when the whole message is present (phase 2 inflates it).
+  void read_compressed_certificate(ScannedMessage& m) {
+    if (m.type != to_wire(HandshakeType::compressed_certificate)) return;
+    int body = m.start + 4;
+    uint32_t declared = tvb_get_ntoh24(m.data_source, m.start + 1);
+    if (static_cast<int64_t>(body) + declared != m.end || declared < 8) return;
+    m.compression_algorithm = tvb_get_ntohs(m.data_source, body);
+    m.uncompressed_length = tvb_get_ntoh24(m.data_source, body + 2);
+    m.compressed_length = tvb_get_ntoh24(m.data_source, body + 5);
+    if (m.compressed_length != declared - 8) return;  // not well-formed: phase 2 says so
+    m.compressed = static_cast<const uint8_t*>(
+        tvb_memdup(pinfo_->pool, m.data_source, body + 8, static_cast<int>(m.compressed_length)));
+    m.compressed_complete = true;
+  }
+
+  // compress_certificate (RFC 8879 §3): CertificateCompressionAlgorithm algorithms<2..2^8-2>, the
+  // algorithms the sender of a ClientHello or CertificateRequest can inflate the peer's certificate with.
+  void read_compression_algorithms(ScannedMessage& m, field_info* fi) {
+    bool offering = m.type == to_wire(HandshakeType::client_hello) ||
+                    m.type == to_wire(HandshakeType::certificate_request);
+    if (!offering || !tvb_bytes_exist(fi->ds_tvb, fi->start, 5)) return;
+    int body_length = tvb_get_ntohs(fi->ds_tvb, fi->start + 2);
+    uint8_t list_length = 0;
+    tvb_memcpy(fi->ds_tvb, &list_length, fi->start + 4, 1);
+    if (body_length != 1 + list_length || list_length % 2 != 0 || !tvb_bytes_exist(fi->ds_tvb, fi->start + 5, list_length))
+      return;
+    m.offers_compression = true;
+    m.compression_algorithm_count = 0;
+    for (int at = 0; at < list_length && m.compression_algorithm_count < kMaxCompressionAlgorithms; at += 2)
+      m.compression_algorithms[m.compression_algorithm_count++] = tvb_get_ntohs(fi->ds_tvb, fi->start + 5 + at);
   }
 
   // RFC 8446 §4.3.2, §4.4.2: both messages open with opaque certificate_request_context<0..2^8-1>.
@@ -127,6 +180,7 @@ class Scanner {
     ScannedMessage* m = owner(fi);
     if (m) m->current_extension = static_cast<uint16_t>(type);
     if (type == extension::encrypted_client_hello && m) m->ech_outer = true;
+    if (type == extension::compress_certificate && m) read_compression_algorithms(*m, fi);
     if (type != extension_type_ || out_->extension_count >= kMaxExtensions) return;
     // Extension { uint16 extension_type; opaque extension_data<0..2^16-1>; } (RFC 8446 §4.2)
     if (!tvb_bytes_exist(fi->ds_tvb, fi->start, 4)) return;
@@ -252,6 +306,8 @@ class Scanner {
     add_item(undecrypted ? ItemKind::protected_data : ItemKind::decrypted_data);
   }
 
+  proto_node* compressed_nodes_[kMaxMessages] = {};  // the CompressedCertificates' nodes in this frame
+  int compressed_count_ = 0;
   bool protected_record_ = false;   // the record being visited has an opaque_type
   bool inner_type_known_ = false;   // ... and Wireshark recovered its inner content type
   FrameScan* out_;

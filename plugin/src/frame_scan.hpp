@@ -21,6 +21,8 @@ inline constexpr int kMaxCertificateCopy = 64 * 1024;
 inline constexpr uint8_t kMaxChainCopy = 8;
 // Entries kept of a CertificateRequest's signature_algorithms and signature_algorithms_cert.
 inline constexpr uint8_t kMaxSignatureSchemes = 64;
+// compress_certificate algorithms kept per ClientHello or CertificateRequest (RFC 8879 §3: at most 127).
+inline constexpr uint8_t kMaxCompressionAlgorithms = 16;
 // SNI host names longer than this are cut (RFC 6066 §3: a HostName is at most 2^16-1 octets; DNS names 253).
 inline constexpr size_t kMaxServerNameCopy = 256;
 
@@ -65,6 +67,17 @@ struct ScannedMessage {
   uint8_t signature_algorithm_cert_count;
   uint16_t signature_algorithms[kMaxSignatureSchemes];
   uint16_t signature_algorithms_cert[kMaxSignatureSchemes];
+  // ClientHello and CertificateRequest: compress_certificate's algorithms (RFC 8879 §3), when present.
+  bool offers_compression;
+  uint8_t compression_algorithm_count;
+  uint16_t compression_algorithms[kMaxCompressionAlgorithms];
+  // CompressedCertificate (RFC 8879 §4), when wholly present: its fields and its compressed bytes
+  // (pinfo->pool), read from the message itself, whether or not this Wireshark inflates them.
+  bool compressed_complete;
+  uint16_t compression_algorithm;
+  uint32_t uncompressed_length;
+  uint32_t compressed_length;
+  const uint8_t* compressed;
   // CertificateRequest and Certificate: the certificate_request_context, hex (RFC 8446 §4.3.2, §4.4.2),
   // which links a post-handshake request to its answer (§4.6.2); nullptr when not present.
   const char* request_context_hex;

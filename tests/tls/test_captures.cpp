@@ -78,6 +78,8 @@ std::string sequence_of(const Timeline& t) {
       item += "!" + std::to_string(e.alert_description);
     } else if (e.type == EventType::encrypted_alert) {
       item += "!?";  // the description is protected; tshark with keys names it
+    } else if (e.type == EventType::certificate && e.compression) {
+      item += "25";  // RFC 8879 §4: a CompressedCertificate, the Certificate it stands for
     } else if (int type = wire_type(e.type); type >= 0) {
       item += std::to_string(type);
     } else {

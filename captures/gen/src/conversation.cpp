@@ -1,6 +1,9 @@
 #include "conversation.hpp"
 
 #include "rewrite.hpp"
+#ifdef TLSGEN_CAPTURE_RECODE
+#include "capture_recode.hpp"
+#endif
 #include "wire_rewrite.hpp"
 
 #include <openssl/err.h>
@@ -222,6 +225,16 @@ Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, 
   bool sent[2] = {false, false};
   std::optional<ClientFlightRewriter> flight_rewriter;  // rewrites protected records (rewrite.hpp)
   if (knobs.wire.drop_client_certificate) flight_rewriter.emplace(options.cipher, keylog);
+#ifdef TLSGEN_CAPTURE_RECODE
+  std::optional<CaptureRecoder> capture_recoder;  // the capture's copy differs (capture_recode.hpp)
+  if (knobs.compression.client_certificate_recoded_as != 0)
+    capture_recoder.emplace(options.cipher, keylog, knobs.compression.client_certificate_recoded_as,
+                            knobs.compression.recoded_algorithm_offered);
+#else
+  if (knobs.compression.client_certificate_recoded_as != 0)
+    throw std::runtime_error("re-encoding certificates in the capture needs a build with zlib, brotli and zstd "
+                             "(captures/regenerate-trixie.sh)");
+#endif
 
   for (bool progress = true; progress;) {
     progress = false;
@@ -240,6 +253,9 @@ Conversation run_conversation(const TestPki& pki, const ConnectionKnobs& knobs, 
       if (chunk.from == Side::client && carries_client_certificate(chunk))
         chunk.delay_ms = knobs.client.certificate_delay_ms;
       if (!is_terminal(other.stage())) other.deliver(chunk.bytes);
+#ifdef TLSGEN_CAPTURE_RECODE
+      if (capture_recoder) capture_recoder->process(chunk);
+#endif
       conversation.chunks.push_back(std::move(chunk));
     }
   }

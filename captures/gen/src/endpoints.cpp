@@ -249,6 +249,52 @@ void allow_old_versions(SSL_CTX* ctx) {
   SSL_CTX_set_security_level(ctx, 0);
 }
 
+// ---- certificate compression (RFC 8879; OpenSSL 3.2 and later) ----
+
+#ifdef SSL_OP_NO_TX_CERTIFICATE_COMPRESSION
+// The ready-made CompressedCertificate body OpenSSL will send, spoilt as the scenario says (RFC 8879 §4:
+// the receiver must abort with bad_certificate when it cannot inflate it to uncompressed_length).
+void spoil_compressed_certificate(SSL_CTX* ctx, int algorithm, CompressedCertificateDefect defect) {
+  unsigned char* data = nullptr;
+  size_t original_length = 0;
+  const size_t length = SSL_CTX_get1_compressed_cert(ctx, algorithm, &data, &original_length);
+  require(length > 0, "the compressed server certificate");
+  Bytes spoilt(data, data + length);
+  OPENSSL_free(data);
+  if (defect == CompressedCertificateDefect::truncated) spoilt.resize(spoilt.size() / 2);
+  if (defect == CompressedCertificateDefect::length_lie) original_length += 64;
+  if (defect == CompressedCertificateDefect::trailing_bytes) spoilt.resize(spoilt.size() + 16, 0);
+  require(SSL_CTX_set1_compressed_cert(ctx, algorithm, spoilt.data(), spoilt.size(), original_length) == 1,
+          "the spoilt compressed certificate");
+}
+
+// Both peers offer (ClientHello, CertificateRequest: compress_certificate) and use the scenario's
+// algorithms; without any, compression is off both ways, as OpenSSL 3.0 behaves.
+void set_up_compression(SSL_CTX* ctx, const EndpointState& state, bool has_certificate) {
+  const CompressionKnobs& compression = state.knobs->compression;
+  if (compression.algorithms.empty()) {
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION | SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
+    return;
+  }
+  std::vector<int> algorithms = compression.algorithms;
+  require(SSL_CTX_set1_cert_comp_preference(ctx, algorithms.data(), algorithms.size()) == 1,
+          "certificate compression preference");
+  // A client whose Certificate the capture re-encodes sends it uncompressed (capture_recode.hpp).
+  if (state.side == Side::client && compression.client_certificate_recoded_as != 0)
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION);
+  // Only a server can hold ready-made compressed certificates; a client compresses when it sends.
+  if (state.side == Side::client || !has_certificate) return;
+  for (int algorithm : algorithms) require(SSL_CTX_compress_certs(ctx, algorithm) == 1, "SSL_CTX_compress_certs");
+  if (compression.server_defect != CompressedCertificateDefect::none)
+    spoil_compressed_certificate(ctx, algorithms.front(), compression.server_defect);
+}
+#else
+void set_up_compression(SSL_CTX*, const EndpointState& state, bool) {
+  if (!state.knobs->compression.algorithms.empty())
+    throw std::runtime_error("certificate compression needs OpenSSL 3.2 or later (captures/regenerate-trixie.sh)");
+}
+#endif
+
 SslCtxPtr new_context(const SSL_METHOD* method, EndpointState& state) {
   SslCtxPtr ctx(SSL_CTX_new(method));
   require(ctx != nullptr, "SSL_CTX_new");
@@ -274,6 +320,7 @@ SslCtxPtr make_client_context(const TestPki& pki, EndpointState& state) {
   require(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), pki.ca.cert.get()) == 1, "trust store");
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   if (client.has_certificate) use_identity(ctx.get(), pki.client);
+  set_up_compression(ctx.get(), state, client.has_certificate);
   if (client.post_handshake_auth) SSL_CTX_set_post_handshake_auth(ctx.get(), 1);
   SSL_CTX_set_cert_cb(ctx.get(), client_certificate_callback, &state);
   require(SSL_CTX_add_custom_ext(ctx.get(), state.options->extension_type, kFlagsContexts, client_add_flags, nullptr,
@@ -289,6 +336,7 @@ SslCtxPtr make_server_context(const TestPki& pki, EndpointState& state) {
   require(SSL_CTX_set1_groups_list(ctx.get(), server.groups.c_str()) == 1, "server groups");
   use_identity(ctx.get(), pki.server);
   if (server.sends_ca_certificate) require(SSL_CTX_add1_chain_cert(ctx.get(), pki.ca.cert.get()) == 1, "chain");
+  set_up_compression(ctx.get(), state, true);
   SSL_CTX_set_num_tickets(ctx.get(), 1);  // one ticket keeps the captures small
   // Resumption across the scenario's connections (each has its own SSL_CTX): the same ticket keys and
   // session id context every time, so a ticket of one connection opens in the next.
@@ -320,8 +368,10 @@ SslPtr make_endpoint(SSL_CTX* ctx, EndpointState& state) {
   SSL_set_msg_callback(ssl.get(), note_written_records);
   SSL_set_msg_callback_arg(ssl.get(), &state);
   if (state.side == Side::client) {
-    require(SSL_set_tlsext_host_name(ssl.get(), kServerName) == 1, "SNI");
-    require(SSL_set1_host(ssl.get(), kServerName) == 1, "host check");
+    const std::string& name = state.knobs->client.server_name;
+    require(SSL_set_tlsext_host_name(ssl.get(), name.c_str()) == 1, "SNI");
+    // Another name than the certificate's: the client goes on (the identity mismatch the capture shows).
+    if (name == kServerName) require(SSL_set1_host(ssl.get(), kServerName) == 1, "host check");
     SSL_set_connect_state(ssl.get());
   } else {
     SSL_set_accept_state(ssl.get());

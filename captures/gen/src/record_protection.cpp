@@ -12,6 +12,13 @@
 namespace tlsgen {
 namespace {
 
+std::uint8_t hex_value(char c) {
+  if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0');
+  if (c >= 'a' && c <= 'f') return static_cast<std::uint8_t>(c - 'a' + 10);
+  if (c >= 'A' && c <= 'F') return static_cast<std::uint8_t>(c - 'A' + 10);
+  throw std::runtime_error("key log line is not hex");
+}
+
 constexpr std::size_t kRecordHeader = 5;
 constexpr std::size_t kTagLength = 16;   // all three TLS 1.3 AEADs of the generator (8446 §5.2)
 constexpr std::size_t kNonceLength = 12; // iv_length: max(8 bytes, N_MIN) = 12 (8446 §5.3)
@@ -180,6 +187,18 @@ Bytes RecordProtection::seal(const Bytes& content, std::uint8_t inner_type) {
   record.insert(record.end(), tag.begin(), tag.end());
   ++sequence_;
   return record;
+}
+
+Bytes key_log_secret(const std::vector<std::string>& keylog, std::string_view label) {
+  for (auto line = keylog.rbegin(); line != keylog.rend(); ++line) {
+    if (!line->starts_with(label) || line->size() <= label.size() || (*line)[label.size()] != ' ') continue;
+    const std::string_view hex = std::string_view(*line).substr(line->rfind(' ') + 1);
+    Bytes out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+      out.push_back(static_cast<std::uint8_t>(hex_value(hex[i]) << 4 | hex_value(hex[i + 1])));
+    return out;
+  }
+  throw std::runtime_error("no " + std::string(label) + " in the key log");
 }
 
 }  // namespace tlsgen

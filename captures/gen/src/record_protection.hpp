@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tlsgen {
 
@@ -31,6 +32,9 @@ Bytes transcript_hash(const CipherSuiteInfo& suite, const Bytes& messages);
 // 8446 §4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(...)), finished_key derived from the
 // sender's handshake traffic secret.
 Bytes finished_verify_data(const CipherSuiteInfo& suite, const Bytes& traffic_secret, const Bytes& transcript);
+
+// The secret of an NSS key log label (one connection per key log: the latest line wins).
+Bytes key_log_secret(const std::vector<std::string>& keylog, std::string_view label);
 
 // One direction's record protection under one traffic secret: key and iv per 8446 §7.3, the
 // per-record nonce per §5.3 (iv XOR the 64-bit record sequence number), AAD = the record header (§5.2).

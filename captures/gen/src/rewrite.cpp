@@ -8,29 +8,8 @@
 namespace tlsgen {
 namespace {
 
-constexpr std::size_t kHandshakeHeader = 4;
-constexpr std::uint8_t kHandshakeRecord = 22;
-constexpr std::uint8_t kApplicationDataRecord = 23;
-constexpr std::uint8_t kCertificate = 11;
-constexpr std::uint8_t kCertificateVerify = 15;
-constexpr std::uint8_t kFinished = 20;
-
 std::size_t message_length(const std::uint8_t* header) {
   return kHandshakeHeader + (std::size_t{header[1]} << 16 | std::size_t{header[2]} << 8 | header[3]);
-}
-
-std::uint8_t hex_value(char c) {
-  if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0');
-  if (c >= 'a' && c <= 'f') return static_cast<std::uint8_t>(c - 'a' + 10);
-  if (c >= 'A' && c <= 'F') return static_cast<std::uint8_t>(c - 'A' + 10);
-  throw std::runtime_error("rewrite: key log line is not hex");
-}
-
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(hex_value(hex[i]) << 4 | hex_value(hex[i + 1])));
-  return out;
 }
 
 bool carries_certificate(const Chunk& chunk) {
@@ -66,14 +45,7 @@ void ClientFlightRewriter::process(Chunk& chunk) {
   follow(chunk);
 }
 
-// The secret of an NSS key log label (one connection per conversation: the latest line wins).
-Bytes ClientFlightRewriter::secret(std::string_view label) const {
-  for (auto line = keylog_.rbegin(); line != keylog_.rend(); ++line) {
-    if (!line->starts_with(label) || line->size() <= label.size() || (*line)[label.size()] != ' ') continue;
-    return from_hex(std::string_view(*line).substr(line->rfind(' ') + 1));
-  }
-  throw std::runtime_error("rewrite: no " + std::string(label) + " in the key log");
-}
+Bytes ClientFlightRewriter::secret(std::string_view label) const { return key_log_secret(keylog_, label); }
 
 // The transcript (8446 §4.4.1) up to the server's Finished: the plaintext ClientHello and
 // ServerHello, then the server's flight under its handshake traffic secret (8446 §7.3).

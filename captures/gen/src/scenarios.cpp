@@ -64,6 +64,33 @@ ConnectionKnobs with_client_reaction(FlaggedCrReaction reaction, int alert = 0) 
   return knobs;
 }
 
+// RFC 8879 algorithm numbers (§7.3).
+constexpr int kZlib = 1;
+constexpr int kBrotli = 2;
+constexpr int kZstd = 3;
+
+// Both peers offer and use one certificate compression algorithm (OpenSSL 3.5).
+ConnectionKnobs with_compression(int algorithm) {
+  ConnectionKnobs knobs;
+  knobs.compression.algorithms = {algorithm};
+  return knobs;
+}
+
+// The client's certificate (none: an empty certificate_list) shown compressed with `algorithm` in the
+// capture only (capture_recode.hpp); the peers compress with zlib for real.
+ConnectionKnobs with_recoded_client_certificate(int algorithm, bool has_certificate) {
+  ConnectionKnobs knobs = with_compression(kZlib);
+  knobs.compression.client_certificate_recoded_as = algorithm;
+  knobs.client.has_certificate = has_certificate;
+  return knobs;
+}
+
+ConnectionKnobs with_compression_defect(CompressedCertificateDefect defect, int algorithm = kZlib) {
+  ConnectionKnobs knobs = with_compression(algorithm);
+  knobs.compression.server_defect = defect;
+  return knobs;
+}
+
 ConnectionKnobs with_impairment(Impairment impairment) {
   ConnectionKnobs knobs;
   knobs.wire.impairment = impairment;
@@ -325,6 +352,42 @@ std::vector<Scenario> build_table() {
        full_then_resumed(true)},
       {"rca-gap-at-cr", "one record per segment; the segment with the CertificateRequest was not captured",
        {edited(with_impairment(Impairment::gap_at_cr), [](K& k) { k.wire.segment_per_record = true; })}},
+      // RFC 8879 certificate compression: OpenSSL 3.5 peers (captures/regenerate-trixie.sh).
+      {"compress-client-zlib", "flag echoed; the client answers with a zlib CompressedCertificate (RFC 8879)",
+       {with_compression(kZlib)}},
+      {"compress-client-zstd", "flag echoed; the client answers with a zstd CompressedCertificate",
+       {with_compression(kZstd)}},
+      {"compress-client-empty-zlib",
+       "flag echoed; the client has no certificate: its empty Certificate shown zlib-compressed (capture only)",
+       {with_recoded_client_certificate(kZlib, false)}},
+      {"compress-client-empty-zstd",
+       "flag echoed; the client has no certificate: its empty Certificate shown zstd-compressed (capture only)",
+       {with_recoded_client_certificate(kZstd, false)}},
+      {"compress-client-brotli",
+       "flag echoed; the client's Certificate shown brotli-compressed, the CR offering brotli (capture only)",
+       {with_recoded_client_certificate(kBrotli, true)}},
+      {"compress-client-algorithm-not-offered",
+       "flag echoed; the client's Certificate shown brotli-compressed, the CR offering only zlib (capture only)",
+       {edited(with_recoded_client_certificate(kBrotli, true),
+               [](K& k) { k.compression.recoded_algorithm_offered = false; })}},
+      {"compress-client-empty-brotli",
+       "flag echoed; the client has no certificate: its empty Certificate shown brotli-compressed (capture only)",
+       {with_recoded_client_certificate(kBrotli, false)}},
+      {"compress-server-identity-mismatch",
+       "the client asks for other.example (SNI); the server's zstd CompressedCertificate names server.example",
+       {edited(with_compression(kZstd), [](K& k) { k.client.server_name = "other.example"; })}},
+      {"compress-server-truncated-rejected",
+       "the server's zlib CompressedCertificate is cut to half its bytes; the client aborts with bad_certificate",
+       {with_compression_defect(CompressedCertificateDefect::truncated)}},
+      {"compress-server-length-lie-rejected",
+       "the server's zlib CompressedCertificate declares 64 octets more than it inflates to; the client aborts",
+       {with_compression_defect(CompressedCertificateDefect::length_lie)}},
+      {"compress-server-trailing-bytes-rejected",
+       "16 zero octets follow the end of the server's zstd stream; the client aborts with bad_certificate",
+       {with_compression_defect(CompressedCertificateDefect::trailing_bytes, kZstd)}},
+      {"compress-server-trailing-bytes-ignored",
+       "16 zero octets follow the end of the server's zlib stream; the client (zlib's uncompress) carries on",
+       {with_compression_defect(CompressedCertificateDefect::trailing_bytes, kZlib)}},
   };
   return table;
 }

@@ -55,6 +55,28 @@ enum class Impairment {
   cut_after_cr,        // the capture ends with the segment that completes the CertificateRequest
 };
 
+// Certificate compression (RFC 8879), made by OpenSSL 3.5 (Debian 13; OpenSSL 3.0 has none). The
+// algorithm numbers are RFC 8879 §7.3's: 1 zlib, 2 brotli, 3 zstd.
+enum class CompressedCertificateDefect {
+  none,
+  truncated,      // the compressed bytes cut to half: they cannot be inflated (RFC 8879 §4)
+  length_lie,     // uncompressed_length 64 octets more than the message inflates to (RFC 8879 §4)
+  trailing_bytes, // 16 zero octets after the end of the compressed stream
+};
+
+struct CompressionKnobs {
+  std::vector<int> algorithms;  // offered and used, in preference order; empty: compression off
+  // The server's CompressedCertificate given to OpenSSL ready-made (SSL_CTX_set1_compressed_cert; a
+  // client cannot hold one), made by OpenSSL's own compression of its certificate and then spoilt.
+  CompressedCertificateDefect server_defect = CompressedCertificateDefect::none;
+  // Not 0: in the capture only, after the server received OpenSSL's message, the client's (then
+  // uncompressed) Certificate appears as a CompressedCertificate of this algorithm and the
+  // CertificateRequest offers it (capture_recode.hpp): brotli, which Debian's OpenSSL lacks, and an
+  // empty certificate_list, which OpenSSL sends uncompressed.
+  int client_certificate_recoded_as = 0;
+  bool recoded_algorithm_offered = true;  // false: the CR keeps OpenSSL's list (RFC 8879 §4 broken)
+};
+
 struct ClientKnobs {
   bool sends_rca = true;               // request_client_auth in the ClientHello
   FlagNumbers other_flags;             // further flags, e.g. 8 (resumption_across_names)
@@ -79,6 +101,8 @@ struct ClientKnobs {
   // mode), and with early_data sends its request as 0-RTT data (§2.3, §4.2.10).
   bool resumes = false;
   bool sends_early_data = false;
+  std::string server_name = "server.example";  // SNI; another name: the client does not check the
+                                               // server's certificate against it (identity mismatch)
 };
 
 struct ServerKnobs {
@@ -115,6 +139,7 @@ struct ConnectionKnobs {
   ClientKnobs client;
   ServerKnobs server;
   WireKnobs wire;
+  CompressionKnobs compression;
 };
 
 struct Scenario {

@@ -5,13 +5,6 @@
 namespace tlsgen {
 namespace {
 
-constexpr std::size_t kRecordHeader = 5;
-constexpr std::size_t kHandshakeHeader = 4;
-constexpr std::uint8_t kHandshakeRecord = 22;
-
-std::size_t read_u16(const Bytes& bytes, std::size_t at) { return std::size_t{bytes.at(at)} << 8 | bytes.at(at + 1); }
-std::size_t read_u24(const Bytes& bytes, std::size_t at) { return read_u16(bytes, at) << 8 | bytes.at(at + 2); }
-
 void write_u16(Bytes& bytes, std::size_t at, std::size_t value) {
   bytes.at(at) = static_cast<std::uint8_t>(value >> 8);
   bytes.at(at + 1) = static_cast<std::uint8_t>(value);
