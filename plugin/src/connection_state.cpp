@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <new>
 
+#include "tlsflags/compress/certificate_message.hpp"
 #include "tlsflags/inspect/certificate.hpp"
 #include "tlsflags/core/server_reaction.hpp"
 #include "capture_outcome.hpp"
-#include "compressed_certificate.hpp"
 #include "tlsflags_protocol.hpp"
 #include "wireshark_compat.hpp"
 
@@ -184,7 +184,10 @@ class FrameRecorder {
     Event& e = append(*type, sender_of_message(index));
     e.flags = flags_of_message(index);
     describe_message(m, e);
-    if (is_compressed_certificate(m)) describe_compressed_certificate(m, current_extension_type(), e);
+    // RFC 8879 §4: inflated here, whatever the Wireshark version does with it, by the analyser's reader.
+    if (is_compressed_certificate(m))
+      compress::describe_compressed_certificate(m.compression_algorithm, m.uncompressed_length,
+                                                {m.compressed, m.compressed_length}, current_extension_type(), e);
     if (*type == EventType::certificate) {
       keep_chain(m, e);
       describe_client_certificate(e, record);

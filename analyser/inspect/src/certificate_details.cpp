@@ -77,17 +77,6 @@ std::vector<std::string> san_of(X509* cert) {
 
 }  // namespace
 
-std::string to_hex(std::span<const uint8_t> bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t byte : bytes) {
-    out.push_back(digits[byte >> 4]);
-    out.push_back(digits[byte & 0x0f]);
-  }
-  return out;
-}
-
 std::optional<Der> from_hex(std::string_view hex) {
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "tlsflags/compress/certificate_compression.hpp"
+#include "tlsflags/compress/certificate_message.hpp"
 #include "tlsflags/core/byte_reader.hpp"
 
 namespace tlsflags::tls {
@@ -129,21 +129,6 @@ bool parse_server_hello_extension(uint16_t type, ByteReader data, const ParseOpt
   return true;
 }
 
-}  // namespace
-
-std::string to_hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
-
-namespace {
-
 // certificate_authorities (§4.2.4): DistinguishedName authorities<3..2^16-1>, each <1..2^16-1>.
 bool read_certificate_authorities(ByteReader data, std::vector<std::string>& out) {
   ByteReader list;
@@ -153,34 +138,6 @@ bool read_certificate_authorities(ByteReader data, std::vector<std::string>& out
     if (!list.u16_prefixed(name) || name.empty()) return false;
     out.push_back(to_hex(name.rest()));
   }
-  return true;
-}
-
-void merge_entry_flags(MessageFlags& merged, const MessageFlags& entry) {
-  if (!entry) return;
-  if (!merged) {
-    merged = entry;
-    return;
-  }
-  merged->duplicate = merged->duplicate || entry->duplicate;
-  if (merged->decoded.problem == FlagsProblem::none) merged->decoded.problem = entry->decoded.problem;
-  entry->decoded.flags.for_each([&](uint16_t flag) { merged->decoded.flags.insert(flag); });
-}
-
-// CertificateEntry (§4.4.2): opaque cert_data<1..2^24-1>; Extension extensions<0..2^16-1>.
-bool parse_certificate_entry(ByteReader& list, const ParseOptions& options, Event& event) {
-  ByteReader cert_data, extensions;
-  if (!list.u24_prefixed(cert_data) || cert_data.empty() || !list.u16_prefixed(extensions)) return false;
-  MessageFlags entry_flags;
-  bool ok = for_each_extension(extensions, [&](uint16_t type, ByteReader data) {
-    if (type == options.flags_extension_type) note_flags(entry_flags, data);
-    return true;
-  });
-  if (!ok) return false;
-  merge_entry_flags(event.flags, entry_flags);
-  auto der = cert_data.rest();
-  event.certificate_chain_der.emplace_back(der.begin(), der.end());
-  ++event.certificate_entries;
   return true;
 }
 
@@ -265,36 +222,22 @@ bool parse_certificate_request(std::span<const uint8_t> body, const ParseOptions
 }
 
 bool parse_certificate(std::span<const uint8_t> body, const ParseOptions& options, Event& event) {
-  // §4.4.2: opaque certificate_request_context<0..2^8-1>; CertificateEntry certificate_list<0..2^24-1>.
-  ByteReader r(body), context, list;
+  // §4.4.2, read as the plugin reads an inflated CompressedCertificate (tlsflags/compress/certificate_message.hpp).
   event.type = EventType::certificate;
-  if (!r.u8_prefixed(context) || !r.u24_prefixed(list) || !r.empty()) return false;
-  event.certificate_request_context = to_hex(context.rest());  // §4.4.2: the request it answers
-  while (!list.empty())
-    if (!parse_certificate_entry(list, options, event)) return false;
-  return true;
+  return compress::read_certificate_message(body, options.flags_extension_type, event);
 }
 
 bool parse_compressed_certificate(std::span<const uint8_t> body, const ParseOptions& options, Event& event) {
   // RFC 8879 §4: algorithm, uint24 uncompressed_length, opaque compressed_certificate_message<1..2^24-1>.
   ByteReader r(body), compressed;
-  CertificateCompression facts;
+  uint16_t algorithm = 0;
+  uint32_t uncompressed_length = 0;
   event.type = EventType::certificate;
-  if (!r.u16(facts.algorithm) || !r.u24(facts.uncompressed_length) || !r.u24_prefixed(compressed) ||
-      compressed.empty() || !r.empty())
+  if (!r.u16(algorithm) || !r.u24(uncompressed_length) || !r.u24_prefixed(compressed) || compressed.empty() ||
+      !r.empty())
     return false;
-  auto inflated = compress::inflate_certificate(facts.algorithm, facts.uncompressed_length, compressed.rest());
-  facts.outcome = compress::event_outcome(inflated.outcome);
-  // RFC 8879 §4: once inflated it is the Certificate, parsed and judged as if it had not been compressed.
-  if (inflated.outcome == compress::Outcome::ok) {
-    Event certificate = event;
-    if (parse_certificate(inflated.message, options, certificate)) {
-      event = std::move(certificate);
-    } else {
-      facts.outcome = InflationOutcome::not_a_certificate;
-    }
-  }
-  event.compression = std::move(facts);
+  compress::describe_compressed_certificate(algorithm, uncompressed_length, compressed.rest(),
+                                            options.flags_extension_type, event);
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tlsflags/core/hex.hpp"
 #include "tlsflags/inspect/outcome.hpp"
 
 namespace tlsflags::inspect {
@@ -45,7 +46,7 @@ std::string sha256_hex(std::span<const uint8_t> bytes);
 
 // Lower-case hex of bytes, and its inverse (which accepts either case and rejects odd lengths or
 // non-hex characters). Event::certificate_authorities holds DNs in this form.
-std::string to_hex(std::span<const uint8_t> bytes);
+using ::tlsflags::to_hex;  // tlsflags/core/hex.hpp
 std::optional<Der> from_hex(std::string_view hex);
 
 // A DER-encoded Name (a certificate_authorities entry, RFC 8446 §4.2.4) as an RFC 2253 line.

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tlsflags/core/events.hpp"
+#include "tlsflags/core/hex.hpp"
 #include "tlsflags/core/protocol.hpp"
 #include "tlsflags/tls/keylog.hpp"
 
@@ -17,8 +18,8 @@ namespace tlsflags::tls {
 // HandshakeType, the extension types, the versions and the HelloRetryRequest random:
 // tlsflags/core/protocol.hpp (one home for the two event sources).
 
-// Lowercase hex, as the events carry certificate_authorities and contexts.
-std::string to_hex(std::span<const uint8_t> bytes);
+// Lowercase hex, as the events carry certificate_authorities and contexts (tlsflags/core/hex.hpp).
+using ::tlsflags::to_hex;
 
 struct ParseOptions {
   uint16_t flags_extension_type = kTlsFlagsExtensionType;
