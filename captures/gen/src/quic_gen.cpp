@@ -61,7 +61,6 @@ struct QuicScenario {
   bool client_rejects_misplaced_flag = false;  // ... and the client aborts on it (RCA §3 ¶6: illegal_parameter)
   bool client_has_certificate = true;          // false: the client answers the CR with an empty Certificate
   bool malformed_ch_flags = false;             // the CH's flags length octet claims one octet too many (TF §2)
-  bool server_rejects_invalid_flags = false;   // ... and the server aborts on it (illegal_parameter)
 };
 
 constexpr QuicScenario kScenarios[] = {
@@ -93,10 +92,6 @@ constexpr QuicScenario kScenarios[] = {
     {.name = "quic-empty-certificate",
      .description = "QUIC v1: client sends the flag, CR echoes it, client has no certificate: empty Certificate",
      .client_has_certificate = false},
-    {.name = "quic-flags-malformed-rejected",
-     .description = "QUIC v1: the CH's flags length octet exceeds the body; server aborts (CONNECTION_CLOSE 0x12f)",
-     .malformed_ch_flags = true,
-     .server_rejects_invalid_flags = true},
     {.name = "quic-flags-malformed-ignored",
      .description = "QUIC v1: the CH's flags length octet exceeds the body; server echoes the flag and carries on",
      .malformed_ch_flags = true},
@@ -164,15 +159,10 @@ int server_add(SSL*, unsigned, unsigned context, const unsigned char** out, size
   return hand_over(g_server, encode_flags({kRcaFlag}), out, outlen);
 }
 
-// TF §2: a server that checks the body aborts on a malformed one with illegal_parameter.
-int server_parse(SSL*, unsigned, unsigned context, const unsigned char* in, size_t inlen, X509*, size_t,
-                 int* alert, void*) {
-  if (!(context & SSL_EXT_CLIENT_HELLO)) return 1;
-  if (classify_flags(in, inlen) != FlagsDefect::none && g_server.scenario->server_rejects_invalid_flags) {
-    *alert = SSL_AD_ILLEGAL_PARAMETER;
-    return 0;
-  }
-  g_server.ch_had_rca = decode_flags_lenient(in, inlen).contains(kRcaFlag);
+// Lenient, as a server that ignores a malformed body (TF §2) would read it.
+int server_parse(SSL*, unsigned, unsigned context, const unsigned char* in, size_t inlen, X509*, size_t, int*,
+                 void*) {
+  if (context & SSL_EXT_CLIENT_HELLO) g_server.ch_had_rca = decode_flags_lenient(in, inlen).contains(kRcaFlag);
   return 1;
 }
 
