@@ -39,10 +39,10 @@ namespace {
 
 constexpr unsigned kFlagsExtension = 62;
 constexpr unsigned kRcaFlag = 80;
-// EncryptedExtensions too: a misbehaving server may put the flag there (RCA §3 ¶6); OpenSSL sends it only
-// when the ClientHello carried the extension.
-constexpr unsigned kFlagsContexts =
-    SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST;
+// EncryptedExtensions and Certificate too: a misbehaving peer may put the flag there (RCA §3 ¶6); OpenSSL
+// sends the extension there only when the ClientHello (for the client's Certificate: the CR) carried it.
+constexpr unsigned kFlagsContexts = SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS |
+                                    SSL_EXT_TLS1_3_CERTIFICATE_REQUEST | SSL_EXT_TLS1_3_CERTIFICATE;
 
 // quic: OpenSSL's QUIC stack; quic_tls_api: OpenSSL's TLS through its third-party QUIC TLS API, in
 // packets made by QuicPacketizer (for what OpenSSL's QUIC refuses: the CCM suite).
@@ -61,6 +61,8 @@ struct QuicScenario {
   bool client_rejects_misplaced_flag = false;  // ... and the client aborts on it (RCA §3 ¶6: illegal_parameter)
   bool client_has_certificate = true;          // false: the client answers the CR with an empty Certificate
   bool malformed_ch_flags = false;             // the CH's flags length octet claims one octet too many (TF §2)
+  bool flag_in_client_certificate = false;     // the client sets request_client_auth in its leaf's entry
+  bool server_rejects_client_certificate_flag = false;  // ... and the server aborts on it (RCA §3 ¶6)
 };
 
 constexpr QuicScenario kScenarios[] = {
@@ -95,6 +97,13 @@ constexpr QuicScenario kScenarios[] = {
     {.name = "quic-flags-malformed-ignored",
      .description = "QUIC v1: the CH's flags length octet exceeds the body; server echoes the flag and carries on",
      .malformed_ch_flags = true},
+    {.name = "quic-flag-in-client-cert-rejected",
+     .description = "QUIC v1: flag echoed; the client also sets it in its Certificate entry; server aborts (0x12f)",
+     .flag_in_client_certificate = true,
+     .server_rejects_client_certificate_flag = true},
+    {.name = "quic-flag-in-client-cert-accepted",
+     .description = "QUIC v1: flag echoed; the client also sets it in its Certificate entry; server carries on",
+     .flag_in_client_certificate = true},
 };
 
 struct PeerState {
@@ -121,8 +130,12 @@ int hand_over(PeerState& state, Bytes body, const unsigned char** out, size_t* o
   return 1;
 }
 
-int client_add(SSL*, unsigned, unsigned context, const unsigned char** out, size_t* outlen, X509*, size_t, int*,
-               void*) {
+int client_add(SSL*, unsigned, unsigned context, const unsigned char** out, size_t* outlen, X509*,
+               size_t chain_index, int*, void*) {
+  if (context & SSL_EXT_TLS1_3_CERTIFICATE) {
+    if (!g_client.scenario->flag_in_client_certificate || chain_index != 0) return 0;
+    return hand_over(g_client, encode_flags({kRcaFlag}), out, outlen);
+  }
   if (!(context & SSL_EXT_CLIENT_HELLO) || !g_client.scenario->client_sends_rca) return 0;
   g_client.client_offered_rca = true;
   const FlagsEncoding encoding = g_client.scenario->malformed_ch_flags ? FlagsEncoding::malformed : FlagsEncoding::minimal;
@@ -159,10 +172,16 @@ int server_add(SSL*, unsigned, unsigned context, const unsigned char** out, size
   return hand_over(g_server, encode_flags({kRcaFlag}), out, outlen);
 }
 
-// Lenient, as a server that ignores a malformed body (TF §2) would read it.
-int server_parse(SSL*, unsigned, unsigned context, const unsigned char* in, size_t inlen, X509*, size_t, int*,
-                 void*) {
+// The CH's body is read leniently, as a server that ignores a malformed one (TF §2) would; RCA §3 ¶6: the
+// flag in the client's Certificate → fatal illegal_parameter, when the scenario's server obeys it.
+int server_parse(SSL*, unsigned, unsigned context, const unsigned char* in, size_t inlen, X509*, size_t,
+                 int* alert, void*) {
   if (context & SSL_EXT_CLIENT_HELLO) g_server.ch_had_rca = decode_flags_lenient(in, inlen).contains(kRcaFlag);
+  if ((context & SSL_EXT_TLS1_3_CERTIFICATE) && decode_flags_lenient(in, inlen).contains(kRcaFlag) &&
+      g_server.scenario->server_rejects_client_certificate_flag) {
+    *alert = SSL_AD_ILLEGAL_PARAMETER;
+    return 0;
+  }
   return 1;
 }
 
