@@ -39,7 +39,10 @@ namespace {
 
 constexpr unsigned kFlagsExtension = 62;
 constexpr unsigned kRcaFlag = 80;
-constexpr unsigned kFlagsContexts = SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_CERTIFICATE_REQUEST;
+// EncryptedExtensions and Certificate too: a misbehaving peer may put the flag there (RCA §3 ¶6); OpenSSL
+// sends the extension there only when the ClientHello (for the client's Certificate: the CR) carried it.
+constexpr unsigned kFlagsContexts = SSL_EXT_CLIENT_HELLO | SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS |
+                                    SSL_EXT_TLS1_3_CERTIFICATE_REQUEST | SSL_EXT_TLS1_3_CERTIFICATE;
 
 // quic: OpenSSL's QUIC stack; quic_tls_api: OpenSSL's TLS through its third-party QUIC TLS API, in
 // packets made by QuicPacketizer (for what OpenSSL's QUIC refuses: the CCM suite).
@@ -54,6 +57,12 @@ struct QuicScenario {
   bool keys_in_capture = true;     // false: no key log at all (the Initial packets still decrypt)
   bool as_quic_v2 = false;         // the capture holds the packets re-protected as QUIC v2 (RFC 9369)
   const char* tls13_suites = nullptr;  // SSL_CTX_set_ciphersuites on both peers (nullptr: OpenSSL's default)
+  bool flag_in_ee = false;                     // the server also sets request_client_auth in EncryptedExtensions
+  bool client_rejects_misplaced_flag = false;  // ... and the client aborts on it (RCA §3 ¶6: illegal_parameter)
+  bool client_has_certificate = true;          // false: the client answers the CR with an empty Certificate
+  bool malformed_ch_flags = false;             // the CH's flags length octet claims one octet too many (TF §2)
+  bool flag_in_client_certificate = false;     // the client sets request_client_auth in its leaf's entry
+  bool server_rejects_client_certificate_flag = false;  // ... and the server aborts on it (RCA §3 ¶6)
 };
 
 constexpr QuicScenario kScenarios[] = {
@@ -75,6 +84,26 @@ constexpr QuicScenario kScenarios[] = {
     {"quic-ccm-ack-without-request-rejected",
      "as quic-ccm-echo-pass without the flag in the CH; CR carries it; client aborts (CONNECTION_CLOSE 0x12f)",
      Transport::quic_tls_api, false, true, true, false, "TLS_AES_128_CCM_SHA256"},
+    {.name = "quic-flag-in-ee-rejected",
+     .description = "QUIC v1: server also puts the flag in EncryptedExtensions; client aborts (CONNECTION_CLOSE 0x12f)",
+     .flag_in_ee = true,
+     .client_rejects_misplaced_flag = true},
+    {.name = "quic-flag-in-ee-ignored",
+     .description = "QUIC v1: server also puts the flag in EncryptedExtensions; client carries on with its certificate",
+     .flag_in_ee = true},
+    {.name = "quic-empty-certificate",
+     .description = "QUIC v1: client sends the flag, CR echoes it, client has no certificate: empty Certificate",
+     .client_has_certificate = false},
+    {.name = "quic-flags-malformed-ignored",
+     .description = "QUIC v1: the CH's flags length octet exceeds the body; server echoes the flag and carries on",
+     .malformed_ch_flags = true},
+    {.name = "quic-flag-in-client-cert-rejected",
+     .description = "QUIC v1: flag echoed; the client also sets it in its Certificate entry; server aborts (0x12f)",
+     .flag_in_client_certificate = true,
+     .server_rejects_client_certificate_flag = true},
+    {.name = "quic-flag-in-client-cert-accepted",
+     .description = "QUIC v1: flag echoed; the client also sets it in its Certificate entry; server carries on",
+     .flag_in_client_certificate = true},
 };
 
 struct PeerState {
@@ -101,16 +130,29 @@ int hand_over(PeerState& state, Bytes body, const unsigned char** out, size_t* o
   return 1;
 }
 
-int client_add(SSL*, unsigned, unsigned context, const unsigned char** out, size_t* outlen, X509*, size_t, int*,
-               void*) {
+int client_add(SSL*, unsigned, unsigned context, const unsigned char** out, size_t* outlen, X509*,
+               size_t chain_index, int*, void*) {
+  if (context & SSL_EXT_TLS1_3_CERTIFICATE) {
+    if (!g_client.scenario->flag_in_client_certificate || chain_index != 0) return 0;
+    return hand_over(g_client, encode_flags({kRcaFlag}), out, outlen);
+  }
   if (!(context & SSL_EXT_CLIENT_HELLO) || !g_client.scenario->client_sends_rca) return 0;
   g_client.client_offered_rca = true;
-  return hand_over(g_client, encode_flags({kRcaFlag}), out, outlen);
+  const FlagsEncoding encoding = g_client.scenario->malformed_ch_flags ? FlagsEncoding::malformed : FlagsEncoding::minimal;
+  return hand_over(g_client, encode_flags({kRcaFlag}, encoding), out, outlen);
 }
 
-// RCA ¶5: a flagged CertificateRequest the client did not ask for → fatal illegal_parameter.
+// RCA ¶5: a flagged CertificateRequest the client did not ask for → fatal illegal_parameter; RCA §3 ¶6:
+// the flag in EncryptedExtensions → the same, when the scenario's client obeys it.
 int client_parse(SSL*, unsigned, unsigned context, const unsigned char* in, size_t inlen, X509*, size_t,
                  int* alert, void*) {
+  if (context & SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS) {
+    if (decode_flags_lenient(in, inlen).contains(kRcaFlag) && g_client.scenario->client_rejects_misplaced_flag) {
+      *alert = SSL_AD_ILLEGAL_PARAMETER;
+      return 0;
+    }
+    return 1;
+  }
   if (!(context & SSL_EXT_TLS1_3_CERTIFICATE_REQUEST)) return 1;
   if (decode_flags_lenient(in, inlen).contains(kRcaFlag) && !g_client.client_offered_rca) {
     *alert = SSL_AD_ILLEGAL_PARAMETER;
@@ -121,14 +163,25 @@ int client_parse(SSL*, unsigned, unsigned context, const unsigned char* in, size
 
 int server_add(SSL*, unsigned, unsigned context, const unsigned char** out, size_t* outlen, X509*, size_t, int*,
                void*) {
+  if (context & SSL_EXT_TLS1_3_ENCRYPTED_EXTENSIONS) {
+    if (!g_server.scenario->flag_in_ee) return 0;
+    return hand_over(g_server, encode_flags({kRcaFlag}), out, outlen);
+  }
   if (!(context & SSL_EXT_TLS1_3_CERTIFICATE_REQUEST)) return 0;
   if (!g_server.ch_had_rca && !g_server.scenario->cr_always_flagged) return 0;
   return hand_over(g_server, encode_flags({kRcaFlag}), out, outlen);
 }
 
-int server_parse(SSL*, unsigned, unsigned context, const unsigned char* in, size_t inlen, X509*, size_t, int*,
-                 void*) {
+// The CH's body is read leniently, as a server that ignores a malformed one (TF §2) would; RCA §3 ¶6: the
+// flag in the client's Certificate → fatal illegal_parameter, when the scenario's server obeys it.
+int server_parse(SSL*, unsigned, unsigned context, const unsigned char* in, size_t inlen, X509*, size_t,
+                 int* alert, void*) {
   if (context & SSL_EXT_CLIENT_HELLO) g_server.ch_had_rca = decode_flags_lenient(in, inlen).contains(kRcaFlag);
+  if ((context & SSL_EXT_TLS1_3_CERTIFICATE) && decode_flags_lenient(in, inlen).contains(kRcaFlag) &&
+      g_server.scenario->server_rejects_client_certificate_flag) {
+    *alert = SSL_AD_ILLEGAL_PARAMETER;
+    return 0;
+  }
   return 1;
 }
 
@@ -175,8 +228,10 @@ SSL_CTX* client_context(const TestPki& pki, const QuicScenario& scenario) {
   SSL_CTX_set_options(ctx, SSL_OP_NO_TX_CERTIFICATE_COMPRESSION | SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
   require(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), pki.ca.cert.get()) == 1, "trust store");
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  require(SSL_CTX_use_certificate(ctx, pki.client.cert.get()) == 1, "client certificate");
-  require(SSL_CTX_use_PrivateKey(ctx, pki.client.key.get()) == 1, "client key");
+  if (scenario.client_has_certificate) {
+    require(SSL_CTX_use_certificate(ctx, pki.client.cert.get()) == 1, "client certificate");
+    require(SSL_CTX_use_PrivateKey(ctx, pki.client.key.get()) == 1, "client key");
+  }
   SSL_CTX_set_keylog_callback(ctx, record_key_log_line);
   require(SSL_CTX_add_custom_ext(ctx, kFlagsExtension, kFlagsContexts, client_add, nullptr, nullptr, client_parse,
                                  nullptr) == 1,
