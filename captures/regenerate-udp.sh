@@ -6,7 +6,10 @@
 # Usage: captures/regenerate-udp.sh [ROOT [NAME...]]   (default ROOT: build-roots/trixie; NAMEs: only
 #        those captures, without extension)
 # The relay in tlsflags-quic-gen records every datagram between the real OpenSSL client and server; reruns
-# give the same datagrams, timestamps and behaviour, only the keys, randoms and connection IDs differ.
+# give the same handshake messages and behaviour, with other keys, randoms and connection IDs. The
+# datagrams themselves may differ: OpenSSL's QUIC stack sometimes sends one more client datagram (an
+# ACK-only packet), which moves later frame numbers by one, so review an expected output's frames after
+# regenerating.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source_dir=$(dirname "$here")
